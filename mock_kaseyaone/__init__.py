@@ -1,0 +1,47 @@
+"""A simulated KaseyaOne: the hub that signs users in to Kaseya's modules (a real OpenID Connect
+provider), with users, master users, groups, module instances and module access."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, render_template
+
+from sim_common.db import db
+from sim_common.passwords import STRONG
+from sim_common.web import SimModels, init_sim_app
+
+from .domain import seed_tenant
+from .models import Base, JournalEntry, Secret, Tenant
+
+DEFAULTS = {
+    "DATABASE_URL": "sqlite://",
+    "PUBLIC_URL": None,  # the issuer; by default, the URL the request came in on
+    "SIM_CONTROL_TOKEN": None,  # None: the control plane is open (the embedded default)
+    "PASSWORD_HASH_METHOD": STRONG,
+    "AUTHORIZATION_CODE_LIFETIME": 60,
+    "ACCESS_TOKEN_LIFETIME": 3600,
+    "ID_TOKEN_LIFETIME": 3600,
+}
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    app = Flask("mock_kaseyaone")
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret))
+    app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
+
+    from .oidc import init_oidc
+    from .routes_api import bp as api_bp
+    from .routes_oidc import bp as oidc_bp
+
+    init_oidc(app)
+    app.register_blueprint(oidc_bp)
+    app.register_blueprint(api_bp)
+
+    @app.get("/")
+    def home():
+        return render_template("home.html")
+
+    return app

@@ -1,0 +1,217 @@
+"""KaseyaOne's operations on users, groups, module instances and module access, named as the
+documents name them. No Flask here: every operation takes the SQLAlchemy session it works in."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sim_common.clock import tenant_now
+from sim_common.passwords import hash_password
+from sim_common.web import new_id
+
+from .errors import (
+    BadCredentials,
+    EmailTaken,
+    GroupNotFound,
+    InvalidRequest,
+    ModuleInstanceNotFound,
+    NotMasterUser,
+    UnknownModule,
+    UserNotFound,
+)
+from .models import Group, ModuleAccess, ModuleInstance, OAuthClient, Tenant, User
+
+MODULES = {"uniview": "UniView Portal", "autotask": "Autotask"}
+USER_STATUSES = ("active", "deactivated")
+
+
+def _text(value, field: str, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidRequest(f"'{field}' must be a non-empty string.", field=field)
+    return value.strip()
+
+
+def create_user(session: Session, tenant: Tenant, *, email, name, password, master=False,
+                status="active") -> User:
+    email = _text(email, "email").lower()
+    if "@" not in email:
+        raise InvalidRequest("'email' must be an email address.", field="email")
+    if status not in USER_STATUSES:
+        raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.",
+                             field="status")
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise EmailTaken()
+    user = User(id=new_id(), tenant_id=tenant.id, email=email, name=_text(name, "name"),
+                password_hash=hash_password(_text(password, "password")), is_master=bool(master),
+                status=status, created_at=tenant_now(tenant))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, tenant: Tenant, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.tenant_id != tenant.id:
+        raise UserNotFound()
+    return user
+
+
+def list_users(session: Session, tenant: Tenant) -> list[User]:
+    return list(session.scalars(select(User).where(User.tenant_id == tenant.id)
+                                .order_by(User.email)))
+
+
+def find_user_by_email(session: Session, tenant: Tenant, email: str) -> User | None:
+    return session.scalar(select(User).where(User.tenant_id == tenant.id,
+                                             User.email == (email or "").strip().lower()))
+
+
+def authenticate_master_user(session: Session, email: str, password: str) -> User:
+    """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
+    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or not user.check_password(password) or not user.is_active:
+        raise BadCredentials()
+    if not user.is_master:
+        raise NotMasterUser()
+    return user
+
+
+def set_user_status(session: Session, user: User, status: str) -> User:
+    if status not in USER_STATUSES:
+        raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.")
+    user.status = status
+    return user
+
+
+def deactivate_user(session: Session, user: User) -> User:
+    return set_user_status(session, user, "deactivated")
+
+
+def activate_user(session: Session, user: User) -> User:
+    return set_user_status(session, user, "active")
+
+
+def create_group(session: Session, tenant: Tenant, name) -> Group:
+    name = _text(name, "name")
+    if session.scalar(select(Group.id).where(Group.tenant_id == tenant.id, Group.name == name)):
+        raise InvalidRequest(f"A group named '{name}' already exists.", field="name")
+    group = Group(id=new_id(), tenant_id=tenant.id, name=name)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def get_group(session: Session, tenant: Tenant, group_id: str) -> Group:
+    group = session.get(Group, group_id)
+    if group is None or group.tenant_id != tenant.id:
+        raise GroupNotFound()
+    return group
+
+
+def find_group_by_name(session: Session, tenant: Tenant, name: str) -> Group | None:
+    return session.scalar(select(Group).where(Group.tenant_id == tenant.id, Group.name == name))
+
+
+def add_group_member(session: Session, group: Group, user: User) -> None:
+    if user not in group.members:
+        group.members.append(user)
+
+
+def register_module_instance(session: Session, tenant: Tenant, *, module, name,
+                             redirect_uris) -> ModuleInstance:
+    """A module adds its KaseyaOne integration: KaseyaOne records the module instance and issues
+    the confidential OpenID Connect client it signs users in with."""
+    if module not in MODULES:
+        raise UnknownModule(f"KaseyaOne knows no module '{module}'; it knows "
+                            f"{', '.join(sorted(MODULES))}.")
+    if (not isinstance(redirect_uris, list) or not redirect_uris
+            or not all(isinstance(u, str) and u.startswith(("http://", "https://"))
+                       for u in redirect_uris)):
+        raise InvalidRequest("'redirect_uris' must be a list of absolute http(s) URLs.",
+                             field="redirect_uris")
+    instance = ModuleInstance(id=new_id(), tenant_id=tenant.id, module=module,
+                              name=_text(name or MODULES[module], "name"),
+                              created_at=tenant_now(tenant))
+    instance.client = OAuthClient(client_id="k1c_" + secrets.token_hex(12),
+                                  client_secret=secrets.token_urlsafe(32), tenant_id=tenant.id,
+                                  redirect_uris=list(redirect_uris))
+    session.add(instance)
+    session.flush()
+    return instance
+
+
+def get_module_instance(session: Session, tenant: Tenant, instance_id: str) -> ModuleInstance:
+    instance = session.get(ModuleInstance, instance_id)
+    if instance is None or instance.tenant_id != tenant.id:
+        raise ModuleInstanceNotFound()
+    return instance
+
+
+def list_module_instances(session: Session, tenant: Tenant) -> list[ModuleInstance]:
+    return list(session.scalars(select(ModuleInstance).where(ModuleInstance.tenant_id == tenant.id)
+                                .order_by(ModuleInstance.created_at)))
+
+
+def grant_module_access(session: Session, instance: ModuleInstance, user: User) -> None:
+    if session.get(ModuleAccess, (instance.id, user.id)) is None:
+        session.add(ModuleAccess(instance_id=instance.id, user_id=user.id))
+        session.flush()
+
+
+def withdraw_module_access(session: Session, instance: ModuleInstance, user: User) -> None:
+    access = session.get(ModuleAccess, (instance.id, user.id))
+    if access is not None:
+        session.delete(access)
+        session.flush()
+
+
+def has_module_access(session: Session, instance_id: str, user: User) -> bool:
+    return session.get(ModuleAccess, (instance_id, user.id)) is not None
+
+
+def count_module_users(session: Session, instance: ModuleInstance) -> int:
+    return session.scalar(select(func.count()).select_from(ModuleAccess)
+                          .where(ModuleAccess.instance_id == instance.id)) or 0
+
+
+def user_json(session: Session, user: User, instances: list[ModuleInstance] | None = None) -> dict:
+    body = {"id": user.id, "email": user.email, "name": user.name, "status": user.status,
+            "master": user.is_master, "groups": [g.name for g in user.groups]}
+    if instances is not None:
+        body["module_access"] = [i.id for i in instances if has_module_access(session, i.id, user)]
+    return body
+
+
+def instance_json(session: Session, instance: ModuleInstance) -> dict:
+    return {"id": instance.id, "module": instance.module, "module_name": MODULES[instance.module],
+            "name": instance.name, "client_id": instance.client.client_id,
+            "redirect_uris": instance.client.redirect_uris,
+            "users": count_module_users(session, instance)}
+
+
+def seed_tenant(session: Session, tenant: Tenant, seed: dict) -> dict:
+    """Seed a fresh tenant from a control-plane body: `users` (email, name, password, master,
+    status, groups) and `groups` (names)."""
+    users, groups = seed.get("users", []), seed.get("groups", [])
+    if not isinstance(users, list) or not isinstance(groups, list):
+        raise InvalidRequest("'users' and 'groups' must be lists.")
+    for name in groups:
+        create_group(session, tenant, name)
+    created = []
+    for spec in users:
+        if not isinstance(spec, dict):
+            raise InvalidRequest("Each seeded user must be an object.")
+        user = create_user(session, tenant, email=spec.get("email"), name=spec.get("name"),
+                           password=spec.get("password"), master=spec.get("master", False),
+                           status=spec.get("status", "active"))
+        for group_name in spec.get("groups", []):
+            group = find_group_by_name(session, tenant, group_name) or create_group(
+                session, tenant, group_name)
+            add_group_member(session, group, user)
+        created.append(user_json(session, user))
+    return {"users": created}

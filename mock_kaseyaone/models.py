@@ -1,0 +1,235 @@
+"""KaseyaOne's state: tenants (companies), users and master users, groups, modules and their
+instances, module access, and the OpenID Connect provider's clients, codes, tokens and keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from authlib.oauth2.rfc6749 import ClientMixin
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from sim_common.clock import tenant_now
+from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
+from sim_common.passwords import check_password
+
+def tenant_fk() -> ForeignKey:
+    return ForeignKey("tenants.id", ondelete="CASCADE")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(TenantMixin, Base):
+    pass
+
+
+class JournalEntry(JournalEntryMixin, Base):
+    pass
+
+
+class Secret(SecretMixin, Base):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    # A KaseyaOne username is an email address, unique across the whole hub.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | deactivated
+    is_master: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    tenant: Mapped[Tenant] = relationship()
+    groups: Mapped[list[Group]] = relationship(secondary="group_members", back_populates="members",
+                                                order_by="Group.name")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def check_password(self, password: str) -> bool:
+        return check_password(self.password_hash, password)
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    members: Mapped[list[User]] = relationship(secondary="group_members", back_populates="groups")
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+
+
+class ModuleInstance(Base):
+    """One module (UniView, Autotask, ...) integrated with one tenant."""
+
+    __tablename__ = "module_instances"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    module: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    tenant: Mapped[Tenant] = relationship()
+    client: Mapped[OAuthClient] = relationship(back_populates="instance", uselist=False,
+                                               cascade="all, delete-orphan")
+
+
+class ModuleAccess(Base):
+    __tablename__ = "module_access"
+
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("module_instances.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+
+
+class OAuthClient(ClientMixin, Base):
+    """The confidential OpenID Connect client of one module instance."""
+
+    __tablename__ = "oauth_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_secret: Mapped[str] = mapped_column(String(128))
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("module_instances.id", ondelete="CASCADE"), unique=True)
+    redirect_uris: Mapped[list] = mapped_column(JSON)
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32),
+                                                            default="client_secret_basic")
+
+    instance: Mapped[ModuleInstance] = relationship(back_populates="client")
+    tenant: Mapped[Tenant] = relationship()
+
+    # authlib's ClientMixin: the storage-facing half of RFC 6749 clients.
+    def get_client_id(self):
+        return self.client_id
+
+    def get_default_redirect_uri(self):
+        return self.redirect_uris[0] if self.redirect_uris else None
+
+    def get_allowed_scope(self, scope):
+        allowed = {"openid", "profile", "email", "groups"}
+        return " ".join(s for s in (scope or "").split() if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri):
+        return redirect_uri in self.redirect_uris  # exact match, OIDC Core §3.1.2.1
+
+    def check_client_secret(self, client_secret):
+        import hmac
+
+        return hmac.compare_digest(self.client_secret.encode(), (client_secret or "").encode())
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        if endpoint == "token":
+            return method in ("client_secret_basic", "client_secret_post")
+        return True
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type == "authorization_code"
+
+
+class AuthorizationCode(Base):
+    __tablename__ = "authorization_codes"
+
+    code: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(Text, nullable=True)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    auth_time: Mapped[int] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    tenant: Mapped[Tenant] = relationship()
+    user: Mapped[User] = relationship()
+
+    # authlib's AuthorizationCodeMixin and the OpenID extension's accessors.
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return None
+
+    def get_amr(self):
+        return ["pwd"]
+
+    def is_expired(self) -> bool:
+        return tenant_now(self.tenant) >= self.expires_at
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+
+    access_token: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    tenant: Mapped[Tenant] = relationship()
+    user: Mapped[User] = relationship()
+    client: Mapped[OAuthClient] = relationship()
+
+    # authlib's TokenMixin.
+    def check_client(self, client):
+        return client.get_client_id() == self.client_id
+
+    def get_scope(self):
+        return self.scope
+
+    def get_expires_in(self):
+        return int((self.expires_at - self.issued_at).total_seconds())
+
+    def is_expired(self):
+        return tenant_now(self.tenant) >= self.expires_at
+
+    def is_revoked(self):
+        return self.revoked
+
+    def get_user(self):
+        return self.user
+
+    def get_client(self):
+        return self.client

@@ -1,0 +1,216 @@
+"""KaseyaOne as an OpenID Connect provider, wired onto authlib.
+
+OIDC Core §3.1 (authorization-code flow) with PKCE S256 (RFC 7636) required for every client,
+confidential ones included; client_secret_basic and client_secret_post (RFC 6749 §2.3.1);
+single-use, short-lived codes whose lifetime follows the tenant's simulated clock; ID tokens
+signed RS256 with a `kid` from the JWKS. The grant classes below only override storage hooks;
+`init_oidc` registers them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import OpenIDCode
+from authlib.oidc.discovery import OpenIDProviderMetadata
+from flask import current_app, request
+from joserfc.jwk import KeySet, RSAKey
+from sqlalchemy import select, update
+
+from sim_common.clock import epoch_seconds, tenant_now
+from sim_common.db import db, persistent_secret
+
+from .domain import has_module_access
+from .models import AuthorizationCode, OAuthClient, Secret, Token
+
+SCOPES = ["openid", "profile", "email", "groups"]
+
+
+def issuer() -> str:
+    """The public URL, which may differ from the address the server is bound to."""
+    return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+
+
+def signing_key() -> RSAKey:
+    return current_app.extensions["k1_signing_key"]
+
+
+def load_signing_key(store) -> RSAKey:
+    def make() -> str:
+        key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"}, private=True)
+        key.ensure_kid()
+        return json.dumps(key.as_dict(private=True))
+
+    return RSAKey.import_key(json.loads(persistent_secret(store, Secret, "oidc-signing-key", make)))
+
+
+def public_jwks() -> dict:
+    return KeySet([signing_key()]).as_dict(private=False)
+
+
+def user_claims(user, client: OAuthClient, scope: str) -> dict:
+    """What the ID token and userinfo say of a user: email, name, KaseyaOne groups, and whether
+    the user has access to the module instance this client belongs to."""
+    scopes = set((scope or "").split())
+    claims = {"sub": user.id, "kaseyaone_tenant": user.tenant_id,
+              "module_access": has_module_access(db(), client.instance_id, user)}
+    if "email" in scopes:
+        claims.update(email=user.email, email_verified=True)
+    if "profile" in scopes:
+        claims["name"] = user.name
+    if "groups" in scopes:
+        claims["groups"] = [g.name for g in user.groups]
+    return claims
+
+
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def save_authorization_code(self, code, request):
+        client = request.client
+        now = tenant_now(client.tenant)
+        data = request.payload.data
+        db().add(AuthorizationCode(
+            code=code, tenant_id=client.tenant_id, client_id=client.client_id,
+            user_id=request.user.id, redirect_uri=request.payload.redirect_uri,
+            scope=request.scope, nonce=data.get("nonce"),
+            code_challenge=data["code_challenge"],
+            code_challenge_method=data.get("code_challenge_method", "S256"),
+            auth_time=epoch_seconds(now),
+            expires_at=now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
+        ))
+
+    def query_authorization_code(self, code, client):
+        row = db().get(AuthorizationCode, code)
+        if row is None or row.client_id != client.client_id:
+            return None
+        if row.used_at is not None:
+            # RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
+            db().execute(update(Token).where(Token.code == code).values(revoked=True))
+            return None
+        if row.is_expired():
+            return None
+        return row
+
+    def delete_authorization_code(self, authorization_code):
+        authorization_code.used_at = tenant_now(authorization_code.tenant)
+
+    def authenticate_user(self, authorization_code):
+        user = authorization_code.user
+        return user if user.is_active else None
+
+
+class S256Required(CodeChallenge):
+    """PKCE with S256 for every client: authlib's default only requires it of public ones."""
+
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError("PKCE is required: send 'code_challenge' with "
+                                      "'code_challenge_method=S256'.")
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("Only 'code_challenge_method=S256' is accepted.")
+        if not grant.request.payload.redirect_uri:
+            raise InvalidRequestError("Missing 'redirect_uri' (OIDC Core §3.1.2.1).")
+        super().validate_code_challenge(grant, redirect_uri)
+
+    def get_authorization_code_challenge(self, authorization_code):
+        return authorization_code.code_challenge
+
+    def get_authorization_code_challenge_method(self, authorization_code):
+        return authorization_code.code_challenge_method
+
+
+class KaseyaOneOpenIDCode(OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        return db().scalar(select(AuthorizationCode.code).where(
+            AuthorizationCode.client_id == request.payload.client_id,
+            AuthorizationCode.nonce == nonce)) is not None
+
+    def resolve_client_private_key(self, client):
+        return signing_key()
+
+    def get_client_algorithm(self, client):
+        return "RS256"
+
+    def get_encode_header(self, client):
+        return {"alg": "RS256", "kid": signing_key().kid}
+
+    def get_compatible_claims(self, request):
+        client = request.client
+        now = epoch_seconds(tenant_now(client.tenant))
+        return {"iss": issuer(), "aud": [client.client_id], "azp": client.client_id, "iat": now,
+                "exp": now + current_app.config["ID_TOKEN_LIFETIME"], "auth_time": now,
+                **user_claims(request.user, client, request.authorization_code.scope)}
+
+    def generate_user_info(self, user, scope):
+        return {}  # the claims are in get_compatible_claims, which knows the client
+
+
+class TokenValidator(BearerTokenValidator):
+    def authenticate_token(self, token_string):
+        return db().get(Token, token_string)
+
+    def validate_token(self, token, scopes, request):
+        super().validate_token(token, scopes, request)
+        if not token.user.is_active:
+            raise InvalidTokenError(realm=self.realm)
+
+
+def _query_client(client_id):
+    return db().get(OAuthClient, client_id)
+
+
+def _save_token(token, request):
+    client = request.client
+    now = tenant_now(client.tenant)
+    db().add(Token(access_token=token["access_token"], tenant_id=client.tenant_id,
+                   client_id=client.client_id, user_id=request.user.id,
+                   code=request.authorization_code.code, scope=token.get("scope", ""),
+                   issued_at=now, expires_at=now + timedelta(seconds=token["expires_in"])))
+
+
+def init_oidc(app) -> tuple[AuthorizationServer, ResourceProtector]:
+    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN",
+                          {"authorization_code": app.config["ACCESS_TOKEN_LIFETIME"]})
+    server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server.register_grant(AuthorizationCodeGrant, [KaseyaOneOpenIDCode(require_nonce=False),
+                                                   S256Required(required=True)])
+    protector = ResourceProtector()
+    protector.register_token_validator(TokenValidator())
+    app.extensions["k1_signing_key"] = load_signing_key(app.extensions["sim_store"])
+    app.extensions["k1_oauth_server"] = server
+    app.extensions["k1_resource_protector"] = protector
+    return server, protector
+
+
+def provider_metadata() -> dict:
+    base = issuer()
+    metadata = OpenIDProviderMetadata(
+        issuer=base,
+        authorization_endpoint=f"{base}/oauth/authorize",
+        token_endpoint=f"{base}/oauth/token",
+        userinfo_endpoint=f"{base}/oauth/userinfo",
+        jwks_uri=f"{base}/oauth/jwks",
+        scopes_supported=SCOPES,
+        response_types_supported=["code"],
+        response_modes_supported=["query"],
+        grant_types_supported=["authorization_code"],
+        subject_types_supported=["public"],
+        id_token_signing_alg_values_supported=["RS256"],
+        token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+        code_challenge_methods_supported=["S256"],
+        claims_supported=["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+                          "azp", "email", "email_verified", "name", "groups", "module_access",
+                          "kaseyaone_tenant"],
+    )
+    metadata.validate()
+    return dict(metadata)

@@ -1,0 +1,111 @@
+"""KaseyaOne's admin API, for master users (HTTP Basic with a master user's email and password):
+module instances (a module adding its integration registers one), users, module access and
+groups. Every answer is JSON; every error is `{"error", "message"}`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from sim_common.control import json_body
+from sim_common.db import db
+
+from . import domain
+from .errors import BadCredentials
+from .oidc import issuer
+
+bp = Blueprint("admin_api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def authenticate_master():
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        raise BadCredentials("Use HTTP Basic with a KaseyaOne master user's email and password.")
+    g.master = domain.authenticate_master_user(db(), auth.username, auth.password)
+    g.tenant = g.master.tenant
+    g.tenant_id = g.tenant.id
+
+
+@bp.post("/module-instances")
+def register_module_instance():
+    body = json_body()
+    instance = domain.register_module_instance(db(), g.tenant, module=body.get("module"),
+                                               name=body.get("name"),
+                                               redirect_uris=body.get("redirect_uris"))
+    return {**domain.instance_json(db(), instance), "client_secret": instance.client.client_secret,
+            "issuer": issuer(), "tenant": g.tenant.id}, 201
+
+
+@bp.get("/module-instances")
+def list_module_instances():
+    return {"module_instances": [domain.instance_json(db(), i)
+                                 for i in domain.list_module_instances(db(), g.tenant)]}
+
+
+@bp.get("/module-instances/<instance_id>")
+def show_module_instance(instance_id):
+    return domain.instance_json(db(), domain.get_module_instance(db(), g.tenant, instance_id))
+
+
+@bp.put("/module-instances/<instance_id>/users/<user_id>")
+def grant_module_access(instance_id, user_id):
+    instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    domain.grant_module_access(db(), instance, domain.get_user(db(), g.tenant, user_id))
+    return domain.instance_json(db(), instance)
+
+
+@bp.delete("/module-instances/<instance_id>/users/<user_id>")
+def withdraw_module_access(instance_id, user_id):
+    instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    domain.withdraw_module_access(db(), instance, domain.get_user(db(), g.tenant, user_id))
+    return domain.instance_json(db(), instance)
+
+
+@bp.get("/users")
+def list_users():
+    instances = domain.list_module_instances(db(), g.tenant)
+    return {"users": [domain.user_json(db(), u, instances)
+                      for u in domain.list_users(db(), g.tenant)]}
+
+
+@bp.post("/users")
+def create_user():
+    body = json_body()
+    user = domain.create_user(db(), g.tenant, email=body.get("email"), name=body.get("name"),
+                              password=body.get("password"), master=body.get("master", False))
+    for name in body.get("groups", []):
+        group = domain.find_group_by_name(db(), g.tenant, name) or domain.create_group(
+            db(), g.tenant, name)
+        domain.add_group_member(db(), group, user)
+    return domain.user_json(db(), user, domain.list_module_instances(db(), g.tenant)), 201
+
+
+@bp.get("/users/<user_id>")
+def show_user(user_id):
+    user = domain.get_user(db(), g.tenant, user_id)
+    return domain.user_json(db(), user, domain.list_module_instances(db(), g.tenant))
+
+
+@bp.post("/users/<user_id>/deactivate")
+def deactivate_user(user_id):
+    user = domain.deactivate_user(db(), domain.get_user(db(), g.tenant, user_id))
+    return domain.user_json(db(), user)
+
+
+@bp.post("/users/<user_id>/activate")
+def activate_user(user_id):
+    user = domain.activate_user(db(), domain.get_user(db(), g.tenant, user_id))
+    return domain.user_json(db(), user)
+
+
+@bp.post("/groups")
+def create_group():
+    group = domain.create_group(db(), g.tenant, json_body().get("name"))
+    return {"id": group.id, "name": group.name, "members": []}, 201
+
+
+@bp.put("/groups/<group_id>/members/<user_id>")
+def add_group_member(group_id, user_id):
+    group = domain.get_group(db(), g.tenant, group_id)
+    domain.add_group_member(db(), group, domain.get_user(db(), g.tenant, user_id))
+    return {"id": group.id, "name": group.name, "members": [u.id for u in group.members]}

@@ -1,0 +1,96 @@
+"""The provider's endpoints: discovery, JWKS, the authorization endpoint with KaseyaOne's login
+form (OIDC Core §3.1.2), the token endpoint (§3.1.3) and userinfo (§5.3)."""
+
+from __future__ import annotations
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, current_app, g, jsonify, render_template, request
+
+from sim_common.db import db
+
+from .domain import find_user_by_email, has_module_access
+from .models import OAuthClient
+from .oidc import provider_metadata, public_jwks, user_claims
+
+bp = Blueprint("oidc", __name__)
+
+
+def _server():
+    return current_app.extensions["k1_oauth_server"]
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    return provider_metadata()
+
+
+@bp.get("/oauth/jwks")
+def jwks():
+    return public_jwks()
+
+
+def _refusal_page(grant, message: str):
+    """A person is told why, and the client gets `access_denied` (RFC 6749 §4.1.2.1) when they
+    go back."""
+    payload = grant.request.payload
+    params = [("error", "access_denied"), ("error_description", message)]
+    if payload.state:
+        params.append(("state", payload.state))
+    link = add_params_to_uri(payload.redirect_uri, params)
+    return render_template("sim_error.html", status=403, error="access_denied",
+                           title="You cannot sign in to this module", message=message,
+                           link=link, link_text="Return to the module"), 403
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize():
+    server = _server()
+    try:
+        grant = server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            return server.handle_error_response(None, error)
+        # No trustworthy redirect_uri: tell the person, never redirect (RFC 6749 §4.1.2.1).
+        return render_template("sim_error.html", status=400, error=error.error,
+                               title="This sign-in link is not valid",
+                               message=error.description or error.error), 400
+    client: OAuthClient = grant.request.client
+    g.tenant_id = client.tenant_id
+    module_name = client.instance.name
+    if request.method == "GET":
+        return render_template("login.html", email=request.args.get("login_hint", ""),
+                               module_name=module_name, error=None)
+
+    email = request.form.get("email", "")
+    password = request.form.get("password", "")
+    user = find_user_by_email(db(), client.tenant, email)
+    if user is None or not user.check_password(password):
+        return render_template("login.html", email=email, module_name=module_name,
+                               error="The email address or password is wrong."), 401
+    if not user.is_active:
+        return _refusal_page(grant, "Your KaseyaOne account is deactivated. Ask your KaseyaOne "
+                                    "administrator to reactivate it.")
+    if not has_module_access(db(), client.instance_id, user):
+        return _refusal_page(grant, f"You do not have access to {module_name}. Ask your "
+                                    "KaseyaOne administrator to grant it.")
+    return server.create_authorization_response(grant=grant, grant_user=user)
+
+
+@bp.post("/oauth/token")
+def issue_token():
+    auth = request.authorization
+    client_id = auth.username if auth and auth.username else request.form.get("client_id")
+    client = db().get(OAuthClient, client_id) if client_id else None
+    if client is not None:
+        g.tenant_id = client.tenant_id
+    return _server().create_token_response()
+
+
+@bp.route("/oauth/userinfo", methods=["GET", "POST"])
+def userinfo():
+    protector = current_app.extensions["k1_resource_protector"]
+    with protector.acquire("openid") as token:
+        g.tenant_id = token.tenant_id
+        return jsonify(user_claims(token.user, token.client, token.scope))
+

@@ -1,0 +1,125 @@
+"""The simulation control plane, under `/_sim/` on every simulator (documented in
+`sim_common/openapi/control.yaml`): tenants with seed data, the per-tenant simulated clock, the
+request journal. Open on the embedded run; behind a bearer token when served."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+
+from flask import Blueprint, current_app, g, request
+from sqlalchemy import delete, select
+
+from .clock import advance_clock, epoch_seconds, real_now, tenant_now
+from .db import db
+from .errors import InvalidRequest, NotFound, Unauthorized
+
+control_blueprint = Blueprint("sim_control", __name__, url_prefix="/_sim")
+
+
+def _models():
+    return current_app.extensions["sim_models"]
+
+
+@control_blueprint.before_request
+def require_control_token():
+    if request.endpoint == "sim_control.health":
+        return None
+    expected = current_app.config.get("SIM_CONTROL_TOKEN")
+    if not expected:
+        return None
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        raise Unauthorized("The control plane needs 'Authorization: Bearer <control token>'.")
+    return None
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None:
+        if request.data:
+            raise InvalidRequest("The body must be a JSON object.")
+        return {}
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object.")
+    return body
+
+
+def get_tenant(tenant_id: str):
+    tenant = db().get(_models().Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound(f"There is no tenant '{tenant_id}'.")
+    g.tenant_id = tenant.id
+    return tenant
+
+
+def clock_json(tenant) -> dict:
+    now = tenant_now(tenant)
+    return {"now": now.isoformat() + "Z", "epoch": epoch_seconds(now),
+            "offset_seconds": tenant.clock_offset_seconds}
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "tenant"
+    return f"{slug}-{secrets.token_hex(3)}"
+
+
+@control_blueprint.get("/health")
+def health():
+    db().execute(select(1))
+    return {"status": "ok", "simulator": current_app.name}
+
+
+@control_blueprint.post("/tenants")
+def create_tenant():
+    body = json_body()
+    name = body.get("name") or "Tenant"
+    if not isinstance(name, str):
+        raise InvalidRequest("'name' must be a string.")
+    tenant = _models().Tenant(id=slugify(name), name=name, created_at=real_now(),
+                              clock_offset_seconds=0.0)
+    session = db()
+    session.add(tenant)
+    session.flush()
+    g.tenant_id = tenant.id
+    seeded = current_app.extensions["sim_seed_tenant"](tenant, body)
+    return {"tenant": {"id": tenant.id, "name": tenant.name}, **seeded}, 201
+
+
+@control_blueprint.delete("/tenants/<tenant_id>")
+def delete_tenant(tenant_id: str):
+    tenant = get_tenant(tenant_id)
+    session = db()
+    session.delete(tenant)
+    session.execute(delete(_models().JournalEntry).where(_models().JournalEntry.tenant_id == tenant_id))
+    return "", 204
+
+
+@control_blueprint.get("/tenants/<tenant_id>/clock")
+def read_clock(tenant_id: str):
+    return clock_json(get_tenant(tenant_id))
+
+
+@control_blueprint.post("/tenants/<tenant_id>/clock/advance")
+def advance(tenant_id: str):
+    body = json_body()
+    seconds = body.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise InvalidRequest("'seconds' must be a number of seconds to move the clock forward.")
+    tenant = get_tenant(tenant_id)
+    advance_clock(tenant, float(seconds))
+    for job in current_app.extensions.get("sim_clock_jobs", []):
+        job(tenant)
+    return clock_json(tenant)
+
+
+@control_blueprint.get("/tenants/<tenant_id>/journal")
+def journal(tenant_id: str):
+    get_tenant(tenant_id)
+    entry = _models().JournalEntry
+    query = select(entry).where(entry.tenant_id == tenant_id).order_by(entry.id)
+    since = request.args.get("since", type=int)
+    if since is not None:
+        query = query.where(entry.id > since)
+    return {"entries": [e.to_json() for e in db().scalars(query)]}

@@ -1,0 +1,91 @@
+"""Persistence: SQLAlchemy 2 over SQLite by default, any SQLAlchemy URL otherwise.
+
+One engine per application; one session per request, committed when the request succeeds and
+rolled back when it fails, so a refused request never leaves a half-applied change.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import g, has_app_context, current_app
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+
+class Store:
+    """The database of one simulator application."""
+
+    def __init__(self, url: str, metadata) -> None:
+        self.url = url
+        kwargs: dict = {}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if url in ("sqlite://", "sqlite:///:memory:"):
+                kwargs["poolclass"] = StaticPool
+        self.engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.metadata = metadata
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        metadata.create_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session outside any request (start-up, background jobs, tests)."""
+        with self.sessionmaker() as session, session.begin():
+            yield session
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers and the one writer proceed together (several server workers); NORMAL
+    # synchronisation is durable across a process crash, which is all a simulator needs.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def get_store() -> Store:
+    return current_app.extensions["sim_store"]
+
+
+def db() -> Session:
+    """The current request's session."""
+    if "sim_db" not in g:
+        g.sim_db = get_store().sessionmaker()
+    return g.sim_db
+
+
+def finish_request_session(commit: bool) -> None:
+    session = g.pop("sim_db", None) if has_app_context() else None
+    if session is None:
+        return
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+def persistent_secret(store: Store, model, name: str, make=lambda: secrets.token_urlsafe(32)) -> str:
+    """A secret generated once and kept in the database, so that every worker of a served
+    simulator shares it (session signing keys, the OIDC signing key)."""
+    with store.transaction() as session:
+        row = session.get(model, name)
+        if row is not None:
+            return row.value
+    try:
+        with store.transaction() as session:
+            session.add(model(name=name, value=make()))
+    except IntegrityError:
+        pass  # another worker won the race; read theirs
+    with store.transaction() as session:
+        return session.scalars(select(model.value).where(model.name == name)).one()

@@ -1,0 +1,120 @@
+"""What every simulator application does around its own routes: one database session per
+request (committed on success, rolled back on any error), the request journal, and errors
+turned into JSON for programs or a readable page for a person."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Flask, g, render_template, request
+from jinja2 import ChoiceLoader, PackageLoader
+from werkzeug.exceptions import HTTPException
+
+from .clock import real_now
+from .db import Store, db, finish_request_session, persistent_secret
+from .errors import SimError
+
+# Never written to the journal in clear.
+SECRET_PARAMS = {"code", "client_secret", "code_verifier", "password", "access_token",
+                 "id_token", "refresh_token", "state", "nonce"}
+
+
+@dataclass
+class SimModels:
+    Tenant: type
+    JournalEntry: type
+    Secret: type
+
+
+def redact_query(query: str) -> str:
+    pairs = [(k, "***" if k in SECRET_PARAMS else v) for k, v in parse_qsl(query, True)]
+    return urlencode(pairs)
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/_sim/", "/api/", "/oauth/token", "/oauth/userinfo")) or (
+        "/api/" in request.path
+    ):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+def error_response(status: int, error: str, message: str):
+    if wants_json():
+        return {"error": error, "message": message}, status
+    return render_template("sim_error.html", status=status, error=error, message=message), status
+
+
+def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
+    """Attach the store, the journal and the error handlers to a simulator application."""
+    app.config.setdefault("DATABASE_URL", "sqlite://")
+    app.config.setdefault("SIM_CONTROL_TOKEN", None)
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("sim_common")])
+    store = Store(app.config["DATABASE_URL"], metadata)
+    app.extensions["sim_store"] = store
+    app.extensions["sim_models"] = models
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = persistent_secret(store, models.Secret, "flask-secret-key")
+
+    @app.after_request
+    def journal_and_commit(response):
+        if not request.path.startswith("/_sim/") and request.endpoint != "static":
+            path = request.path
+            if request.query_string:
+                path += "?" + redact_query(request.query_string.decode("latin-1"))
+            db().add(
+                models.JournalEntry(
+                    tenant_id=g.get("tenant_id"),
+                    at=real_now(),
+                    direction="received",
+                    method=request.method,
+                    url=path,
+                    status=response.status_code,
+                )
+            )
+        finish_request_session(commit=True)
+        return response
+
+    @app.teardown_request
+    def rollback_on_failure(exc):
+        finish_request_session(commit=False)
+
+    @app.errorhandler(SimError)
+    def handle_sim_error(exc: SimError):
+        _rollback_keep_session()
+        if wants_json():
+            return exc.to_json(), exc.status_code
+        return error_response(exc.status_code, exc.error, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        _rollback_keep_session()
+        if type(exc).get_body is not HTTPException.get_body:
+            return exc.get_response()  # a protocol library's own error body (RFC 6750 §3)
+        name = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, name, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):  # pragma: no cover - a bug, still answered clearly
+        app.logger.exception("unexpected error")
+        _rollback_keep_session()
+        return error_response(500, "internal_error", f"{type(exc).__name__}: {exc}")
+
+    from .control import control_blueprint
+
+    app.register_blueprint(control_blueprint)
+    return store
+
+
+def _rollback_keep_session() -> None:
+    """Undo whatever the failed request changed; the journal entry is still written after."""
+    session = g.get("sim_db")
+    if session is not None:
+        session.rollback()
+
+
+def new_id(prefix: str = "") -> str:
+    return prefix + secrets.token_hex(8)

@@ -1,0 +1,7 @@
+"""One thin HTTP client per system, with domain methods; steps never build URLs."""
+
+from .browser import Browser, Page
+from .kaseyaone import KaseyaOneDriver
+from .uniview import UniViewDriver
+
+__all__ = ["Browser", "Page", "KaseyaOneDriver", "UniViewDriver"]

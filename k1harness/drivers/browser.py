@@ -1,0 +1,126 @@
+"""A browser-like client on `requests.Session`: follows redirects, reads a page's forms, links
+and error box, and submits forms as a browser would (hidden fields included)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import requests
+
+
+@dataclass
+class Form:
+    id: str | None
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+        self.links: dict[str, str] = {}
+        self.data_attrs: dict[str, dict] = {}
+        self.texts: dict[str, list[str]] = {}
+        self._open_ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append(Form(a.get("id"), a.get("action") or "", (a.get("method") or
+                                                                       "get").lower()))
+        elif tag in ("input", "select", "textarea") and self.forms and a.get("name"):
+            kind = (a.get("type") or "").lower()
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if "disabled" in a:
+                return
+            self.forms[-1].fields[a["name"]] = a.get("value") or ("on" if kind == "checkbox"
+                                                                 else "")
+        elif tag == "a" and a.get("id"):
+            self.links[a["id"]] = a.get("href") or ""
+        if a.get("id"):
+            self.data_attrs[a["id"]] = {k[5:]: v for k, v in a.items() if k.startswith("data-")}
+            self.texts.setdefault(a["id"], [])
+            self._open_ids.append(a["id"])
+
+    def handle_data(self, data):
+        for element_id in self._open_ids:
+            self.texts[element_id].append(data)
+
+
+@dataclass
+class Page:
+    response: requests.Response
+
+    def __post_init__(self) -> None:
+        parser = _PageParser()
+        if "html" in self.response.headers.get("Content-Type", ""):
+            parser.feed(self.response.text)
+        self._parser = parser
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def url(self) -> str:
+        return self.response.url
+
+    @property
+    def text(self) -> str:
+        return self.response.text
+
+    @property
+    def error(self) -> str | None:
+        """The error code of the page's error box, if it shows one."""
+        return self._parser.data_attrs.get("error", {}).get("error")
+
+    def form(self, form_id: str) -> Form:
+        for form in self._parser.forms:
+            if form.id == form_id:
+                return form
+        raise AssertionError(f"The page at {self.url} ({self.status}) has no form '{form_id}'.")
+
+    def has_link(self, link_id: str) -> bool:
+        return link_id in self._parser.links
+
+    def link(self, link_id: str) -> str:
+        if link_id not in self._parser.links:
+            raise AssertionError(f"The page at {self.url} ({self.status}) has no link "
+                                 f"'{link_id}'.")
+        return urljoin(self.url, self._parser.links[link_id])
+
+    def data(self, element_id: str) -> dict:
+        return self._parser.data_attrs.get(element_id, {})
+
+    def element_text(self, element_id: str) -> str:
+        return " ".join("".join(self._parser.texts.get(element_id, [])).split())
+
+
+class Browser:
+    """One person's browser: its own cookies."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        self.http = requests.Session()
+        self.timeout = timeout
+
+    def open(self, url: str, **params) -> Page:
+        return Page(self.http.get(url, params=params or None, timeout=self.timeout))
+
+    def follow(self, page: Page, link_id: str) -> Page:
+        return self.open(page.link(link_id))
+
+    def submit(self, page: Page, form_id: str, **values) -> Page:
+        form = page.form(form_id)
+        data = {**form.fields, **values}
+        url = urljoin(page.url, form.action) if form.action else page.url
+        if form.method == "post":
+            return Page(self.http.post(url, data=data, timeout=self.timeout))
+        return Page(self.http.get(url, params=data, timeout=self.timeout))
+
+    def close(self) -> None:
+        self.http.close()

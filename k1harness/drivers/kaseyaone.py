@@ -1,0 +1,59 @@
+"""The KaseyaOne driver: its admin API as a master user, its login form as a person."""
+
+from __future__ import annotations
+
+from .base import ApiResult, SystemDriver, result_of
+from .browser import Browser, Page
+
+LOGIN_FORM = "login"
+
+
+class KaseyaOneAdmin:
+    """KaseyaOne's admin API, as one master user."""
+
+    def __init__(self, driver: KaseyaOneDriver, email: str, password: str) -> None:
+        self.driver = driver
+        self.auth = (email, password)
+
+    def call(self, method: str, path: str, json: dict | None = None) -> ApiResult:
+        response = self.driver.http.request(method, self.driver.url("/api/v1" + path), json=json,
+                                            auth=self.auth, timeout=self.driver.timeout)
+        return result_of(response)
+
+    def create_user(self, email: str, name: str, password: str, groups=()) -> ApiResult:
+        return self.call("POST", "/users", {"email": email, "name": name, "password": password,
+                                            "groups": list(groups)})
+
+    def user(self, user_id: str) -> ApiResult:
+        return self.call("GET", f"/users/{user_id}")
+
+    def deactivate_user(self, user_id: str) -> ApiResult:
+        return self.call("POST", f"/users/{user_id}/deactivate")
+
+    def activate_user(self, user_id: str) -> ApiResult:
+        return self.call("POST", f"/users/{user_id}/activate")
+
+    def module_instances(self) -> ApiResult:
+        return self.call("GET", "/module-instances")
+
+    def grant_module_access(self, instance_id: str, user_id: str) -> ApiResult:
+        return self.call("PUT", f"/module-instances/{instance_id}/users/{user_id}")
+
+    def withdraw_module_access(self, instance_id: str, user_id: str) -> ApiResult:
+        return self.call("DELETE", f"/module-instances/{instance_id}/users/{user_id}")
+
+
+class KaseyaOneDriver(SystemDriver):
+    def admin(self, email: str, password: str) -> KaseyaOneAdmin:
+        return KaseyaOneAdmin(self, email, password)
+
+    def is_login_page(self, page: Page) -> bool:
+        return page.url.startswith(self.base_url) and any(
+            f.id == LOGIN_FORM for f in page._parser.forms)
+
+    def submit_login(self, browser: Browser, page: Page, email: str, password: str) -> Page:
+        return browser.submit(page, LOGIN_FORM, email=email, password=password)
+
+    def discovery(self) -> dict:
+        return self.http.get(self.url("/.well-known/openid-configuration"),
+                             timeout=self.timeout).json()

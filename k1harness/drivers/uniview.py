@@ -1,0 +1,102 @@
+"""The UniView Portal driver: its login page and bypass link as a person, Settings >
+Integrations through its JSON API as a signed-in user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import ApiResult, SystemDriver, result_of
+from .browser import Browser, Page
+from .kaseyaone import KaseyaOneDriver
+
+
+@dataclass
+class KaseyaOneSignIn:
+    """How a Log In with KaseyaOne attempt went, stage by stage."""
+
+    page: Page  # where the person ended up
+    reached_kaseyaone: bool
+    kaseyaone_page: Page | None = None  # the page KaseyaOne showed after the form, if it stayed
+
+    @property
+    def kaseyaone_error(self) -> str | None:
+        page = self.kaseyaone_page
+        if page is None:
+            return None
+        return page.error or ("invalid_credentials" if page.status == 401 else None)
+
+
+class UniViewDriver(SystemDriver):
+    def tenant_url(self, tenant: str, path: str = "") -> str:
+        return self.url(f"/t/{tenant}/{path.lstrip('/')}")
+
+    # --- as a person, in a browser
+
+    def login_page(self, browser: Browser, tenant: str) -> Page:
+        return browser.open(self.tenant_url(tenant, "login"))
+
+    def log_in_with_credentials(self, browser: Browser, tenant: str, username: str,
+                                password: str) -> Page:
+        return browser.submit(self.login_page(browser, tenant), "login", username=username,
+                              password=password)
+
+    def log_in_through_link(self, browser: Browser, link: str, username: str,
+                            password: str) -> Page:
+        page = browser.open(link)
+        if page.status != 200:
+            return page
+        return browser.submit(page, "login", username=username, password=password)
+
+    def log_in_with_kaseyaone(self, browser: Browser, tenant: str, kaseyaone: KaseyaOneDriver,
+                              email: str, password: str) -> KaseyaOneSignIn:
+        """Click Log In with KaseyaOne, sign in on KaseyaOne's form, come back. Where KaseyaOne
+        refuses with a page and a way back, go back as a person would."""
+        start = browser.open(self.tenant_url(tenant, "login/kaseyaone"), login_hint=email)
+        if not kaseyaone.is_login_page(start):
+            return KaseyaOneSignIn(start, reached_kaseyaone=False)
+        page = kaseyaone.submit_login(browser, start, email, password)
+        if not page.url.startswith(kaseyaone.base_url):
+            return KaseyaOneSignIn(page, reached_kaseyaone=True)
+        if page.has_link("continue"):
+            return KaseyaOneSignIn(browser.follow(page, "continue"), True, kaseyaone_page=page)
+        return KaseyaOneSignIn(page, True, kaseyaone_page=page)
+
+    def current_session(self, browser: Browser, tenant: str) -> dict | None:
+        response = browser.http.get(self.tenant_url(tenant, "api/session"),
+                                    timeout=self.timeout)
+        return response.json() if response.status_code == 200 else None
+
+    def integrations_page(self, browser: Browser, tenant: str) -> Page:
+        return browser.open(self.tenant_url(tenant, "settings/integrations"))
+
+    # --- the JSON API, with the browser's session
+
+    def api(self, browser: Browser, tenant: str, method: str, path: str,
+            json: dict | None = None) -> ApiResult:
+        return result_of(browser.http.request(method, self.tenant_url(tenant, "api/" + path),
+                                              json=json, timeout=self.timeout))
+
+    def add_kaseyaone_integration(self, browser: Browser, tenant: str, master_email: str,
+                                  master_password: str) -> ApiResult:
+        return self.api(browser, tenant, "POST", "integrations/kaseyaone",
+                        {"master_email": master_email, "master_password": master_password})
+
+    def integration(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "GET", "integrations/kaseyaone")
+
+    def change_integration_settings(self, browser: Browser, tenant: str, **changes) -> ApiResult:
+        return self.api(browser, tenant, "PATCH", "integrations/kaseyaone", changes)
+
+    def grant_login_exception(self, browser: Browser, tenant: str, username: str) -> ApiResult:
+        return self.api(browser, tenant, "PUT", f"integrations/kaseyaone/exceptions/{username}")
+
+    def withdraw_login_exception(self, browser: Browser, tenant: str,
+                                 username: str) -> ApiResult:
+        return self.api(browser, tenant, "DELETE",
+                        f"integrations/kaseyaone/exceptions/{username}")
+
+    def users(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "GET", "users")
+
+    def change_user(self, browser: Browser, tenant: str, username: str, **changes) -> ApiResult:
+        return self.api(browser, tenant, "PATCH", f"users/{username}", changes)

@@ -1,0 +1,48 @@
+"""A simulated UniView Portal: local users and roles, the login page with Log In with KaseyaOne,
+and the KaseyaOne integration's configuration, integrated with KaseyaOne as the UniView document
+describes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask, redirect
+
+from sim_common.db import db
+from sim_common.passwords import STRONG
+from sim_common.web import SimModels, init_sim_app
+
+from .models import Base, JournalEntry, Secret, Tenant
+from .users import seed_tenant
+
+DEFAULTS = {
+    "DATABASE_URL": "sqlite://",
+    "PUBLIC_URL": None,  # what browsers and KaseyaOne's redirects use; default: the request's URL
+    "KASEYAONE_URL": "http://127.0.0.1:8001",  # where this UniView reaches KaseyaOne
+    "KASEYAONE_TIMEOUT": 10.0,
+    "SIM_CONTROL_TOKEN": None,
+    "PASSWORD_HASH_METHOD": STRONG,
+    "SESSION_LIFETIME": 8 * 3600,
+    "ID_TOKEN_LEEWAY": 60,
+    "SESSION_COOKIE_NAME": "uv_flow",  # Flask's signed cookie, for pending KaseyaOne logins
+}
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    app = Flask("mock_uniview")
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret))
+    app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
+
+    from .routes_login import bp as login_bp
+    from .routes_settings import bp as settings_bp
+
+    app.register_blueprint(login_bp)
+    app.register_blueprint(settings_bp)
+
+    @app.get("/")
+    def home():
+        return redirect("/_sim/health")
+
+    return app

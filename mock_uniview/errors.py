@@ -1,0 +1,83 @@
+"""UniView's domain errors, each carrying its wire code (see sim_common.errors). Sign-in
+refusals are shown to a person as a page and to a program as JSON."""
+
+from sim_common.errors import Conflict, Forbidden, InvalidRequest, NotFound, UpstreamError
+from sim_common.errors import Unauthorized
+
+
+class LoginRefused(Forbidden):
+    error = "login_refused"
+    message = "You cannot sign in."
+
+
+class BadCredentials(LoginRefused):
+    status_code = 401
+    error = "invalid_credentials"
+    message = "The username or password is wrong."
+
+
+class AccountDisabled(LoginRefused):
+    error = "account_disabled"
+    message = "Your UniView Portal account is disabled. Ask your administrator."
+
+
+class KaseyaOneLoginRequired(LoginRefused):
+    error = "kaseyaone_login_required"
+    message = ("Your organization requires you to sign in with KaseyaOne. Use Log In with "
+               "KaseyaOne.")
+
+
+class KaseyaOneLoginOff(LoginRefused):
+    error = "kaseyaone_login_off"
+    message = "Log In with KaseyaOne is turned off for this UniView Portal."
+
+
+class NoUniViewAccount(LoginRefused):
+    error = "no_uniview_account"
+    message = ("You signed in to KaseyaOne, but you have no UniView Portal account. Ask your "
+               "administrator to create one for you.")
+
+
+class KaseyaOneRefused(LoginRefused):
+    error = "kaseyaone_refused"
+    message = "KaseyaOne did not sign you in."
+
+
+class InvalidLoginAttempt(LoginRefused):
+    status_code = 400
+    error = "invalid_login_attempt"
+    message = "This sign-in attempt is not valid or has expired. Start again."
+
+
+class SuperuserRequired(Forbidden):
+    error = "superuser_required"
+    message = "Only a UniView Portal superuser can see and change Settings > Integrations."
+
+
+class IntegrationNotAdded(NotFound):
+    error = "integration_not_added"
+    message = "The KaseyaOne integration has not been added to this UniView Portal."
+
+
+class IntegrationAlreadyAdded(Conflict):
+    error = "integration_already_added"
+    message = "The KaseyaOne integration is already added."
+
+
+class SettingLocked(Conflict):
+    error = "kaseyaone_login_disabled"
+    message = ("Log In with KaseyaOne is off, so the other centralized user management settings "
+               "are off and cannot be changed. Turn Log In with KaseyaOne on first.")
+
+
+class UserNotFound(NotFound):
+    error = "user_not_found"
+    message = "There is no such UniView Portal user."
+
+
+class KaseyaOneUnavailable(UpstreamError):
+    error = "kaseyaone_unavailable"
+    message = "KaseyaOne did not answer. Try again later."
+
+
+__all__ = [name for name in dir() if name[0].isupper()] + ["InvalidRequest", "Unauthorized"]

@@ -1,0 +1,114 @@
+"""UniView Portal's state: tenants, local users with roles, sessions, and the KaseyaOne
+integration with its centralized-user-management settings and login exceptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from sim_common.clock import tenant_now
+from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
+from sim_common.passwords import check_password
+
+ROLES = ("superuser", "administrator", "monitor")
+
+
+def tenant_fk() -> ForeignKey:
+    return ForeignKey("tenants.id", ondelete="CASCADE")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(TenantMixin, Base):
+    integration: Mapped[Integration | None] = relationship(
+        back_populates="tenant", uselist=False, cascade="all, delete-orphan",
+        passive_deletes=True)
+
+
+class JournalEntry(JournalEntryMixin, Base):
+    pass
+
+
+class Secret(SecretMixin, Base):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "username"),
+                      UniqueConstraint("tenant_id", "k1_subject"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    username: Mapped[str] = mapped_column(String(320))  # an email address
+    name: Mapped[str] = mapped_column(String(200))
+    # Users created through KaseyaOne may have no UniView password at all.
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    role: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | disabled
+    # The KaseyaOne subject this user is mapped to, once linked.
+    k1_subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def check_password(self, password: str) -> bool:
+        return check_password(self.password_hash, password)
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(16))  # uniview | bypass | kaseyaone
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+    tenant: Mapped[Tenant] = relationship()
+
+    def is_expired(self) -> bool:
+        return tenant_now(self.tenant) >= self.expires_at
+
+
+class Integration(Base):
+    """The KaseyaOne integration of one tenant: the module instance and OIDC client KaseyaOne
+    issued when it was added, and the centralized-user-management settings."""
+
+    __tablename__ = "kaseyaone_integrations"
+
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(64))
+    hub_tenant: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str] = mapped_column(String(128))
+    client_secret: Mapped[str] = mapped_column(Text)
+    login_with_kaseyaone: Mapped[bool] = mapped_column(Boolean, default=True)
+    require_login: Mapped[bool] = mapped_column(Boolean, default=False)
+    automatic_user_creation: Mapped[bool] = mapped_column(Boolean, default=False)
+    automatic_user_deprovisioning: Mapped[bool] = mapped_column(Boolean, default=False)
+    access_groups: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_role: Mapped[str] = mapped_column(String(32), default="monitor")
+    bypass_token: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="integration")
+
+
+class LoginException(Base):
+    """A user allowed to keep signing in with UniView credentials under Require Login."""
+
+    __tablename__ = "login_exceptions"
+
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)

@@ -1,0 +1,166 @@
+"""UniView's login page (UniView credentials, and Log In with KaseyaOne), the bypass log-in
+link, and the OpenID Connect callback (UV-SSO-1/2, UV-REQ-1..4). Pages for a person; every
+refusal is a readable page with the reason, and the same as JSON for a program that asks."""
+
+from __future__ import annotations
+
+import secrets
+
+from authlib.common.security import generate_token
+from flask import current_app, g, redirect, render_template, request, session, url_for
+
+from sim_common.clock import epoch_seconds, tenant_now
+from sim_common.db import db
+from sim_common.errors import NotFound
+from sim_common.web import wants_json
+
+from . import kaseyaone_client, users
+from .errors import (
+    AccountDisabled,
+    InvalidLoginAttempt,
+    KaseyaOneLoginOff,
+    KaseyaOneRefused,
+    LoginRefused,
+    NoUniViewAccount,
+)
+from .web import (
+    clear_session_cookie,
+    current_session,
+    require_user,
+    set_session_cookie,
+    tenant_blueprint,
+)
+
+bp = tenant_blueprint("uv_login", __name__)
+PENDING = "kaseyaone_logins"  # Flask session key: state -> nonce and code_verifier
+
+
+@bp.errorhandler(LoginRefused)
+def refused(exc: LoginRefused):
+    db().rollback()
+    if wants_json():
+        return exc.to_json(), exc.status_code
+    return _login_page(error=exc, status=exc.status_code)
+
+
+def _kaseyaone_login_on() -> bool:
+    integration = g.tenant.integration
+    return integration is not None and integration.login_with_kaseyaone
+
+
+def _login_page(*, error=None, status=200, bypass_token=None):
+    action = (url_for("uv_login.bypass_login", token=bypass_token) if bypass_token
+              else url_for("uv_login.login_page"))
+    return render_template("uv_login.html", tenant=g.tenant, error=error, action=action,
+                           bypass=bool(bypass_token), kaseyaone=_kaseyaone_login_on(),
+                           username=request.form.get("username", "")), status
+
+
+def _signed_in(user, method: str):
+    row = users.start_session(db(), user, method, current_app.config["SESSION_LIFETIME"])
+    response = redirect(url_for("uv_login.home"))
+    set_session_cookie(response, row.id)
+    return response
+
+
+@bp.get("/login")
+def login_page():
+    return _login_page()
+
+
+@bp.post("/login")
+def login():
+    user = users.sign_in_with_credentials(db(), g.tenant, request.form.get("username", ""),
+                                          request.form.get("password", ""))
+    return _signed_in(user, "uniview")
+
+
+def _bypass_token_or_404(token: str) -> None:
+    integration = g.tenant.integration
+    if integration is None or not secrets.compare_digest(integration.bypass_token, token):
+        raise NotFound("This log-in link is not valid.")
+
+
+@bp.route("/login/bypass/<token>", methods=["GET", "POST"])
+def bypass_login(token: str):
+    _bypass_token_or_404(token)
+    if request.method == "GET":
+        return _login_page(bypass_token=token)
+    user = users.sign_in_with_credentials(db(), g.tenant, request.form.get("username", ""),
+                                          request.form.get("password", ""), via_bypass_link=True)
+    return _signed_in(user, "bypass")
+
+
+def _redirect_uri() -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    path = url_for("uv_login.kaseyaone_callback")
+    return base.rstrip("/") + path if base else url_for("uv_login.kaseyaone_callback",
+                                                        _external=True)
+
+
+@bp.get("/login/kaseyaone")
+def kaseyaone_login():
+    if not _kaseyaone_login_on():
+        raise KaseyaOneLoginOff()
+    state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
+    pending = session.get(PENDING, {})
+    pending = dict(list(pending.items())[-4:])  # a few tabs at once, not an unbounded cookie
+    pending[state] = {"tenant": g.tenant.id, "nonce": nonce, "verifier": verifier}
+    session[PENDING] = pending
+    url = kaseyaone_client.authorization_url(
+        g.tenant.integration, _redirect_uri(), state=state, nonce=nonce, code_verifier=verifier,
+        login_hint=request.args.get("login_hint"))
+    return redirect(url)
+
+
+@bp.get("/oidc/callback")
+def kaseyaone_callback():
+    pending = dict(session.get(PENDING, {}))
+    attempt = pending.pop(request.args.get("state", ""), None)
+    session[PENDING] = pending
+    if attempt is None or attempt["tenant"] != g.tenant.id:
+        raise InvalidLoginAttempt()
+    if "error" in request.args:
+        raise KaseyaOneRefused(request.args.get("error_description")
+                               or f"KaseyaOne did not sign you in ({request.args['error']}).",
+                               kaseyaone_error=request.args["error"])
+    if not _kaseyaone_login_on():
+        raise KaseyaOneLoginOff()
+    integration = g.tenant.integration
+    token = kaseyaone_client.exchange_code(integration, _redirect_uri(),
+                                           code=request.args.get("code", ""),
+                                           code_verifier=attempt["verifier"])
+    claims = kaseyaone_client.validate_id_token(integration, token, nonce=attempt["nonce"],
+                                                now=epoch_seconds(tenant_now(g.tenant)))
+    if not claims.get("module_access"):
+        raise KaseyaOneRefused("Your KaseyaOne account has no access to the UniView Portal.")
+    user = users.find_mapped_user(db(), g.tenant, claims)
+    if user is None:
+        raise NoUniViewAccount()
+    if not user.is_active:
+        raise AccountDisabled()
+    return _signed_in(user, "kaseyaone")
+
+
+@bp.get("/")
+def home():
+    row = current_session()
+    if row is None:
+        return redirect(url_for("uv_login.login_page"))
+    return render_template("uv_home.html", tenant=g.tenant, session=row, user=row.user)
+
+
+@bp.get("/api/session")
+def session_info():
+    user = require_user()
+    return {"user": users.user_json(user), "method": current_session().method}
+
+
+@bp.post("/logout")
+def logout():
+    row = current_session()
+    if row is not None:
+        users.end_session(db(), row.id)
+    response = redirect(url_for("uv_login.login_page"))
+    clear_session_cookie(response)
+    return response

@@ -1,0 +1,150 @@
+"""Settings > Integrations > KaseyaOne, for superusers only (UV-SEC-1): a page for a person and
+a JSON API for programs, both calling the same operations in `integration`."""
+
+from __future__ import annotations
+
+from flask import current_app, g, redirect, render_template, request, url_for
+
+from sim_common.control import json_body
+from sim_common.db import db
+from sim_common.errors import InvalidRequest, SimError
+
+from . import integration as k1
+from . import kaseyaone_client, users
+from .errors import IntegrationAlreadyAdded
+from .routes_login import _redirect_uri
+from .web import require_superuser, tenant_blueprint
+
+bp = tenant_blueprint("uv_settings", __name__)
+
+
+def _bypass_link() -> str:
+    integration = k1.get_integration(g.tenant)
+    path = url_for("uv_login.bypass_login", token=integration.bypass_token)
+    base = current_app.config.get("PUBLIC_URL")
+    return base.rstrip("/") + path if base else url_for("uv_login.bypass_login",
+                                                        token=integration.bypass_token,
+                                                        _external=True)
+
+
+def _config_json() -> dict:
+    return k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link())
+
+
+def add_kaseyaone_integration(master_email, master_password) -> None:
+    if g.tenant.integration is not None:
+        raise IntegrationAlreadyAdded()
+    if not master_email or not master_password:
+        raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
+    registration = kaseyaone_client.register_module_instance(
+        master_email, master_password, name=f"UniView Portal ({g.tenant.name})",
+        redirect_uri=_redirect_uri())
+    k1.add_integration(db(), g.tenant, registration)
+
+
+@bp.get("/api/integrations/kaseyaone")
+def show_integration():
+    require_superuser()
+    return _config_json()
+
+
+@bp.post("/api/integrations/kaseyaone")
+def add_integration():
+    require_superuser()
+    body = json_body()
+    add_kaseyaone_integration(body.get("master_email"), body.get("master_password"))
+    return _config_json(), 201
+
+
+@bp.patch("/api/integrations/kaseyaone")
+def change_settings():
+    require_superuser()
+    k1.change_settings(k1.get_integration(g.tenant), json_body())
+    return _config_json()
+
+
+@bp.put("/api/integrations/kaseyaone/exceptions/<username>")
+def grant_exception(username):
+    require_superuser()
+    k1.grant_login_exception(db(), k1.get_integration(g.tenant),
+                             users.get_user(db(), g.tenant, username))
+    return _config_json()
+
+
+@bp.delete("/api/integrations/kaseyaone/exceptions/<username>")
+def withdraw_exception(username):
+    require_superuser()
+    k1.withdraw_login_exception(db(), k1.get_integration(g.tenant),
+                                users.get_user(db(), g.tenant, username))
+    return _config_json()
+
+
+# The same operations as a page a superuser can use in a browser.
+
+def _settings_page(error: SimError | None = None, status: int = 200):
+    integration = g.tenant.integration
+    return render_template(
+        "uv_integrations.html", tenant=g.tenant, integration=integration, error=error,
+        config=_config_json() if integration else None, settings=k1.SETTINGS,
+        dependent=k1.DEPENDENT_SETTINGS, roles=users.ROLES,
+        users=users.list_users(db(), g.tenant)), status
+
+
+@bp.get("/settings/integrations")
+def integrations_page():
+    require_superuser()
+    return _settings_page()
+
+
+@bp.post("/settings/integrations")
+def integrations_form():
+    require_superuser()
+    form = request.form
+    try:
+        if form.get("action") == "add":
+            add_kaseyaone_integration(form.get("master_email"), form.get("master_password"))
+        elif form.get("action") == "settings":
+            changes = {key: key in form for key in (k1.LOGIN, *k1.DEPENDENT_SETTINGS)}
+            if "default_role" in form:
+                changes["default_role"] = form["default_role"]
+            current = k1.get_integration(g.tenant)
+            if not changes[k1.LOGIN]:
+                # Unticked boxes of locked settings are not an attempt to change them.
+                changes = {k: v for k, v in changes.items()
+                           if k == k1.LOGIN or v != getattr(current, k)}
+            k1.change_settings(current, changes)
+        elif form.get("action") in ("grant_exception", "withdraw_exception"):
+            operation = (k1.grant_login_exception if form["action"] == "grant_exception"
+                         else k1.withdraw_login_exception)
+            operation(db(), k1.get_integration(g.tenant),
+                      users.get_user(db(), g.tenant, form.get("username", "")))
+        else:
+            raise InvalidRequest("Unknown action.")
+    except SimError as exc:
+        db().rollback()
+        return _settings_page(error=exc, status=exc.status_code)
+    return redirect(url_for("uv_settings.integrations_page"))
+
+
+# Users, for superusers: enough to see mappings and to disable or re-enable an account.
+
+@bp.get("/api/users")
+def list_users():
+    require_superuser()
+    return {"users": [users.user_json(u) for u in users.list_users(db(), g.tenant)]}
+
+
+@bp.post("/api/users")
+def create_user():
+    require_superuser()
+    body = json_body()
+    user = users.create_user(db(), g.tenant, username=body.get("username"), name=body.get("name"),
+                             role=body.get("role"), password=body.get("password"))
+    return users.user_json(user), 201
+
+
+@bp.patch("/api/users/<username>")
+def change_user(username):
+    require_superuser()
+    user = users.change_user(db(), users.get_user(db(), g.tenant, username), json_body())
+    return users.user_json(user)

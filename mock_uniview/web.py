@@ -1,0 +1,69 @@
+"""What every tenant-scoped UniView route needs: the tenant from the URL, the signed-in user
+from the session cookie, and the role checks (UV-SEC-1)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, request, url_for
+
+from sim_common.db import db
+from sim_common.errors import NotFound, Unauthorized
+
+from . import users
+from .errors import SuperuserRequired
+from .models import Tenant
+
+SESSION_COOKIE = "uv_session"
+
+
+def tenant_blueprint(name: str, import_name: str) -> Blueprint:
+    bp = Blueprint(name, import_name, url_prefix="/t/<tenant>")
+
+    @bp.url_value_preprocessor
+    def load_tenant(endpoint, values):
+        tenant = db().get(Tenant, values.pop("tenant"))
+        if tenant is None:
+            raise NotFound("There is no such UniView Portal tenant.")
+        g.tenant = tenant
+        g.tenant_id = tenant.id
+
+    @bp.url_defaults
+    def add_tenant(endpoint, values):
+        if "tenant" not in values and "tenant" in g:
+            values["tenant"] = g.tenant.id
+
+    return bp
+
+
+def tenant_path() -> str:
+    return f"/t/{g.tenant.id}/"
+
+
+def current_session():
+    if "uv_session" not in g:
+        g.uv_session = users.find_session(db(), g.tenant, request.cookies.get(SESSION_COOKIE))
+    return g.uv_session
+
+
+def require_user():
+    row = current_session()
+    if row is None:
+        raise Unauthorized("Sign in to the UniView Portal first.",
+                           login_url=url_for("uv_login.login_page"))
+    return row.user
+
+
+def require_superuser():
+    user = require_user()
+    if user.role != "superuser":
+        raise SuperuserRequired()
+    return user
+
+
+def set_session_cookie(response, session_id: str) -> None:
+    response.set_cookie(SESSION_COOKIE, session_id, path=tenant_path(), httponly=True,
+                        samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE",
+                                                                      False))
+
+
+def clear_session_cookie(response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path=tenant_path())

@@ -6,12 +6,17 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from sim_common.passwords import FAST
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass  # the journal records every request; a line per request on stderr is noise
 
 
 @dataclass
@@ -29,21 +34,21 @@ class RunningServer:
 
 @dataclass
 class EmbeddedSimulators:
-    kaseyaone: RunningServer
-    uniview: RunningServer
+    kaseyaone: RunningServer | None
+    uniview: RunningServer | None
     workdir: tempfile.TemporaryDirectory
     ready_seconds: float = 0.0
-    servers: list = field(default_factory=list)
 
     def stop(self) -> None:
         for server in (self.uniview, self.kaseyaone):
-            server.stop()
+            if server is not None:
+                server.stop()
         self.workdir.cleanup()
 
 
 def serve(name: str, make_app, host: str = "127.0.0.1") -> RunningServer:
     """Bind first, so that the app can be told its own public URL."""
-    server = make_server(host, 0, None, threaded=True)
+    server = make_server(host, 0, None, threaded=True, request_handler=_QuietHandler)
     url = f"http://{host}:{server.server_port}"
     server.app = make_app(url)
     thread = threading.Thread(target=server.serve_forever, name=f"embedded-{name}", daemon=True)
@@ -51,17 +56,25 @@ def serve(name: str, make_app, host: str = "127.0.0.1") -> RunningServer:
     return RunningServer(name, url, server, thread)
 
 
-def start_embedded() -> EmbeddedSimulators:
+def start_embedded(*, kaseyaone_url: str | None = None, uniview: bool = True
+                   ) -> EmbeddedSimulators:
+    """Start the simulated KaseyaOne (unless `kaseyaone_url` names a real one) and the
+    simulated UniView (unless `uniview` is false: a real module pointed at the simulated hub)."""
     import mock_kaseyaone
     import mock_uniview
 
     started = time.perf_counter()
     workdir = tempfile.TemporaryDirectory(prefix="k1-embedded-")
     base = Path(workdir.name)
-    kaseyaone = serve("kaseyaone", lambda url: mock_kaseyaone.create_app({
-        "DATABASE_URL": f"sqlite:///{base / 'kaseyaone.sqlite3'}", "PUBLIC_URL": url,
-        "PASSWORD_HASH_METHOD": FAST}))
-    uniview = serve("uniview", lambda url: mock_uniview.create_app({
-        "DATABASE_URL": f"sqlite:///{base / 'uniview.sqlite3'}", "PUBLIC_URL": url,
-        "KASEYAONE_URL": kaseyaone.url, "PASSWORD_HASH_METHOD": FAST}))
-    return EmbeddedSimulators(kaseyaone, uniview, workdir, time.perf_counter() - started)
+    hub = None
+    if kaseyaone_url is None:
+        hub = serve("kaseyaone", lambda url: mock_kaseyaone.create_app({
+            "DATABASE_URL": f"sqlite:///{base / 'kaseyaone.sqlite3'}", "PUBLIC_URL": url,
+            "PASSWORD_HASH_METHOD": FAST}))
+        kaseyaone_url = hub.url
+    module = None
+    if uniview:
+        module = serve("uniview", lambda url: mock_uniview.create_app({
+            "DATABASE_URL": f"sqlite:///{base / 'uniview.sqlite3'}", "PUBLIC_URL": url,
+            "KASEYAONE_URL": kaseyaone_url, "PASSWORD_HASH_METHOD": FAST}))
+    return EmbeddedSimulators(hub, module, workdir, time.perf_counter() - started)

@@ -85,6 +85,9 @@ class Page:
                 return form
         raise AssertionError(f"The page at {self.url} ({self.status}) has no form '{form_id}'.")
 
+    def has_form(self, form_id: str) -> bool:
+        return any(form.id == form_id for form in self._parser.forms)
+
     def has_link(self, link_id: str) -> bool:
         return link_id in self._parser.links
 

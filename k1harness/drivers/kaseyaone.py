@@ -48,8 +48,7 @@ class KaseyaOneDriver(SystemDriver):
         return KaseyaOneAdmin(self, email, password)
 
     def is_login_page(self, page: Page) -> bool:
-        return page.url.startswith(self.base_url) and any(
-            f.id == LOGIN_FORM for f in page._parser.forms)
+        return page.url.startswith(self.base_url) and page.has_form(LOGIN_FORM)
 
     def submit_login(self, browser: Browser, page: Page, email: str, password: str) -> Page:
         return browser.submit(page, LOGIN_FORM, email=email, password=password)

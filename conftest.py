@@ -1,0 +1,9 @@
+"""Makes the step modules visible to every feature's test module."""
+
+pytest_plugins = [
+    "steps.cast",
+    "steps.tenants",
+    "steps.sign_in",
+    "steps.configuration",
+    "steps.require_login",
+]

@@ -1,0 +1,75 @@
+"""The behaviour catalogue (`shared/docs/BEHAVIOURS.md`): every documented behaviour by ID,
+with a short title. Scenarios carry the IDs as lower-case tags (`UV-SSO-1` -> `@uv_sso_1`); the
+plugin registers each as a marker and reports coverage against this list."""
+
+BEHAVIOURS = {
+    "UV-SSO-1": 'Adding the KaseyaOne integration to a UniView tenant turns on "Log In with KaseyaOne"',
+    "UV-SSO-2": 'With Log In with KaseyaOne turned off, nobody can sign in to UniView through KaseyaOne',
+    "UV-SSO-3": 'Turning Log In with KaseyaOne off turns off every other centralized-user-management...',
+    "UV-SSO-4": 'Turning on any other centralized-user-management setting requires Log In with...',
+    "UV-REQ-1": 'With Require Login on, a user without an exception who submits UniView credentials on...',
+    "UV-REQ-2": 'A superuser can grant exceptions to named users',
+    "UV-REQ-3": 'The integration configuration shows a log-in link',
+    "UV-REQ-4": 'With Require Login off, UniView credentials work for every active user',
+    "UV-SYNC-1": 'A change to the integration configuration made in UniView is pushed to KaseyaOne...',
+    "UV-SYNC-2": 'The same settings can be changed from KaseyaOne',
+    "UV-SYNC-3": 'Some changes made in KaseyaOne need an extra confirmation before Review',
+    "UV-SYNC-4": 'Only a UniView superuser can change the integration configuration in UniView',
+    "UV-JIT-1": 'With Automatic User Creation on, a KaseyaOne user newly granted access to the UniView...',
+    "UV-JIT-2": 'With Automatic User Creation off, such a user gets no account and is told to ask an...',
+    "UV-JIT-3": 'A KaseyaOne user without access to the UniView module is never given an account and...',
+    "UV-JIT-4": 'The default role is configurable',
+    "UV-JIT-5": 'Creating users may add charges to the KaseyaOne invoice',
+    "UV-DEP-1": 'With Automatic User Deprovisioning on, a UniView user whose KaseyaOne user is...',
+    "UV-DEP-2": 'With it on, a UniView user whose KaseyaOne user is deleted is deleted in UniView',
+    "UV-DEP-3": 'With it on, a UniView user whose KaseyaOne user loses access to the UniView module is...',
+    "UV-DEP-4": 'With it off, none of these changes reach UniView',
+    "UV-DEP-5": 'Interpretation',
+    "UV-GRP-1": "Turning Access Groups on imports the tenant's KaseyaOne groups into UniView",
+    "UV-GRP-2": 'Imported groups are mapped to no organization until a superuser maps them, by editing...',
+    "UV-GRP-3": 'While Access Groups is on, the Groups page is view-only',
+    "UV-GRP-4": 'Groups sync from KaseyaOne every four hours',
+    "UV-GRP-5": 'Each time a user signs in through KaseyaOne, their UniView groups are set to match...',
+    "UV-GRP-6": "A user whose groups are mapped to no organization sees no organization's data",
+    "UV-GRP-7": 'Turning Access Groups off hands groups back to UniView',
+    "UV-RESET-1": 'Resetting the integration removes it and all its user mappings from UniView, and...',
+    "UV-RESET-2": "Before resetting, a superuser can copy the list of the integration's users",
+    "UV-RESET-3": 'Interpretation',
+    "UV-INS-1": '"Missing critical updates"',
+    "UV-INS-2": '"Automated backup testing"',
+    "UV-INS-3": '"No backup alerting"',
+    "UV-INS-4": '"One incident away from total data loss"',
+    "UV-INS-5": '"No replication alerting"',
+    "UV-INS-6": '"No PSA ticketing integration"',
+    "UV-INS-7": '"Tickets to the wrong inbox"',
+    "UV-INS-8": '"Automated ticket updates"',
+    "UV-INS-9": 'Insights are raised only for tenants that have the KaseyaOne integration',
+    "UV-INS-10": 'Snoozing moves an insight to the Snoozed list',
+    "UV-SEC-1": 'Only a UniView superuser sees and changes Settings > Integrations',
+    "AT-SSO-1": 'With Unified Login on, users can sign in to Autotask through KaseyaOne',
+    "AT-SSO-2": 'With Unified Login on, LiveMobile users are not allowed to sign in',
+    "AT-REQ-1": 'With Require Login with KaseyaOne on, every user must sign in through KaseyaOne unless...',
+    "AT-REQ-2": 'Users granted an exception (several can be picked at once) keep signing in with...',
+    "AT-PROV-1": 'With Automatic User Provisioning on, a KaseyaOne user granted access to Autotask gets...',
+    "AT-PROV-2": 'Default Security Level, Timesheet Approver, Department, Expense Report Approver and...',
+    "AT-PROV-3": 'If an Autotask user with the same email address already exists, KaseyaOne links the...',
+    "AT-GRP-1": 'Access Groups map a KaseyaOne group to an Autotask Security Level',
+    "AT-GRP-2": 'A user in several mapped groups gets the Security Level of the first match in the...',
+    "AT-DATA-1": 'Only the username and access level are synchronized between KaseyaOne and Autotask',
+    "AT-SEC-1": 'Configuring the integration needs the Admin security level in Autotask',
+    "AT-INS-1": 'Autotask insights appear in Cooper',
+    "H-TGT-1": 'The same feature files run against the embedded simulators (default), against a real...',
+    "H-TGT-2": 'A scenario that needs something a target cannot give (a settable clock, fault...',
+    "H-TGT-3": 'Scenarios that destroy configuration (reset, turning login off) do not run against a...',
+    "H-ISO-1": 'Every scenario works in a tenant of its own, so scenarios run in parallel and against...',
+    "H-REP-1": 'A run writes machine-readable reports (Cucumber JSON, JUnit XML) and a coverage matrix...',
+}
+
+
+def tag_of(behaviour_id: str) -> str:
+    return behaviour_id.lower().replace("-", "_")
+
+
+def id_of(tag: str) -> str | None:
+    candidate = tag.upper().replace("_", "-")
+    return candidate if candidate in BEHAVIOURS else None

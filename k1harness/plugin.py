@@ -1,0 +1,176 @@
+"""The pytest plugin: `--target` and friends, the systems under test as drivers, a seeded faker
+per scenario, behaviour-ID markers, and the coverage summary (behaviour -> scenarios ->
+outcome) at the end of a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from faker import Faker
+
+from .behaviours import BEHAVIOURS, id_of, tag_of
+from .drivers import KaseyaOneDriver, UniViewDriver
+from .targets import TargetError, load_target
+
+# Tags that are not behaviour IDs; every tag a feature file uses must be one of these or an ID.
+EXTRA_MARKERS = {
+    "uniview": "scenarios about the UniView Portal module",
+    "kaseyaone": "scenarios about the KaseyaOne hub itself",
+    "negative": "what a QA engineer adds: refusals the documents imply",
+    "interpretation": "checks a reading of the documents that they do not state outright",
+    "destructive": "destroys configuration; kept off real deployments unless allowed",
+}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("k1harness", "KaseyaOne conformance harness")
+    group.addoption("--target", default=os.environ.get("K1_TARGET"),
+                    help="TOML target file naming each system's URL (default: the embedded "
+                         "simulators)")
+    group.addoption("--kaseyaone-url", default=None, help="KaseyaOne's base URL (overrides the "
+                    "target file)")
+    group.addoption("--uniview-url", default=None, help="UniView Portal's base URL (overrides "
+                    "the target file)")
+    group.addoption("--seed", type=int, default=None,
+                    help="seed for generated names, to reproduce a run (default: random)")
+    group.addoption("--coverage-dir", default=None,
+                    help="write the behaviour coverage matrix here as coverage.json and "
+                         "coverage.md")
+
+
+def pytest_configure(config):
+    for behaviour_id, title in BEHAVIOURS.items():
+        config.addinivalue_line("markers", f"{tag_of(behaviour_id)}: {behaviour_id} {title}")
+    for name, text in EXTRA_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    if config.getoption("seed") is None:
+        config.option.seed = random.SystemRandom().randrange(1, 2**31)
+    config.pluginmanager.register(CoverageRecorder(config), "k1harness-coverage")
+
+
+def pytest_report_header(config):
+    return f"k1harness: seed {config.getoption('seed')} (rerun with --seed to reproduce)"
+
+
+class Systems:
+    """The drivers for one run, and the embedded simulators if the harness started any."""
+
+    def __init__(self, config) -> None:
+        try:
+            self.target = load_target(config.getoption("target"), urls={
+                "kaseyaone": config.getoption("kaseyaone_url"),
+                "uniview": config.getoption("uniview_url")})
+        except TargetError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+        self.embedded = None
+        urls = {name: system.url for name, system in self.target.systems.items()}
+        if self.target.embedded:
+            from .embedded import start_embedded
+
+            self.embedded = start_embedded(kaseyaone_url=urls["kaseyaone"],
+                                           uniview=urls["uniview"] is None)
+            urls["kaseyaone"] = urls["kaseyaone"] or self.embedded.kaseyaone.url
+            urls["uniview"] = urls["uniview"] or self.embedded.uniview.url
+        systems = self.target.systems
+        self.kaseyaone = KaseyaOneDriver(urls["kaseyaone"], systems["kaseyaone"].control_token)
+        self.uniview = UniViewDriver(urls["uniview"], systems["uniview"].control_token)
+        for driver in (self.kaseyaone, self.uniview):
+            if not driver.ready():
+                self.stop()
+                raise pytest.UsageError(f"Nothing answers at {driver.base_url}/_sim/health.")
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def k1_systems(pytestconfig):
+    systems = Systems(pytestconfig)
+    yield systems
+    systems.stop()
+
+
+@pytest.fixture
+def kaseyaone(k1_systems) -> KaseyaOneDriver:
+    return k1_systems.kaseyaone
+
+
+@pytest.fixture
+def uniview(k1_systems) -> UniViewDriver:
+    return k1_systems.uniview
+
+
+@pytest.fixture
+def k1_faker(request, pytestconfig) -> Faker:
+    """Names for this scenario: different in every scenario, the same again with --seed."""
+    fake = Faker()
+    fake.seed_instance(pytestconfig.getoption("seed") + zlib.crc32(request.node.nodeid.encode()))
+    return fake
+
+
+class CoverageRecorder:
+    """Behaviour ID -> scenarios -> outcome, printed at the end and optionally written out."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.outcomes: dict[str, dict[str, str]] = defaultdict(dict)
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report):
+        if report.when != "call" and not (report.when == "setup" and not report.passed):
+            return
+        ids = [b for b in (id_of(k) for k in report.keywords) if b]
+        outcome = report.outcome
+        if outcome == "skipped" and isinstance(report.longrepr, tuple):
+            outcome = f"skipped: {report.longrepr[2]}"
+        for behaviour in ids:
+            self.outcomes[behaviour][report.nodeid] = outcome
+
+    def matrix(self) -> dict:
+        return {b: {"title": BEHAVIOURS[b], "scenarios": self.outcomes.get(b, {})}
+                for b in BEHAVIOURS}
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.outcomes:
+            return
+        matrix = self.matrix()
+        covered = [b for b, m in matrix.items()
+                   if any(o == "passed" for o in m["scenarios"].values())]
+        failing = [b for b, m in matrix.items()
+                   if any(o == "failed" for o in m["scenarios"].values())]
+        tested = [b for b, m in matrix.items() if m["scenarios"]]
+        tr = terminalreporter
+        tr.section("behaviour coverage")
+        for behaviour in tested:
+            outcomes = list(matrix[behaviour]["scenarios"].values())
+            counts = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes)))
+            tr.write_line(f"{behaviour:10} {counts:28} {BEHAVIOURS[behaviour]}")
+        tr.write_line(f"{len(covered)} of {len(tested)} behaviours with scenarios in this run are "
+                      f"covered by a passing scenario; {len(failing)} have a failing one; "
+                      f"{len(BEHAVIOURS) - len(tested)} of the catalogue's {len(BEHAVIOURS)} "
+                      f"were not exercised.")
+        if failing:
+            tr.write_line("Failing behaviours: " + ", ".join(failing), red=True)
+        directory = self.config.getoption("coverage_dir")
+        if directory:
+            write_matrix(Path(directory), matrix)
+            tr.write_line(f"Coverage matrix written to {directory}/coverage.json and coverage.md")
+
+
+def write_matrix(directory: Path, matrix: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "coverage.json").write_text(json.dumps(matrix, indent=2, sort_keys=True))
+    lines = ["| behaviour | title | scenario | outcome |", "|---|---|---|---|"]
+    for behaviour, entry in matrix.items():
+        scenarios = entry["scenarios"] or {"(no scenario)": "not exercised"}
+        for nodeid, outcome in scenarios.items():
+            lines.append(f"| {behaviour} | {entry['title']} | `{nodeid}` | {outcome} |")
+    (directory / "coverage.md").write_text("\n".join(lines) + "\n")

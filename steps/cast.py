@@ -1,0 +1,66 @@
+"""The people and tenants of one scenario. Each scenario gets fresh tenants on both systems
+(H-ISO-1), with names from a seeded faker, and removes them afterwards."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from k1harness.drivers import Browser, KaseyaOneDriver, UniViewDriver
+
+
+@dataclass
+class Person:
+    alias: str
+    name: str
+    email: str
+    password: str
+    browser: Browser = field(default_factory=Browser)
+    kaseyaone_id: str | None = None
+
+
+@dataclass
+class Cast:
+    faker: object
+    kaseyaone: KaseyaOneDriver
+    uniview: UniViewDriver
+    hub_tenant: str | None = None
+    uv_tenant: str | None = None
+    master: Person | None = None
+    superuser: Person | None = None
+    people: dict[str, Person] = field(default_factory=dict)
+    instance_id: str | None = None
+    domain: str = ""
+
+    def new_person(self, alias: str) -> Person:
+        name = self.faker.name()
+        local = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".")
+        email = f"{local}.{self.faker.hexify('^^^^^^')}@{self.domain}"
+        return Person(alias, name, email, self.faker.password(length=14))
+
+    def person(self, alias: str) -> Person:
+        if alias not in self.people:
+            self.people[alias] = self.new_person(alias)
+        return self.people[alias]
+
+    def admin(self):
+        return self.kaseyaone.admin(self.master.email, self.master.password)
+
+    def close(self) -> None:
+        for person in [self.master, self.superuser, *self.people.values()]:
+            if person is not None:
+                person.browser.close()
+        if self.uv_tenant:
+            self.uniview.delete_tenant(self.uv_tenant)
+        if self.hub_tenant:
+            self.kaseyaone.delete_tenant(self.hub_tenant)
+
+
+@pytest.fixture
+def cast(k1_faker, kaseyaone, uniview):
+    cast = Cast(k1_faker, kaseyaone, uniview)
+    cast.domain = f"{k1_faker.domain_word()}-{k1_faker.hexify('^^^^')}.example"
+    yield cast
+    cast.close()

@@ -1,0 +1,67 @@
+"""`k1-suite`: the Gherkin suite with reports. Against the embedded simulators by default;
+`--served` first starts both simulators as separate server processes and points the suite at
+their URLs; any other argument goes to pytest (`--target FILE`, `-m uv_req_3`, `-n 2`, ...).
+
+`python -m k1harness.cli serve` serves both simulators on ports 8001 and 8002 until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPORTS = Path("reports")
+
+
+def suite(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="k1-suite", add_help=False)
+    parser.add_argument("--served", action="store_true")
+    parser.add_argument("--served-workers", type=int, default=2)
+    own, rest = parser.parse_known_args(argv)
+    REPORTS.mkdir(exist_ok=True)
+    args = ["features", f"--cucumber-json={REPORTS / 'cucumber.json'}",
+            f"--junitxml={REPORTS / 'junit.xml'}", f"--coverage-dir={REPORTS}", *rest]
+    if not own.served:
+        return int(pytest.main(args))
+    from .served import start_served
+
+    served = start_served(workers=own.served_workers)
+    try:
+        os.environ["K1_KASEYAONE_CONTROL_TOKEN"] = served.tokens["kaseyaone"]
+        os.environ["K1_UNIVIEW_CONTROL_TOKEN"] = served.tokens["uniview"]
+        print(f"Served simulators: {served.urls}", flush=True)
+        return int(pytest.main([*args, "--kaseyaone-url", served.urls["kaseyaone"],
+                                "--uniview-url", served.urls["uniview"]]))
+    finally:
+        served.stop()
+
+
+def serve_both() -> int:
+    from .served import start_served
+
+    served = start_served(workers=2, ports={"kaseyaone": 8001, "uniview": 8002})
+    print(f"KaseyaOne: {served.urls['kaseyaone']}  control token: {served.tokens['kaseyaone']}")
+    print(f"UniView:   {served.urls['uniview']}  control token: {served.tokens['uniview']}")
+    print("Ctrl-C to stop.", flush=True)
+    try:
+        for process in served.processes:
+            process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        served.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return serve_both()
+    return suite(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

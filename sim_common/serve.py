@@ -1,0 +1,80 @@
+"""Serving a simulator as a service: `mock-kaseyaone serve`, `mock-uniview serve`. gunicorn
+(threaded workers); options fall back to environment variables; state in an SQLite file by
+default or any SQLAlchemy URL. The control plane is behind a bearer token: given, or generated
+and printed at start."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Callable
+
+from .passwords import FAST, STRONG
+
+
+def base_parser(prog: str, description: str, env_prefix: str, default_port: int
+                ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    def env(name: str, default=None):
+        return os.environ.get(f"{env_prefix}_{name}", default)
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the simulator with gunicorn")
+    serve.add_argument("--bind", default=env("BIND", f"127.0.0.1:{default_port}"),
+                       help=f"address:port to listen on (env {env_prefix}_BIND)")
+    serve.add_argument("--public-url", default=env("PUBLIC_URL"),
+                       help="the URL browsers and other systems use, if not the bind address "
+                            f"(env {env_prefix}_PUBLIC_URL)")
+    serve.add_argument("--database-url", default=env("DATABASE_URL"),
+                       help="SQLAlchemy URL of the state (default: an SQLite file in the "
+                            f"current directory; env {env_prefix}_DATABASE_URL)")
+    serve.add_argument("--control-token", default=env("CONTROL_TOKEN"),
+                       help="bearer token for /_sim/ (default: generated and printed; env "
+                            f"{env_prefix}_CONTROL_TOKEN)")
+    serve.add_argument("--workers", type=int, default=int(env("WORKERS", "1")),
+                       help="gunicorn worker processes (they share the database)")
+    serve.add_argument("--threads", type=int, default=int(env("THREADS", "8")),
+                       help="threads per worker")
+    serve.add_argument("--password-hash", choices=("strong", "fast"),
+                       default=env("PASSWORD_HASH", "strong"),
+                       help="strong (scrypt) by default; fast only for throwaway test data")
+    return parser, serve
+
+
+def app_config(args, name: str) -> dict:
+    token = args.control_token
+    if not token:
+        token = secrets.token_urlsafe(24)
+        print(f"{name}: control-plane token (generated): {token}", file=sys.stderr, flush=True)
+    host, _, port = args.bind.rpartition(":")
+    return {
+        "DATABASE_URL": args.database_url or f"sqlite:///{os.path.abspath(name + '.sqlite3')}",
+        "PUBLIC_URL": args.public_url or f"http://{host or '127.0.0.1'}:{port}",
+        "SIM_CONTROL_TOKEN": token,
+        "PASSWORD_HASH_METHOD": FAST if args.password_hash == "fast" else STRONG,
+    }
+
+
+def run_gunicorn(make_app: Callable[[], object], args) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    app = make_app()  # in the master: tables, keys and secrets exist before any worker forks
+
+    def post_fork(server, worker):
+        # Connections opened before the fork belong to the master; each worker opens its own.
+        app.extensions["sim_store"].engine.dispose(close=False)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": args.bind, "workers": args.workers,
+                               "threads": args.threads, "worker_class": "gthread",
+                               "post_fork": post_fork, "accesslog": None,
+                               "timeout": 60}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    Server().run()

@@ -7,7 +7,8 @@
 Both create `.venv` and install the project into it when needed (again whenever pyproject.toml
 changes). Extra arguments go to pytest (`python3 run.py suite -m uv_req_3`), or to `k1-suite`
 (`python3 run.py suite --served`, `python3 run.py suite --target fixtures/targets/x.toml`).
-`python3 run.py serve` serves both simulators on ports 8001 and 8002; `python3 run.py lint` runs ruff.
+`python3 run.py serve` serves both simulators on ports 8001 and 8002;
+`python3 run.py lint` runs ruff.
 """
 
 from __future__ import annotations
@@ -33,8 +34,19 @@ def ensure_environment() -> None:
         print(f"Creating {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing the project and its dependencies ...", flush=True)
-    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-e", f"{ROOT}[dev]"], check=True)
+    subprocess.run(
+        [
+            str(BIN / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-e",
+            f"{ROOT}[dev]",
+        ],
+        check=True,
+    )
     for old in VENV.glob(".installed-*"):
         old.unlink()
     stamp.touch()

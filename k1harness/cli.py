@@ -22,8 +22,13 @@ def suite(argv: list[str]) -> int:
     parser.add_argument("--served-workers", type=int, default=2)
     own, rest = parser.parse_known_args(argv)
     REPORTS.mkdir(exist_ok=True)
-    args = ["features", f"--cucumber-json={REPORTS / 'cucumber.json'}",
-            f"--junitxml={REPORTS / 'junit.xml'}", f"--coverage-dir={REPORTS}", *rest]
+    args = [
+        "features",
+        f"--cucumber-json={REPORTS / 'cucumber.json'}",
+        f"--junitxml={REPORTS / 'junit.xml'}",
+        f"--coverage-dir={REPORTS}",
+        *rest,
+    ]
     if not own.served:
         return int(pytest.main(args))
     from .served import start_served
@@ -33,8 +38,17 @@ def suite(argv: list[str]) -> int:
         os.environ["K1_KASEYAONE_CONTROL_TOKEN"] = served.tokens["kaseyaone"]
         os.environ["K1_UNIVIEW_CONTROL_TOKEN"] = served.tokens["uniview"]
         print(f"Served simulators: {served.urls}", flush=True)
-        return int(pytest.main([*args, "--kaseyaone-url", served.urls["kaseyaone"],
-                                "--uniview-url", served.urls["uniview"]]))
+        return int(
+            pytest.main(
+                [
+                    *args,
+                    "--kaseyaone-url",
+                    served.urls["kaseyaone"],
+                    "--uniview-url",
+                    served.urls["uniview"],
+                ]
+            )
+        )
     finally:
         served.stop()
 

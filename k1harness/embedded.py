@@ -56,8 +56,7 @@ def serve(name: str, make_app, host: str = "127.0.0.1") -> RunningServer:
     return RunningServer(name, url, server, thread)
 
 
-def start_embedded(*, kaseyaone_url: str | None = None, uniview: bool = True
-                   ) -> EmbeddedSimulators:
+def start_embedded(*, kaseyaone_url: str | None = None, uniview: bool = True) -> EmbeddedSimulators:
     """Start the simulated KaseyaOne (unless `kaseyaone_url` names a real one) and the
     simulated UniView (unless `uniview` is false: a real module pointed at the simulated hub)."""
     import mock_kaseyaone
@@ -68,13 +67,28 @@ def start_embedded(*, kaseyaone_url: str | None = None, uniview: bool = True
     base = Path(workdir.name)
     hub = None
     if kaseyaone_url is None:
-        hub = serve("kaseyaone", lambda url: mock_kaseyaone.create_app({
-            "DATABASE_URL": f"sqlite:///{base / 'kaseyaone.sqlite3'}", "PUBLIC_URL": url,
-            "PASSWORD_HASH_METHOD": FAST}))
+        hub = serve(
+            "kaseyaone",
+            lambda url: mock_kaseyaone.create_app(
+                {
+                    "DATABASE_URL": f"sqlite:///{base / 'kaseyaone.sqlite3'}",
+                    "PUBLIC_URL": url,
+                    "PASSWORD_HASH_METHOD": FAST,
+                }
+            ),
+        )
         kaseyaone_url = hub.url
     module = None
     if uniview:
-        module = serve("uniview", lambda url: mock_uniview.create_app({
-            "DATABASE_URL": f"sqlite:///{base / 'uniview.sqlite3'}", "PUBLIC_URL": url,
-            "KASEYAONE_URL": kaseyaone_url, "PASSWORD_HASH_METHOD": FAST}))
+        module = serve(
+            "uniview",
+            lambda url: mock_uniview.create_app(
+                {
+                    "DATABASE_URL": f"sqlite:///{base / 'uniview.sqlite3'}",
+                    "PUBLIC_URL": url,
+                    "KASEYAONE_URL": kaseyaone_url,
+                    "PASSWORD_HASH_METHOD": FAST,
+                }
+            ),
+        )
     return EmbeddedSimulators(hub, module, workdir, time.perf_counter() - started)

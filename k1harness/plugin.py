@@ -30,18 +30,28 @@ EXTRA_MARKERS = {
 
 def pytest_addoption(parser):
     group = parser.getgroup("k1harness", "KaseyaOne conformance harness")
-    group.addoption("--target", default=os.environ.get("K1_TARGET"),
-                    help="TOML target file naming each system's URL (default: the embedded "
-                         "simulators)")
-    group.addoption("--kaseyaone-url", default=None, help="KaseyaOne's base URL (overrides the "
-                    "target file)")
-    group.addoption("--uniview-url", default=None, help="UniView Portal's base URL (overrides "
-                    "the target file)")
-    group.addoption("--seed", type=int, default=None,
-                    help="seed for generated names, to reproduce a run (default: random)")
-    group.addoption("--coverage-dir", default=None,
-                    help="write the behaviour coverage matrix here as coverage.json and "
-                         "coverage.md")
+    group.addoption(
+        "--target",
+        default=os.environ.get("K1_TARGET"),
+        help="TOML target file naming each system's URL (default: the embedded simulators)",
+    )
+    group.addoption(
+        "--kaseyaone-url", default=None, help="KaseyaOne's base URL (overrides the target file)"
+    )
+    group.addoption(
+        "--uniview-url", default=None, help="UniView Portal's base URL (overrides the target file)"
+    )
+    group.addoption(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed for generated names, to reproduce a run (default: random)",
+    )
+    group.addoption(
+        "--coverage-dir",
+        default=None,
+        help="write the behaviour coverage matrix here as coverage.json and coverage.md",
+    )
 
 
 def pytest_configure(config):
@@ -63,9 +73,13 @@ class Systems:
 
     def __init__(self, config) -> None:
         try:
-            self.target = load_target(config.getoption("target"), urls={
-                "kaseyaone": config.getoption("kaseyaone_url"),
-                "uniview": config.getoption("uniview_url")})
+            self.target = load_target(
+                config.getoption("target"),
+                urls={
+                    "kaseyaone": config.getoption("kaseyaone_url"),
+                    "uniview": config.getoption("uniview_url"),
+                },
+            )
         except TargetError as exc:
             raise pytest.UsageError(str(exc)) from exc
         self.embedded = None
@@ -73,8 +87,9 @@ class Systems:
         if self.target.embedded:
             from .embedded import start_embedded
 
-            self.embedded = start_embedded(kaseyaone_url=urls["kaseyaone"],
-                                           uniview=urls["uniview"] is None)
+            self.embedded = start_embedded(
+                kaseyaone_url=urls["kaseyaone"], uniview=urls["uniview"] is None
+            )
             urls["kaseyaone"] = urls["kaseyaone"] or self.embedded.kaseyaone.url
             urls["uniview"] = urls["uniview"] or self.embedded.uniview.url
         systems = self.target.systems
@@ -123,10 +138,17 @@ class CoverageRecorder:
         self.outcomes: dict[str, dict[str, str]] = defaultdict(dict)
 
     @pytest.hookimpl
+    def pytest_itemcollected(self, item):
+        # Markers, not keywords: a parametrized test named after a tag is not a scenario of it.
+        ids = sorted({b for b in (id_of(m.name) for m in item.iter_markers()) if b})
+        if ids:
+            item.user_properties.append(("behaviours", ids))
+
+    @pytest.hookimpl
     def pytest_runtest_logreport(self, report):
         if report.when != "call" and not (report.when == "setup" and not report.passed):
             return
-        ids = [b for b in (id_of(k) for k in report.keywords) if b]
+        ids = next((value for key, value in report.user_properties if key == "behaviours"), [])
         outcome = report.outcome
         if outcome == "skipped" and isinstance(report.longrepr, tuple):
             outcome = f"skipped: {report.longrepr[2]}"
@@ -134,18 +156,21 @@ class CoverageRecorder:
             self.outcomes[behaviour][report.nodeid] = outcome
 
     def matrix(self) -> dict:
-        return {b: {"title": BEHAVIOURS[b], "scenarios": self.outcomes.get(b, {})}
-                for b in BEHAVIOURS}
+        return {
+            b: {"title": BEHAVIOURS[b], "scenarios": self.outcomes.get(b, {})} for b in BEHAVIOURS
+        }
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter):
         if not self.outcomes:
             return
         matrix = self.matrix()
-        covered = [b for b, m in matrix.items()
-                   if any(o == "passed" for o in m["scenarios"].values())]
-        failing = [b for b, m in matrix.items()
-                   if any(o == "failed" for o in m["scenarios"].values())]
+        covered = [
+            b for b, m in matrix.items() if any(o == "passed" for o in m["scenarios"].values())
+        ]
+        failing = [
+            b for b, m in matrix.items() if any(o == "failed" for o in m["scenarios"].values())
+        ]
         tested = [b for b, m in matrix.items() if m["scenarios"]]
         tr = terminalreporter
         tr.section("behaviour coverage")
@@ -153,10 +178,12 @@ class CoverageRecorder:
             outcomes = list(matrix[behaviour]["scenarios"].values())
             counts = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes)))
             tr.write_line(f"{behaviour:10} {counts:28} {BEHAVIOURS[behaviour]}")
-        tr.write_line(f"{len(covered)} of {len(tested)} behaviours with scenarios in this run are "
-                      f"covered by a passing scenario; {len(failing)} have a failing one; "
-                      f"{len(BEHAVIOURS) - len(tested)} of the catalogue's {len(BEHAVIOURS)} "
-                      f"were not exercised.")
+        tr.write_line(
+            f"{len(covered)} of {len(tested)} behaviours with scenarios in this run are "
+            f"covered by a passing scenario; {len(failing)} have a failing one; "
+            f"{len(BEHAVIOURS) - len(tested)} of the catalogue's {len(BEHAVIOURS)} "
+            f"were not exercised."
+        )
         if failing:
             tr.write_line("Failing behaviours: " + ", ".join(failing), red=True)
         directory = self.config.getoption("coverage_dir")

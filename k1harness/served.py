@@ -46,8 +46,9 @@ def _command(name: str) -> list[str]:
     return [sys.executable, "-m", module, "serve"]
 
 
-def start_served(*, workers: int = 2, ports: dict | None = None,
-                 timeout: float = 30.0) -> ServedSimulators:
+def start_served(
+    *, workers: int = 2, ports: dict | None = None, timeout: float = 30.0
+) -> ServedSimulators:
     workdir = tempfile.TemporaryDirectory(prefix="k1-served-")
     ports = ports or {"kaseyaone": free_port(), "uniview": free_port()}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -55,14 +56,28 @@ def start_served(*, workers: int = 2, ports: dict | None = None,
     served = ServedSimulators(urls, tokens, workdir=workdir)
     for name in ("kaseyaone", "uniview"):
         args = _command(name) + [
-            "--bind", f"127.0.0.1:{ports[name]}", "--control-token", tokens[name],
-            "--workers", str(workers), "--password-hash", "fast",
-            "--database-url", f"sqlite:///{Path(workdir.name) / (name + '.sqlite3')}"]
+            "--bind",
+            f"127.0.0.1:{ports[name]}",
+            "--control-token",
+            tokens[name],
+            "--workers",
+            str(workers),
+            "--password-hash",
+            "fast",
+            "--database-url",
+            f"sqlite:///{Path(workdir.name) / (name + '.sqlite3')}",
+        ]
         if name == "uniview":
             args += ["--kaseyaone-url", urls["kaseyaone"]]
         log = open(Path(workdir.name) / f"{name}.log", "w")  # noqa: SIM115 - lives with the process
-        served.processes.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                                 env={**os.environ, "PYTHONUNBUFFERED": "1"}))
+        served.processes.append(
+            subprocess.Popen(
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        )
     deadline = time.monotonic() + timeout
     for name, url in urls.items():
         while True:

@@ -41,12 +41,14 @@ class Target:
         return any(s.embedded for s in self.systems.values())
 
     def describe(self) -> str:
-        return ", ".join(f"{n}={'embedded' if s.embedded else s.url}"
-                         for n, s in self.systems.items())
+        return ", ".join(
+            f"{n}={'embedded' if s.embedded else s.url}" for n, s in self.systems.items()
+        )
 
 
-def load_target(path: str | os.PathLike | None = None, *, urls: dict | None = None,
-                environ: dict | None = None) -> Target:
+def load_target(
+    path: str | os.PathLike | None = None, *, urls: dict | None = None, environ: dict | None = None
+) -> Target:
     """The target file (if any), then `urls` (from options), then K1_<SYSTEM>_URL variables."""
     environ = os.environ if environ is None else environ
     data: dict = {}
@@ -60,8 +62,9 @@ def load_target(path: str | os.PathLike | None = None, *, urls: dict | None = No
             raise TargetError(f"{file} is not valid TOML: {exc}") from exc
     unknown = sorted(set(data) - {"name", *SYSTEMS})
     if unknown:
-        raise TargetError(f"Unknown target section(s) {', '.join(unknown)}; the systems are "
-                          f"{', '.join(SYSTEMS)}.")
+        raise TargetError(
+            f"Unknown target section(s) {', '.join(unknown)}; the systems are {', '.join(SYSTEMS)}."
+        )
     target = Target(name=data.get("name") or (Path(path).stem if path else "embedded"))
     for system in SYSTEMS:
         spec = data.get(system, {})
@@ -70,12 +73,17 @@ def load_target(path: str | os.PathLike | None = None, *, urls: dict | None = No
             url = None
         token_env = spec.get("control_token_env", f"K1_{system.upper()}_CONTROL_TOKEN")
         if "control_token" in spec:
-            raise TargetError(f"[{system}] control_token must not be written in the target file: "
-                              f"name an environment variable with control_token_env.")
+            raise TargetError(
+                f"[{system}] control_token must not be written in the target file: "
+                f"name an environment variable with control_token_env."
+            )
         capabilities = spec.get("capabilities")
         target.systems[system] = SystemTarget(
-            name=system, url=url.rstrip("/") if url else None,
+            name=system,
+            url=url.rstrip("/") if url else None,
             control_token=environ.get(token_env),
-            capabilities=frozenset(capabilities) if capabilities is not None
-            else SIMULATOR_CAPABILITIES)
+            capabilities=frozenset(capabilities)
+            if capabilities is not None
+            else SIMULATOR_CAPABILITIES,
+        )
     return target

@@ -36,19 +36,26 @@ def _text(value, field: str, *, required: bool = True) -> str:
     return value.strip()
 
 
-def create_user(session: Session, tenant: Tenant, *, email, name, password, master=False,
-                status="active") -> User:
+def create_user(
+    session: Session, tenant: Tenant, *, email, name, password, master=False, status="active"
+) -> User:
     email = _text(email, "email").lower()
     if "@" not in email:
         raise InvalidRequest("'email' must be an email address.", field="email")
     if status not in USER_STATUSES:
-        raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.",
-                             field="status")
+        raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.", field="status")
     if session.scalar(select(User.id).where(User.email == email)):
         raise EmailTaken()
-    user = User(id=new_id(), tenant_id=tenant.id, email=email, name=_text(name, "name"),
-                password_hash=hash_password(_text(password, "password")), is_master=bool(master),
-                status=status, created_at=tenant_now(tenant))
+    user = User(
+        id=new_id(),
+        tenant_id=tenant.id,
+        email=email,
+        name=_text(name, "name"),
+        password_hash=hash_password(_text(password, "password")),
+        is_master=bool(master),
+        status=status,
+        created_at=tenant_now(tenant),
+    )
     session.add(user)
     session.flush()
     return user
@@ -62,13 +69,15 @@ def get_user(session: Session, tenant: Tenant, user_id: str) -> User:
 
 
 def list_users(session: Session, tenant: Tenant) -> list[User]:
-    return list(session.scalars(select(User).where(User.tenant_id == tenant.id)
-                                .order_by(User.email)))
+    return list(
+        session.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.email))
+    )
 
 
 def find_user_by_email(session: Session, tenant: Tenant, email: str) -> User | None:
-    return session.scalar(select(User).where(User.tenant_id == tenant.id,
-                                             User.email == (email or "").strip().lower()))
+    return session.scalar(
+        select(User).where(User.tenant_id == tenant.id, User.email == (email or "").strip().lower())
+    )
 
 
 def authenticate_master_user(session: Session, email: str, password: str) -> User:
@@ -122,24 +131,38 @@ def add_group_member(session: Session, group: Group, user: User) -> None:
         group.members.append(user)
 
 
-def register_module_instance(session: Session, tenant: Tenant, *, module, name,
-                             redirect_uris) -> ModuleInstance:
+def register_module_instance(
+    session: Session, tenant: Tenant, *, module, name, redirect_uris
+) -> ModuleInstance:
     """A module adds its KaseyaOne integration: KaseyaOne records the module instance and issues
     the confidential OpenID Connect client it signs users in with."""
     if module not in MODULES:
-        raise UnknownModule(f"KaseyaOne knows no module '{module}'; it knows "
-                            f"{', '.join(sorted(MODULES))}.")
-    if (not isinstance(redirect_uris, list) or not redirect_uris
-            or not all(isinstance(u, str) and u.startswith(("http://", "https://"))
-                       for u in redirect_uris)):
-        raise InvalidRequest("'redirect_uris' must be a list of absolute http(s) URLs.",
-                             field="redirect_uris")
-    instance = ModuleInstance(id=new_id(), tenant_id=tenant.id, module=module,
-                              name=_text(name or MODULES[module], "name"),
-                              created_at=tenant_now(tenant))
-    instance.client = OAuthClient(client_id="k1c_" + secrets.token_hex(12),
-                                  client_secret=secrets.token_urlsafe(32), tenant_id=tenant.id,
-                                  redirect_uris=list(redirect_uris))
+        raise UnknownModule(
+            f"KaseyaOne knows no module '{module}'; it knows {', '.join(sorted(MODULES))}."
+        )
+    if (
+        not isinstance(redirect_uris, list)
+        or not redirect_uris
+        or not all(
+            isinstance(u, str) and u.startswith(("http://", "https://")) for u in redirect_uris
+        )
+    ):
+        raise InvalidRequest(
+            "'redirect_uris' must be a list of absolute http(s) URLs.", field="redirect_uris"
+        )
+    instance = ModuleInstance(
+        id=new_id(),
+        tenant_id=tenant.id,
+        module=module,
+        name=_text(name or MODULES[module], "name"),
+        created_at=tenant_now(tenant),
+    )
+    instance.client = OAuthClient(
+        client_id="k1c_" + secrets.token_hex(12),
+        client_secret=secrets.token_urlsafe(32),
+        tenant_id=tenant.id,
+        redirect_uris=list(redirect_uris),
+    )
     session.add(instance)
     session.flush()
     return instance
@@ -153,8 +176,13 @@ def get_module_instance(session: Session, tenant: Tenant, instance_id: str) -> M
 
 
 def list_module_instances(session: Session, tenant: Tenant) -> list[ModuleInstance]:
-    return list(session.scalars(select(ModuleInstance).where(ModuleInstance.tenant_id == tenant.id)
-                                .order_by(ModuleInstance.created_at)))
+    return list(
+        session.scalars(
+            select(ModuleInstance)
+            .where(ModuleInstance.tenant_id == tenant.id)
+            .order_by(ModuleInstance.created_at)
+        )
+    )
 
 
 def grant_module_access(session: Session, instance: ModuleInstance, user: User) -> None:
@@ -175,23 +203,40 @@ def has_module_access(session: Session, instance_id: str, user: User) -> bool:
 
 
 def count_module_users(session: Session, instance: ModuleInstance) -> int:
-    return session.scalar(select(func.count()).select_from(ModuleAccess)
-                          .where(ModuleAccess.instance_id == instance.id)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ModuleAccess)
+            .where(ModuleAccess.instance_id == instance.id)
+        )
+        or 0
+    )
 
 
 def user_json(session: Session, user: User, instances: list[ModuleInstance] | None = None) -> dict:
-    body = {"id": user.id, "email": user.email, "name": user.name, "status": user.status,
-            "master": user.is_master, "groups": [g.name for g in user.groups]}
+    body = {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "status": user.status,
+        "master": user.is_master,
+        "groups": [g.name for g in user.groups],
+    }
     if instances is not None:
         body["module_access"] = [i.id for i in instances if has_module_access(session, i.id, user)]
     return body
 
 
 def instance_json(session: Session, instance: ModuleInstance) -> dict:
-    return {"id": instance.id, "module": instance.module, "module_name": MODULES[instance.module],
-            "name": instance.name, "client_id": instance.client.client_id,
-            "redirect_uris": instance.client.redirect_uris,
-            "users": count_module_users(session, instance)}
+    return {
+        "id": instance.id,
+        "module": instance.module,
+        "module_name": MODULES[instance.module],
+        "name": instance.name,
+        "client_id": instance.client.client_id,
+        "redirect_uris": instance.client.redirect_uris,
+        "users": count_module_users(session, instance),
+    }
 
 
 def seed_tenant(session: Session, tenant: Tenant, seed: dict) -> dict:
@@ -206,12 +251,19 @@ def seed_tenant(session: Session, tenant: Tenant, seed: dict) -> dict:
     for spec in users:
         if not isinstance(spec, dict):
             raise InvalidRequest("Each seeded user must be an object.")
-        user = create_user(session, tenant, email=spec.get("email"), name=spec.get("name"),
-                           password=spec.get("password"), master=spec.get("master", False),
-                           status=spec.get("status", "active"))
+        user = create_user(
+            session,
+            tenant,
+            email=spec.get("email"),
+            name=spec.get("name"),
+            password=spec.get("password"),
+            master=spec.get("master", False),
+            status=spec.get("status", "active"),
+        )
         for group_name in spec.get("groups", []):
             group = find_group_by_name(session, tenant, group_name) or create_group(
-                session, tenant, group_name)
+                session, tenant, group_name
+            )
             add_group_member(session, group, user)
         created.append(user_json(session, user))
     return {"users": created}

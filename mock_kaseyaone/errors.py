@@ -38,5 +38,13 @@ class UnknownModule(InvalidRequest):
     message = "KaseyaOne knows no such module."
 
 
-__all__ = ["EmailTaken", "UserNotFound", "GroupNotFound", "ModuleInstanceNotFound",
-           "NotMasterUser", "BadCredentials", "UnknownModule", "InvalidRequest"]
+__all__ = [
+    "EmailTaken",
+    "UserNotFound",
+    "GroupNotFound",
+    "ModuleInstanceNotFound",
+    "NotMasterUser",
+    "BadCredentials",
+    "UnknownModule",
+    "InvalidRequest",
+]

@@ -13,6 +13,7 @@ from sim_common.clock import tenant_now
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.passwords import check_password
 
+
 def tenant_fk() -> ForeignKey:
     return ForeignKey("tenants.id", ondelete="CASCADE")
 
@@ -47,8 +48,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     tenant: Mapped[Tenant] = relationship()
-    groups: Mapped[list[Group]] = relationship(secondary="group_members", back_populates="members",
-                                                order_by="Group.name")
+    groups: Mapped[list[Group]] = relationship(
+        secondary="group_members", back_populates="members", order_by="Group.name"
+    )
 
     @property
     def is_active(self) -> bool:
@@ -72,10 +74,12 @@ class Group(Base):
 class GroupMember(Base):
     __tablename__ = "group_members"
 
-    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"),
-                                          primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class ModuleInstance(Base):
@@ -90,17 +94,20 @@ class ModuleInstance(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     tenant: Mapped[Tenant] = relationship()
-    client: Mapped[OAuthClient] = relationship(back_populates="instance", uselist=False,
-                                               cascade="all, delete-orphan")
+    client: Mapped[OAuthClient] = relationship(
+        back_populates="instance", uselist=False, cascade="all, delete-orphan"
+    )
 
 
 class ModuleAccess(Base):
     __tablename__ = "module_access"
 
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("module_instances.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+        ForeignKey("module_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class OAuthClient(ClientMixin, Base):
@@ -112,10 +119,12 @@ class OAuthClient(ClientMixin, Base):
     client_secret: Mapped[str] = mapped_column(String(128))
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     instance_id: Mapped[str] = mapped_column(
-        ForeignKey("module_instances.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("module_instances.id", ondelete="CASCADE"), unique=True
+    )
     redirect_uris: Mapped[list] = mapped_column(JSON)
-    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32),
-                                                            default="client_secret_basic")
+    token_endpoint_auth_method: Mapped[str] = mapped_column(
+        String(32), default="client_secret_basic"
+    )
 
     instance: Mapped[ModuleInstance] = relationship(back_populates="client")
     tenant: Mapped[Tenant] = relationship()
@@ -157,7 +166,8 @@ class AuthorizationCode(Base):
     code: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     client_id: Mapped[str] = mapped_column(
-        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"))
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE")
+    )
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     redirect_uri: Mapped[str] = mapped_column(Text)
     scope: Mapped[str] = mapped_column(Text)
@@ -200,7 +210,8 @@ class Token(Base):
     access_token: Mapped[str] = mapped_column(String(128), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     client_id: Mapped[str] = mapped_column(
-        ForeignKey("oauth_clients.client_id", ondelete="CASCADE"))
+        ForeignKey("oauth_clients.client_id", ondelete="CASCADE")
+    )
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     scope: Mapped[str] = mapped_column(Text)

@@ -29,17 +29,28 @@ def authenticate_master():
 @bp.post("/module-instances")
 def register_module_instance():
     body = json_body()
-    instance = domain.register_module_instance(db(), g.tenant, module=body.get("module"),
-                                               name=body.get("name"),
-                                               redirect_uris=body.get("redirect_uris"))
-    return {**domain.instance_json(db(), instance), "client_secret": instance.client.client_secret,
-            "issuer": issuer(), "tenant": g.tenant.id}, 201
+    instance = domain.register_module_instance(
+        db(),
+        g.tenant,
+        module=body.get("module"),
+        name=body.get("name"),
+        redirect_uris=body.get("redirect_uris"),
+    )
+    return {
+        **domain.instance_json(db(), instance),
+        "client_secret": instance.client.client_secret,
+        "issuer": issuer(),
+        "tenant": g.tenant.id,
+    }, 201
 
 
 @bp.get("/module-instances")
 def list_module_instances():
-    return {"module_instances": [domain.instance_json(db(), i)
-                                 for i in domain.list_module_instances(db(), g.tenant)]}
+    return {
+        "module_instances": [
+            domain.instance_json(db(), i) for i in domain.list_module_instances(db(), g.tenant)
+        ]
+    }
 
 
 @bp.get("/module-instances/<instance_id>")
@@ -64,18 +75,26 @@ def withdraw_module_access(instance_id, user_id):
 @bp.get("/users")
 def list_users():
     instances = domain.list_module_instances(db(), g.tenant)
-    return {"users": [domain.user_json(db(), u, instances)
-                      for u in domain.list_users(db(), g.tenant)]}
+    return {
+        "users": [domain.user_json(db(), u, instances) for u in domain.list_users(db(), g.tenant)]
+    }
 
 
 @bp.post("/users")
 def create_user():
     body = json_body()
-    user = domain.create_user(db(), g.tenant, email=body.get("email"), name=body.get("name"),
-                              password=body.get("password"), master=body.get("master", False))
+    user = domain.create_user(
+        db(),
+        g.tenant,
+        email=body.get("email"),
+        name=body.get("name"),
+        password=body.get("password"),
+        master=body.get("master", False),
+    )
     for name in body.get("groups", []):
         group = domain.find_group_by_name(db(), g.tenant, name) or domain.create_group(
-            db(), g.tenant, name)
+            db(), g.tenant, name
+        )
         domain.add_group_member(db(), group, user)
     return domain.user_json(db(), user, domain.list_module_instances(db(), g.tenant)), 201
 

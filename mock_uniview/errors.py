@@ -1,8 +1,14 @@
 """UniView's domain errors, each carrying its wire code (see sim_common.errors). Sign-in
 refusals are shown to a person as a page and to a program as JSON."""
 
-from sim_common.errors import Conflict, Forbidden, InvalidRequest, NotFound, UpstreamError
-from sim_common.errors import Unauthorized
+from sim_common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    Unauthorized,
+    UpstreamError,
+)
 
 
 class LoginRefused(Forbidden):
@@ -23,8 +29,7 @@ class AccountDisabled(LoginRefused):
 
 class KaseyaOneLoginRequired(LoginRefused):
     error = "kaseyaone_login_required"
-    message = ("Your organization requires you to sign in with KaseyaOne. Use Log In with "
-               "KaseyaOne.")
+    message = "Your organization requires you to sign in with KaseyaOne. Use Log In with KaseyaOne."
 
 
 class KaseyaOneLoginOff(LoginRefused):
@@ -34,8 +39,10 @@ class KaseyaOneLoginOff(LoginRefused):
 
 class NoUniViewAccount(LoginRefused):
     error = "no_uniview_account"
-    message = ("You signed in to KaseyaOne, but you have no UniView Portal account. Ask your "
-               "administrator to create one for you.")
+    message = (
+        "You signed in to KaseyaOne, but you have no UniView Portal account. Ask your "
+        "administrator to create one for you."
+    )
 
 
 class KaseyaOneRefused(LoginRefused):
@@ -66,8 +73,10 @@ class IntegrationAlreadyAdded(Conflict):
 
 class SettingLocked(Conflict):
     error = "kaseyaone_login_disabled"
-    message = ("Log In with KaseyaOne is off, so the other centralized user management settings "
-               "are off and cannot be changed. Turn Log In with KaseyaOne on first.")
+    message = (
+        "Log In with KaseyaOne is off, so the other centralized user management settings "
+        "are off and cannot be changed. Turn Log In with KaseyaOne on first."
+    )
 
 
 class UserNotFound(NotFound):

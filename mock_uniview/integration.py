@@ -17,8 +17,12 @@ from .models import ROLES, Integration, LoginException, Tenant, User
 
 LOGIN = "login_with_kaseyaone"
 # The centralized-user-management settings that need Log In with KaseyaOne (UV-SSO-3/4).
-DEPENDENT_SETTINGS = ("require_login", "automatic_user_creation",
-                      "automatic_user_deprovisioning", "access_groups")
+DEPENDENT_SETTINGS = (
+    "require_login",
+    "automatic_user_creation",
+    "automatic_user_deprovisioning",
+    "access_groups",
+)
 SETTINGS = (LOGIN, *DEPENDENT_SETTINGS, "default_role")
 
 
@@ -34,10 +38,16 @@ def add_integration(session: DbSession, tenant: Tenant, registration: dict) -> I
     if tenant.integration is not None:
         raise IntegrationAlreadyAdded()
     integration = Integration(
-        tenant_id=tenant.id, instance_id=registration["id"], hub_tenant=registration["tenant"],
-        issuer=registration["issuer"], client_id=registration["client_id"],
-        client_secret=registration["client_secret"], login_with_kaseyaone=True,
-        bypass_token=secrets.token_urlsafe(24), added_at=tenant_now(tenant))
+        tenant_id=tenant.id,
+        instance_id=registration["id"],
+        hub_tenant=registration["tenant"],
+        issuer=registration["issuer"],
+        client_id=registration["client_id"],
+        client_secret=registration["client_secret"],
+        login_with_kaseyaone=True,
+        bypass_token=secrets.token_urlsafe(24),
+        added_at=tenant_now(tenant),
+    )
     session.add(integration)
     tenant.integration = integration
     session.flush()
@@ -51,21 +61,27 @@ def change_settings(integration: Integration, changes: dict) -> list[str]:
         raise InvalidRequest(f"Send the settings to change: any of {', '.join(SETTINGS)}.")
     unknown = sorted(set(changes) - set(SETTINGS))
     if unknown:
-        raise InvalidRequest(f"Unknown setting(s): {', '.join(unknown)}. The settings are "
-                             f"{', '.join(SETTINGS)}.", fields=unknown)
+        raise InvalidRequest(
+            f"Unknown setting(s): {', '.join(unknown)}. The settings are {', '.join(SETTINGS)}.",
+            fields=unknown,
+        )
     for key, value in changes.items():
         if key == "default_role":
             if value not in ROLES:
-                raise InvalidRequest(f"'default_role' must be one of {', '.join(ROLES)}.",
-                                     field=key)
+                raise InvalidRequest(
+                    f"'default_role' must be one of {', '.join(ROLES)}.", field=key
+                )
         elif not isinstance(value, bool):
             raise InvalidRequest(f"'{key}' must be true or false.", field=key)
 
     login_after = changes.get(LOGIN, integration.login_with_kaseyaone)
     if not login_after:
-        locked = [k for k in (*DEPENDENT_SETTINGS, "default_role")
-                  if k in changes and changes[k] != (False if k != "default_role"
-                                                     else integration.default_role)]
+        locked = [
+            k
+            for k in (*DEPENDENT_SETTINGS, "default_role")
+            if k in changes
+            and changes[k] != (False if k != "default_role" else integration.default_role)
+        ]
         if locked:
             raise SettingLocked(fields=locked)
         changes = {**changes, **dict.fromkeys(DEPENDENT_SETTINGS, False)}
@@ -92,15 +108,24 @@ def withdraw_login_exception(session: DbSession, integration: Integration, user:
 
 
 def excepted_usernames(session: DbSession, integration: Integration) -> list[str]:
-    return list(session.scalars(
-        select(User.username).join(LoginException, LoginException.user_id == User.id)
-        .where(LoginException.tenant_id == integration.tenant_id).order_by(User.username)))
+    return list(
+        session.scalars(
+            select(User.username)
+            .join(LoginException, LoginException.user_id == User.id)
+            .where(LoginException.tenant_id == integration.tenant_id)
+            .order_by(User.username)
+        )
+    )
 
 
 def integration_json(session: DbSession, integration: Integration, bypass_link: str) -> dict:
     return {
-        "kaseyaone": {"issuer": integration.issuer, "module_instance": integration.instance_id,
-                      "tenant": integration.hub_tenant, "client_id": integration.client_id},
+        "kaseyaone": {
+            "issuer": integration.issuer,
+            "module_instance": integration.instance_id,
+            "tenant": integration.hub_tenant,
+            "client_id": integration.client_id,
+        },
         "settings": {key: getattr(integration, key) for key in SETTINGS},
         "version": integration.version,
         "exceptions": excepted_usernames(session, integration),

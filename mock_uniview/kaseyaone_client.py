@@ -32,10 +32,16 @@ SCOPE = "openid email profile groups"
 def _journal_sent(response, *args, **kwargs):
     request = response.request
     url, _, query = request.url.partition("?")
-    db().add(JournalEntry(tenant_id=g.get("tenant_id"), at=real_now(), direction="sent",
-                          method=request.method, url=url + ("?" + redact_query(query) if query
-                                                            else ""),
-                          status=response.status_code))
+    db().add(
+        JournalEntry(
+            tenant_id=g.get("tenant_id"),
+            at=real_now(),
+            direction="sent",
+            method=request.method,
+            url=url + ("?" + redact_query(query) if query else ""),
+            status=response.status_code,
+        )
+    )
 
 
 def _hub_url() -> str:
@@ -52,49 +58,53 @@ def _session(cls=requests.Session, **kwargs):
     return session
 
 
-def _json_or_refuse(response: requests.Response) -> dict:
+def _call_json(method: str, url: str, **kwargs) -> dict:
+    """One back-channel call to KaseyaOne, journalled; its JSON answer, or a clear error."""
+    try:
+        with _session() as http:
+            response = http.request(method, url, timeout=_timeout(), **kwargs)
+    except requests.RequestException as exc:
+        raise KaseyaOneUnavailable(f"KaseyaOne did not answer: {type(exc).__name__}.") from exc
     try:
         body = response.json()
     except ValueError:
-        raise KaseyaOneUnavailable(f"KaseyaOne answered {response.status_code} without JSON.")
+        raise KaseyaOneUnavailable(
+            f"KaseyaOne answered {response.status_code} without JSON."
+        ) from None
     if response.status_code >= 400:
         message = body.get("message") or body.get("error_description") or body.get("error")
-        raise KaseyaOneRefused(f"KaseyaOne refused: {message}", kaseyaone_error=body.get("error"),
-                               kaseyaone_status=response.status_code)
+        raise KaseyaOneRefused(
+            f"KaseyaOne refused: {message}",
+            kaseyaone_error=body.get("error"),
+            kaseyaone_status=response.status_code,
+        )
     return body
 
 
-def register_module_instance(master_email: str, master_password: str, *, name: str,
-                             redirect_uri: str) -> dict:
+def register_module_instance(
+    master_email: str, master_password: str, *, name: str, redirect_uri: str
+) -> dict:
     """KaseyaOne's admin API, as the master user the superuser named."""
-    try:
-        with _session() as http:
-            response = http.post(f"{_hub_url()}/api/v1/module-instances",
-                                 auth=(master_email or "", master_password or ""),
-                                 json={"module": "uniview", "name": name,
-                                       "redirect_uris": [redirect_uri]}, timeout=_timeout())
-    except requests.RequestException as exc:
-        raise KaseyaOneUnavailable(f"KaseyaOne did not answer: {type(exc).__name__}.")
-    return _json_or_refuse(response)
+    return _call_json(
+        "POST",
+        f"{_hub_url()}/api/v1/module-instances",
+        auth=(master_email or "", master_password or ""),
+        json={"module": "uniview", "name": name, "redirect_uris": [redirect_uri]},
+    )
 
 
 def _backchannel(url: str, issuer: str) -> str:
-    return _hub_url() + url[len(issuer.rstrip("/")):] if url.startswith(issuer) else url
+    return _hub_url() + url[len(issuer.rstrip("/")) :] if url.startswith(issuer) else url
 
 
 def provider_metadata(issuer: str) -> dict:
     cache = current_app.extensions.setdefault("uv_k1_metadata", {})
     if issuer not in cache:
-        try:
-            with _session() as http:
-                response = http.get(f"{_hub_url()}/.well-known/openid-configuration",
-                                    timeout=_timeout())
-        except requests.RequestException as exc:
-            raise KaseyaOneUnavailable(f"KaseyaOne did not answer: {type(exc).__name__}.")
-        metadata = _json_or_refuse(response)
+        metadata = _call_json("GET", f"{_hub_url()}/.well-known/openid-configuration")
         if metadata.get("issuer") != issuer:
-            raise KaseyaOneRefused(f"KaseyaOne's discovery names issuer {metadata.get('issuer')!r}"
-                                   f", not {issuer!r}.")
+            raise KaseyaOneRefused(
+                f"KaseyaOne's discovery names issuer {metadata.get('issuer')!r}, not {issuer!r}."
+            )
         cache[issuer] = metadata
     return cache[issuer]
 
@@ -103,43 +113,63 @@ def _jwks(issuer: str, *, refresh: bool = False) -> KeySet:
     cache = current_app.extensions.setdefault("uv_k1_jwks", {})
     if refresh or issuer not in cache:
         uri = _backchannel(provider_metadata(issuer)["jwks_uri"], issuer)
-        with _session() as http:
-            cache[issuer] = KeySet.import_key_set(_json_or_refuse(http.get(uri,
-                                                                            timeout=_timeout())))
+        cache[issuer] = KeySet.import_key_set(_call_json("GET", uri))
     return cache[issuer]
 
 
 def _oauth_session(integration: Integration, redirect_uri: str) -> OAuth2Session:
-    return _session(OAuth2Session, client_id=integration.client_id,
-                    client_secret=integration.client_secret, scope=SCOPE,
-                    redirect_uri=redirect_uri, code_challenge_method="S256",
-                    token_endpoint_auth_method="client_secret_basic")
+    return _session(
+        OAuth2Session,
+        client_id=integration.client_id,
+        client_secret=integration.client_secret,
+        scope=SCOPE,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",
+    )
 
 
-def authorization_url(integration: Integration, redirect_uri: str, *, state: str, nonce: str,
-                      code_verifier: str, login_hint: str | None = None) -> str:
+def authorization_url(
+    integration: Integration,
+    redirect_uri: str,
+    *,
+    state: str,
+    nonce: str,
+    code_verifier: str,
+    login_hint: str | None = None,
+) -> str:
     endpoint = provider_metadata(integration.issuer)["authorization_endpoint"]
     extra = {"login_hint": login_hint} if login_hint else {}
     with _oauth_session(integration, redirect_uri) as client:
-        url, _ = client.create_authorization_url(endpoint, state=state, nonce=nonce,
-                                                 code_verifier=code_verifier, **extra)
+        url, _ = client.create_authorization_url(
+            endpoint, state=state, nonce=nonce, code_verifier=code_verifier, **extra
+        )
     return url
 
 
-def exchange_code(integration: Integration, redirect_uri: str, *, code: str,
-                  code_verifier: str) -> dict:
-    endpoint = _backchannel(provider_metadata(integration.issuer)["token_endpoint"],
-                            integration.issuer)
+def exchange_code(
+    integration: Integration, redirect_uri: str, *, code: str, code_verifier: str
+) -> dict:
+    endpoint = _backchannel(
+        provider_metadata(integration.issuer)["token_endpoint"], integration.issuer
+    )
     try:
         with _oauth_session(integration, redirect_uri) as client:
-            return client.fetch_token(endpoint, grant_type="authorization_code", code=code,
-                                      code_verifier=code_verifier, timeout=_timeout())
+            return client.fetch_token(
+                endpoint,
+                grant_type="authorization_code",
+                code=code,
+                code_verifier=code_verifier,
+                timeout=_timeout(),
+            )
     except (OAuthError, OAuth2Error) as exc:
-        raise KaseyaOneRefused(f"KaseyaOne refused the sign-in: {exc.error}"
-                               f"{': ' + exc.description if exc.description else ''}.",
-                               kaseyaone_error=exc.error)
+        raise KaseyaOneRefused(
+            f"KaseyaOne refused the sign-in: {exc.error}"
+            f"{': ' + exc.description if exc.description else ''}.",
+            kaseyaone_error=exc.error,
+        ) from exc
     except requests.RequestException as exc:
-        raise KaseyaOneUnavailable(f"KaseyaOne did not answer: {type(exc).__name__}.")
+        raise KaseyaOneUnavailable(f"KaseyaOne did not answer: {type(exc).__name__}.") from exc
 
 
 def validate_id_token(integration: Integration, token: dict, *, nonce: str, now: int) -> dict:
@@ -153,14 +183,23 @@ def validate_id_token(integration: Integration, token: dict, *, nonce: str, now:
             decoded = jwt.decode(token["id_token"], _jwks(integration.issuer), registry=registry)
         except JoseError:
             # An unknown kid: KaseyaOne may have rotated its keys since they were cached.
-            decoded = jwt.decode(token["id_token"], _jwks(integration.issuer, refresh=True),
-                                 registry=registry)
-        claims = CodeIDToken(decoded.claims, decoded.header,
-                             {"iss": {"essential": True, "value": integration.issuer}},
-                             {"nonce": nonce, "client_id": integration.client_id,
-                              "access_token": token.get("access_token")})
+            decoded = jwt.decode(
+                token["id_token"], _jwks(integration.issuer, refresh=True), registry=registry
+            )
+        claims = CodeIDToken(
+            decoded.claims,
+            decoded.header,
+            {"iss": {"essential": True, "value": integration.issuer}},
+            {
+                "nonce": nonce,
+                "client_id": integration.client_id,
+                "access_token": token.get("access_token"),
+            },
+        )
         claims.validate(now=now, leeway=current_app.config["ID_TOKEN_LEEWAY"])
     except JoseError as exc:
-        raise KaseyaOneRefused(f"KaseyaOne's ID token is not valid: {exc.error}"
-                               f"{' (' + exc.description + ')' if exc.description else ''}.")
+        raise KaseyaOneRefused(
+            f"KaseyaOne's ID token is not valid: {exc.error}"
+            f"{' (' + exc.description + ')' if exc.description else ''}."
+        ) from exc
     return dict(claims)

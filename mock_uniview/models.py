@@ -25,8 +25,8 @@ class Base(DeclarativeBase):
 
 class Tenant(TenantMixin, Base):
     integration: Mapped[Integration | None] = relationship(
-        back_populates="tenant", uselist=False, cascade="all, delete-orphan",
-        passive_deletes=True)
+        back_populates="tenant", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class JournalEntry(JournalEntryMixin, Base):
@@ -39,8 +39,10 @@ class Secret(SecretMixin, Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("tenant_id", "username"),
-                      UniqueConstraint("tenant_id", "k1_subject"))
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "username"),
+        UniqueConstraint("tenant_id", "k1_subject"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -110,5 +112,6 @@ class LoginException(Base):
     __tablename__ = "login_exceptions"
 
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -49,11 +49,20 @@ def _kaseyaone_login_on() -> bool:
 
 
 def _login_page(*, error=None, status=200, bypass_token=None):
-    action = (url_for("uv_login.bypass_login", token=bypass_token) if bypass_token
-              else url_for("uv_login.login_page"))
-    return render_template("uv_login.html", tenant=g.tenant, error=error, action=action,
-                           bypass=bool(bypass_token), kaseyaone=_kaseyaone_login_on(),
-                           username=request.form.get("username", "")), status
+    action = (
+        url_for("uv_login.bypass_login", token=bypass_token)
+        if bypass_token
+        else url_for("uv_login.login_page")
+    )
+    return render_template(
+        "uv_login.html",
+        tenant=g.tenant,
+        error=error,
+        action=action,
+        bypass=bool(bypass_token),
+        kaseyaone=_kaseyaone_login_on(),
+        username=request.form.get("username", ""),
+    ), status
 
 
 def _signed_in(user, method: str):
@@ -70,8 +79,9 @@ def login_page():
 
 @bp.post("/login")
 def login():
-    user = users.sign_in_with_credentials(db(), g.tenant, request.form.get("username", ""),
-                                          request.form.get("password", ""))
+    user = users.sign_in_with_credentials(
+        db(), g.tenant, request.form.get("username", ""), request.form.get("password", "")
+    )
     return _signed_in(user, "uniview")
 
 
@@ -86,16 +96,22 @@ def bypass_login(token: str):
     _bypass_token_or_404(token)
     if request.method == "GET":
         return _login_page(bypass_token=token)
-    user = users.sign_in_with_credentials(db(), g.tenant, request.form.get("username", ""),
-                                          request.form.get("password", ""), via_bypass_link=True)
+    user = users.sign_in_with_credentials(
+        db(),
+        g.tenant,
+        request.form.get("username", ""),
+        request.form.get("password", ""),
+        via_bypass_link=True,
+    )
     return _signed_in(user, "bypass")
 
 
 def _redirect_uri() -> str:
     base = current_app.config.get("PUBLIC_URL")
     path = url_for("uv_login.kaseyaone_callback")
-    return base.rstrip("/") + path if base else url_for("uv_login.kaseyaone_callback",
-                                                        _external=True)
+    return (
+        base.rstrip("/") + path if base else url_for("uv_login.kaseyaone_callback", _external=True)
+    )
 
 
 @bp.get("/login/kaseyaone")
@@ -108,8 +124,13 @@ def kaseyaone_login():
     pending[state] = {"tenant": g.tenant.id, "nonce": nonce, "verifier": verifier}
     session[PENDING] = pending
     url = kaseyaone_client.authorization_url(
-        g.tenant.integration, _redirect_uri(), state=state, nonce=nonce, code_verifier=verifier,
-        login_hint=request.args.get("login_hint"))
+        g.tenant.integration,
+        _redirect_uri(),
+        state=state,
+        nonce=nonce,
+        code_verifier=verifier,
+        login_hint=request.args.get("login_hint"),
+    )
     return redirect(url)
 
 
@@ -121,17 +142,23 @@ def kaseyaone_callback():
     if attempt is None or attempt["tenant"] != g.tenant.id:
         raise InvalidLoginAttempt()
     if "error" in request.args:
-        raise KaseyaOneRefused(request.args.get("error_description")
-                               or f"KaseyaOne did not sign you in ({request.args['error']}).",
-                               kaseyaone_error=request.args["error"])
+        raise KaseyaOneRefused(
+            request.args.get("error_description")
+            or f"KaseyaOne did not sign you in ({request.args['error']}).",
+            kaseyaone_error=request.args["error"],
+        )
     if not _kaseyaone_login_on():
         raise KaseyaOneLoginOff()
     integration = g.tenant.integration
-    token = kaseyaone_client.exchange_code(integration, _redirect_uri(),
-                                           code=request.args.get("code", ""),
-                                           code_verifier=attempt["verifier"])
-    claims = kaseyaone_client.validate_id_token(integration, token, nonce=attempt["nonce"],
-                                                now=epoch_seconds(tenant_now(g.tenant)))
+    token = kaseyaone_client.exchange_code(
+        integration,
+        _redirect_uri(),
+        code=request.args.get("code", ""),
+        code_verifier=attempt["verifier"],
+    )
+    claims = kaseyaone_client.validate_id_token(
+        integration, token, nonce=attempt["nonce"], now=epoch_seconds(tenant_now(g.tenant))
+    )
     if not claims.get("module_access"):
         raise KaseyaOneRefused("Your KaseyaOne account has no access to the UniView Portal.")
     user = users.find_mapped_user(db(), g.tenant, claims)

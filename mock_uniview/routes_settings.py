@@ -22,9 +22,11 @@ def _bypass_link() -> str:
     integration = k1.get_integration(g.tenant)
     path = url_for("uv_login.bypass_login", token=integration.bypass_token)
     base = current_app.config.get("PUBLIC_URL")
-    return base.rstrip("/") + path if base else url_for("uv_login.bypass_login",
-                                                        token=integration.bypass_token,
-                                                        _external=True)
+    return (
+        base.rstrip("/") + path
+        if base
+        else url_for("uv_login.bypass_login", token=integration.bypass_token, _external=True)
+    )
 
 
 def _config_json() -> dict:
@@ -37,8 +39,11 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
     if not master_email or not master_password:
         raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
     registration = kaseyaone_client.register_module_instance(
-        master_email, master_password, name=f"UniView Portal ({g.tenant.name})",
-        redirect_uri=_redirect_uri())
+        master_email,
+        master_password,
+        name=f"UniView Portal ({g.tenant.name})",
+        redirect_uri=_redirect_uri(),
+    )
     k1.add_integration(db(), g.tenant, registration)
 
 
@@ -66,28 +71,37 @@ def change_settings():
 @bp.put("/api/integrations/kaseyaone/exceptions/<username>")
 def grant_exception(username):
     require_superuser()
-    k1.grant_login_exception(db(), k1.get_integration(g.tenant),
-                             users.get_user(db(), g.tenant, username))
+    k1.grant_login_exception(
+        db(), k1.get_integration(g.tenant), users.get_user(db(), g.tenant, username)
+    )
     return _config_json()
 
 
 @bp.delete("/api/integrations/kaseyaone/exceptions/<username>")
 def withdraw_exception(username):
     require_superuser()
-    k1.withdraw_login_exception(db(), k1.get_integration(g.tenant),
-                                users.get_user(db(), g.tenant, username))
+    k1.withdraw_login_exception(
+        db(), k1.get_integration(g.tenant), users.get_user(db(), g.tenant, username)
+    )
     return _config_json()
 
 
 # The same operations as a page a superuser can use in a browser.
 
+
 def _settings_page(error: SimError | None = None, status: int = 200):
     integration = g.tenant.integration
     return render_template(
-        "uv_integrations.html", tenant=g.tenant, integration=integration, error=error,
-        config=_config_json() if integration else None, settings=k1.SETTINGS,
-        dependent=k1.DEPENDENT_SETTINGS, roles=users.ROLES,
-        users=users.list_users(db(), g.tenant)), status
+        "uv_integrations.html",
+        tenant=g.tenant,
+        integration=integration,
+        error=error,
+        config=_config_json() if integration else None,
+        settings=k1.SETTINGS,
+        dependent=k1.DEPENDENT_SETTINGS,
+        roles=users.ROLES,
+        users=users.list_users(db(), g.tenant),
+    ), status
 
 
 @bp.get("/settings/integrations")
@@ -110,14 +124,21 @@ def integrations_form():
             current = k1.get_integration(g.tenant)
             if not changes[k1.LOGIN]:
                 # Unticked boxes of locked settings are not an attempt to change them.
-                changes = {k: v for k, v in changes.items()
-                           if k == k1.LOGIN or v != getattr(current, k)}
+                changes = {
+                    k: v for k, v in changes.items() if k == k1.LOGIN or v != getattr(current, k)
+                }
             k1.change_settings(current, changes)
         elif form.get("action") in ("grant_exception", "withdraw_exception"):
-            operation = (k1.grant_login_exception if form["action"] == "grant_exception"
-                         else k1.withdraw_login_exception)
-            operation(db(), k1.get_integration(g.tenant),
-                      users.get_user(db(), g.tenant, form.get("username", "")))
+            operation = (
+                k1.grant_login_exception
+                if form["action"] == "grant_exception"
+                else k1.withdraw_login_exception
+            )
+            operation(
+                db(),
+                k1.get_integration(g.tenant),
+                users.get_user(db(), g.tenant, form.get("username", "")),
+            )
         else:
             raise InvalidRequest("Unknown action.")
     except SimError as exc:
@@ -127,6 +148,7 @@ def integrations_form():
 
 
 # Users, for superusers: enough to see mappings and to disable or re-enable an account.
+
 
 @bp.get("/api/users")
 def list_users():
@@ -138,8 +160,14 @@ def list_users():
 def create_user():
     require_superuser()
     body = json_body()
-    user = users.create_user(db(), g.tenant, username=body.get("username"), name=body.get("name"),
-                             role=body.get("role"), password=body.get("password"))
+    user = users.create_user(
+        db(),
+        g.tenant,
+        username=body.get("username"),
+        name=body.get("name"),
+        role=body.get("role"),
+        password=body.get("password"),
+    )
     return users.user_json(user), 201
 
 

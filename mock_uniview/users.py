@@ -20,8 +20,17 @@ from .models import ROLES, LoginException, Session, Tenant, User
 SESSION_METHODS = ("uniview", "bypass", "kaseyaone")
 
 
-def create_user(session: DbSession, tenant: Tenant, *, username, name, role, password=None,
-                status="active", k1_subject=None) -> User:
+def create_user(
+    session: DbSession,
+    tenant: Tenant,
+    *,
+    username,
+    name,
+    role,
+    password=None,
+    status="active",
+    k1_subject=None,
+) -> User:
     if not isinstance(username, str) or "@" not in username:
         raise InvalidRequest("'username' must be an email address.", field="username")
     if role not in ROLES:
@@ -31,18 +40,28 @@ def create_user(session: DbSession, tenant: Tenant, *, username, name, role, pas
     username = username.strip().lower()
     if find_user(session, tenant, username) is not None:
         raise InvalidRequest(f"A user '{username}' already exists.", field="username")
-    user = User(id=new_id(), tenant_id=tenant.id, username=username,
-                name=name if isinstance(name, str) and name else username, role=role,
-                status=status, k1_subject=k1_subject, created_at=tenant_now(tenant),
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        id=new_id(),
+        tenant_id=tenant.id,
+        username=username,
+        name=name if isinstance(name, str) and name else username,
+        role=role,
+        status=status,
+        k1_subject=k1_subject,
+        created_at=tenant_now(tenant),
+        password_hash=hash_password(password) if password else None,
+    )
     session.add(user)
     session.flush()
     return user
 
 
 def find_user(session: DbSession, tenant: Tenant, username: str) -> User | None:
-    return session.scalar(select(User).where(User.tenant_id == tenant.id,
-                                             User.username == (username or "").strip().lower()))
+    return session.scalar(
+        select(User).where(
+            User.tenant_id == tenant.id, User.username == (username or "").strip().lower()
+        )
+    )
 
 
 def get_user(session: DbSession, tenant: Tenant, username: str) -> User:
@@ -53,20 +72,28 @@ def get_user(session: DbSession, tenant: Tenant, username: str) -> User:
 
 
 def list_users(session: DbSession, tenant: Tenant) -> list[User]:
-    return list(session.scalars(select(User).where(User.tenant_id == tenant.id)
-                                .order_by(User.username)))
+    return list(
+        session.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.username))
+    )
 
 
 def user_json(user: User) -> dict:
-    return {"username": user.username, "name": user.name, "role": user.role,
-            "status": user.status, "kaseyaone_subject": user.k1_subject}
+    return {
+        "username": user.username,
+        "name": user.name,
+        "role": user.role,
+        "status": user.status,
+        "kaseyaone_subject": user.k1_subject,
+    }
 
 
 def change_user(session: DbSession, user: User, changes: dict) -> User:
     """A superuser changes a user's role or status; disabling ends the user's sessions."""
     unknown = sorted(set(changes) - {"role", "status", "name"})
     if unknown:
-        raise InvalidRequest(f"Only role, status and name can be changed, not {', '.join(unknown)}.")
+        raise InvalidRequest(
+            f"Only role, status and name can be changed, not {', '.join(unknown)}."
+        )
     if "role" in changes and changes["role"] not in ROLES:
         raise InvalidRequest(f"'role' must be one of {', '.join(ROLES)}.", field="role")
     if "status" in changes and changes["status"] not in ("active", "disabled"):
@@ -81,8 +108,9 @@ def change_user(session: DbSession, user: User, changes: dict) -> User:
 def find_mapped_user(session: DbSession, tenant: Tenant, claims: dict) -> User | None:
     """The UniView user mapped to this KaseyaOne subject. An existing user not mapped yet is
     linked by matching email address at their first KaseyaOne login."""
-    user = session.scalar(select(User).where(User.tenant_id == tenant.id,
-                                             User.k1_subject == claims["sub"]))
+    user = session.scalar(
+        select(User).where(User.tenant_id == tenant.id, User.k1_subject == claims["sub"])
+    )
     if user is None and claims.get("email"):
         candidate = find_user(session, tenant, claims["email"])
         if candidate is not None and candidate.k1_subject is None:
@@ -95,8 +123,14 @@ def has_login_exception(session: DbSession, user: User) -> bool:
     return session.get(LoginException, (user.tenant_id, user.id)) is not None
 
 
-def sign_in_with_credentials(session: DbSession, tenant: Tenant, username: str, password: str,
-                             *, via_bypass_link: bool = False) -> User:
+def sign_in_with_credentials(
+    session: DbSession,
+    tenant: Tenant,
+    username: str,
+    password: str,
+    *,
+    via_bypass_link: bool = False,
+) -> User:
     """UniView credentials. Under Require Login with KaseyaOne only excepted users get through
     the ordinary page; the bypass link lets anyone with valid credentials through, and nothing
     else (UV-REQ-3 interpretation)."""
@@ -106,8 +140,12 @@ def sign_in_with_credentials(session: DbSession, tenant: Tenant, username: str, 
     if not user.is_active:
         raise AccountDisabled()
     integration = tenant.integration
-    if (integration is not None and integration.require_login and not via_bypass_link
-            and not has_login_exception(session, user)):
+    if (
+        integration is not None
+        and integration.require_login
+        and not via_bypass_link
+        and not has_login_exception(session, user)
+    ):
         raise KaseyaOneLoginRequired()
     return user
 
@@ -117,8 +155,14 @@ def start_session(session: DbSession, user: User, method: str, lifetime_seconds:
         raise AccountDisabled()
     tenant = session.get(Tenant, user.tenant_id)
     now = tenant_now(tenant)
-    row = Session(id=secrets.token_urlsafe(32), tenant_id=tenant.id, user_id=user.id,
-                  method=method, created_at=now, expires_at=now + timedelta(seconds=lifetime_seconds))
+    row = Session(
+        id=secrets.token_urlsafe(32),
+        tenant_id=tenant.id,
+        user_id=user.id,
+        method=method,
+        created_at=now,
+        expires_at=now + timedelta(seconds=lifetime_seconds),
+    )
     session.add(row)
     return row
 
@@ -139,8 +183,14 @@ def end_session(session: DbSession, session_id: str) -> None:
 
 
 def count_superusers(session: DbSession, tenant: Tenant) -> int:
-    return session.scalar(select(func.count()).select_from(User).where(
-        User.tenant_id == tenant.id, User.role == "superuser", User.status == "active")) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.tenant_id == tenant.id, User.role == "superuser", User.status == "active")
+        )
+        or 0
+    )
 
 
 def seed_tenant(session: DbSession, tenant: Tenant, seed: dict) -> dict:
@@ -151,8 +201,14 @@ def seed_tenant(session: DbSession, tenant: Tenant, seed: dict) -> dict:
     for spec in users:
         if not isinstance(spec, dict):
             raise InvalidRequest("Each seeded user must be an object.")
-        user = create_user(session, tenant, username=spec.get("username") or spec.get("email"),
-                           name=spec.get("name"), role=spec.get("role", "monitor"),
-                           password=spec.get("password"), status=spec.get("status", "active"))
+        user = create_user(
+            session,
+            tenant,
+            username=spec.get("username") or spec.get("email"),
+            name=spec.get("name"),
+            role=spec.get("role", "monitor"),
+            password=spec.get("password"),
+            status=spec.get("status", "active"),
+        )
         created.append(user_json(user))
     return {"users": created}

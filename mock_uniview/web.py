@@ -47,8 +47,9 @@ def current_session():
 def require_user():
     row = current_session()
     if row is None:
-        raise Unauthorized("Sign in to the UniView Portal first.",
-                           login_url=url_for("uv_login.login_page"))
+        raise Unauthorized(
+            "Sign in to the UniView Portal first.", login_url=url_for("uv_login.login_page")
+        )
     return row.user
 
 
@@ -60,9 +61,14 @@ def require_superuser():
 
 
 def set_session_cookie(response, session_id: str) -> None:
-    response.set_cookie(SESSION_COOKIE, session_id, path=tenant_path(), httponly=True,
-                        samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE",
-                                                                      False))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        path=tenant_path(),
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
 
 
 def clear_session_cookie(response) -> None:

@@ -56,8 +56,11 @@ def get_tenant(tenant_id: str):
 
 def clock_json(tenant) -> dict:
     now = tenant_now(tenant)
-    return {"now": now.isoformat() + "Z", "epoch": epoch_seconds(now),
-            "offset_seconds": tenant.clock_offset_seconds}
+    return {
+        "now": now.isoformat() + "Z",
+        "epoch": epoch_seconds(now),
+        "offset_seconds": tenant.clock_offset_seconds,
+    }
 
 
 def slugify(name: str) -> str:
@@ -77,8 +80,9 @@ def create_tenant():
     name = body.get("name") or "Tenant"
     if not isinstance(name, str):
         raise InvalidRequest("'name' must be a string.")
-    tenant = _models().Tenant(id=slugify(name), name=name, created_at=real_now(),
-                              clock_offset_seconds=0.0)
+    tenant = _models().Tenant(
+        id=slugify(name), name=name, created_at=real_now(), clock_offset_seconds=0.0
+    )
     session = db()
     session.add(tenant)
     session.flush()
@@ -92,7 +96,9 @@ def delete_tenant(tenant_id: str):
     tenant = get_tenant(tenant_id)
     session = db()
     session.delete(tenant)
-    session.execute(delete(_models().JournalEntry).where(_models().JournalEntry.tenant_id == tenant_id))
+    session.execute(
+        delete(_models().JournalEntry).where(_models().JournalEntry.tenant_id == tenant_id)
+    )
     return "", 204
 
 

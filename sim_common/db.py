@@ -7,10 +7,10 @@ rolled back when it fails, so a refused request never leaves a half-applied chan
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-from flask import g, has_app_context, current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,7 +75,9 @@ def finish_request_session(commit: bool) -> None:
         session.close()
 
 
-def persistent_secret(store: Store, model, name: str, make=lambda: secrets.token_urlsafe(32)) -> str:
+def persistent_secret(
+    store: Store, model, name: str, make=lambda: secrets.token_urlsafe(32)
+) -> str:
     """A secret generated once and kept in the database, so that every worker of a served
     simulator shares it (session signing keys, the OIDC signing key)."""
     with store.transaction() as session:

@@ -14,32 +14,53 @@ from collections.abc import Callable
 from .passwords import FAST, STRONG
 
 
-def base_parser(prog: str, description: str, env_prefix: str, default_port: int
-                ) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+def base_parser(
+    prog: str, description: str, env_prefix: str, default_port: int
+) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     def env(name: str, default=None):
         return os.environ.get(f"{env_prefix}_{name}", default)
 
     parser = argparse.ArgumentParser(prog=prog, description=description)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the simulator with gunicorn")
-    serve.add_argument("--bind", default=env("BIND", f"127.0.0.1:{default_port}"),
-                       help=f"address:port to listen on (env {env_prefix}_BIND)")
-    serve.add_argument("--public-url", default=env("PUBLIC_URL"),
-                       help="the URL browsers and other systems use, if not the bind address "
-                            f"(env {env_prefix}_PUBLIC_URL)")
-    serve.add_argument("--database-url", default=env("DATABASE_URL"),
-                       help="SQLAlchemy URL of the state (default: an SQLite file in the "
-                            f"current directory; env {env_prefix}_DATABASE_URL)")
-    serve.add_argument("--control-token", default=env("CONTROL_TOKEN"),
-                       help="bearer token for /_sim/ (default: generated and printed; env "
-                            f"{env_prefix}_CONTROL_TOKEN)")
-    serve.add_argument("--workers", type=int, default=int(env("WORKERS", "1")),
-                       help="gunicorn worker processes (they share the database)")
-    serve.add_argument("--threads", type=int, default=int(env("THREADS", "8")),
-                       help="threads per worker")
-    serve.add_argument("--password-hash", choices=("strong", "fast"),
-                       default=env("PASSWORD_HASH", "strong"),
-                       help="strong (scrypt) by default; fast only for throwaway test data")
+    serve.add_argument(
+        "--bind",
+        default=env("BIND", f"127.0.0.1:{default_port}"),
+        help=f"address:port to listen on (env {env_prefix}_BIND)",
+    )
+    serve.add_argument(
+        "--public-url",
+        default=env("PUBLIC_URL"),
+        help="the URL browsers and other systems use, if not the bind address "
+        f"(env {env_prefix}_PUBLIC_URL)",
+    )
+    serve.add_argument(
+        "--database-url",
+        default=env("DATABASE_URL"),
+        help="SQLAlchemy URL of the state (default: an SQLite file in the "
+        f"current directory; env {env_prefix}_DATABASE_URL)",
+    )
+    serve.add_argument(
+        "--control-token",
+        default=env("CONTROL_TOKEN"),
+        help="bearer token for /_sim/ (default: generated and printed; env "
+        f"{env_prefix}_CONTROL_TOKEN)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(env("WORKERS", "1")),
+        help="gunicorn worker processes (they share the database)",
+    )
+    serve.add_argument(
+        "--threads", type=int, default=int(env("THREADS", "8")), help="threads per worker"
+    )
+    serve.add_argument(
+        "--password-hash",
+        choices=("strong", "fast"),
+        default=env("PASSWORD_HASH", "strong"),
+        help="strong (scrypt) by default; fast only for throwaway test data",
+    )
     return parser, serve
 
 
@@ -68,10 +89,15 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
 
     class Server(BaseApplication):
         def load_config(self):
-            for key, value in {"bind": args.bind, "workers": args.workers,
-                               "threads": args.threads, "worker_class": "gthread",
-                               "post_fork": post_fork, "accesslog": None,
-                               "timeout": 60}.items():
+            for key, value in {
+                "bind": args.bind,
+                "workers": args.workers,
+                "threads": args.threads,
+                "worker_class": "gthread",
+                "post_fork": post_fork,
+                "accesslog": None,
+                "timeout": 60,
+            }.items():
                 self.cfg.set(key, value)
 
         def load(self):

@@ -17,8 +17,17 @@ from .db import Store, db, finish_request_session, persistent_secret
 from .errors import SimError
 
 # Never written to the journal in clear.
-SECRET_PARAMS = {"code", "client_secret", "code_verifier", "password", "access_token",
-                 "id_token", "refresh_token", "state", "nonce"}
+SECRET_PARAMS = {
+    "code",
+    "client_secret",
+    "code_verifier",
+    "password",
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "state",
+    "nonce",
+}
 
 
 @dataclass

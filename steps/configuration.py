@@ -7,22 +7,31 @@ from pytest_bdd import given, parsers, then, when
 
 from .tenants import _check, add_integration
 
-DEPENDENT = ("require_login", "automatic_user_creation", "automatic_user_deprovisioning",
-             "access_groups")
+DEPENDENT = (
+    "require_login",
+    "automatic_user_creation",
+    "automatic_user_deprovisioning",
+    "access_groups",
+)
 
 
 def change_settings(cast, **changes):
-    return cast.uniview.change_integration_settings(cast.superuser.browser, cast.uv_tenant,
-                                                    **changes)
+    return cast.uniview.change_integration_settings(
+        cast.superuser.browser, cast.uv_tenant, **changes
+    )
 
 
 def settings(cast) -> dict:
-    return _check(cast.uniview.integration(cast.superuser.browser, cast.uv_tenant),
-                  "Reading the integration configuration")["settings"]
+    return _check(
+        cast.uniview.integration(cast.superuser.browser, cast.uv_tenant),
+        "Reading the integration configuration",
+    )["settings"]
 
 
-@given("the superuser has turned on Require Login, Automatic User Creation, Automatic User "
-       "Deprovisioning and Access Groups")
+@given(
+    "the superuser has turned on Require Login, Automatic User Creation, Automatic User "
+    "Deprovisioning and Access Groups"
+)
 def all_settings_on(cast):
     _check(change_settings(cast, **dict.fromkeys(DEPENDENT, True)), "Turning settings on")
     assert all(settings(cast)[key] for key in DEPENDENT)
@@ -40,14 +49,16 @@ def require_login_on(cast):
 
 @when("the superuser turns Log In with KaseyaOne off", target_fixture="change")
 def turn_login_off(cast):
-    return _check(change_settings(cast, login_with_kaseyaone=False),
-                  "Turning Log In with KaseyaOne off")
+    return _check(
+        change_settings(cast, login_with_kaseyaone=False), "Turning Log In with KaseyaOne off"
+    )
 
 
 @when("the superuser turns Log In with KaseyaOne on", target_fixture="change")
 def turn_login_on(cast):
-    return _check(change_settings(cast, login_with_kaseyaone=True),
-                  "Turning Log In with KaseyaOne on")
+    return _check(
+        change_settings(cast, login_with_kaseyaone=True), "Turning Log In with KaseyaOne on"
+    )
 
 
 @when("the superuser turns Require Login off", target_fixture="change")
@@ -60,21 +71,27 @@ def try_turn_on(cast, setting):
     return change_settings(cast, **{setting: True})
 
 
-@when("the superuser turns Log In with KaseyaOne and Require Login on in one change",
-      target_fixture="change")
+@when(
+    "the superuser turns Log In with KaseyaOne and Require Login on in one change",
+    target_fixture="change",
+)
 def turn_both_on(cast):
     return change_settings(cast, login_with_kaseyaone=True, require_login=True)
 
 
-@when(parsers.parse('the superuser adds the KaseyaOne integration as "{alias}"'),
-      target_fixture="change")
+@when(
+    parsers.parse('the superuser adds the KaseyaOne integration as "{alias}"'),
+    target_fixture="change",
+)
 def add_integration_as(cast, alias):
     person = cast.person(alias)
     return add_integration(cast, person.email, person.password)
 
 
-@when("the superuser adds the KaseyaOne integration with a wrong master user password",
-      target_fixture="change")
+@when(
+    "the superuser adds the KaseyaOne integration with a wrong master user password",
+    target_fixture="change",
+)
 def add_integration_wrong_password(cast):
     return add_integration(cast, cast.master.email, "not-" + cast.master.password)
 
@@ -114,7 +131,8 @@ def integration_not_added(cast):
 def kaseyaone_lists_instance(cast):
     instances = _check(cast.admin().module_instances(), "Listing module instances")
     assert [(i["id"], i["module"]) for i in instances["module_instances"]] == [
-        (cast.instance_id, "uniview")]
+        (cast.instance_id, "uniview")
+    ]
 
 
 @when("the superuser opens Settings > Integrations", target_fixture="page")
@@ -150,8 +168,9 @@ def refused_page(page, alias, error):
 @then(parsers.parse('"{alias}" cannot change the integration configuration'))
 def cannot_change(cast, alias):
     browser = cast.person(alias).browser
-    for result in (cast.uniview.integration(browser, cast.uv_tenant),
-                   cast.uniview.change_integration_settings(browser, cast.uv_tenant,
-                                                            require_login=True)):
+    for result in (
+        cast.uniview.integration(browser, cast.uv_tenant),
+        cast.uniview.change_integration_settings(browser, cast.uv_tenant, require_login=True),
+    ):
         assert result.status == 403 and result.error == "superuser_required", result.body
     assert settings(cast)["require_login"] is False

@@ -10,8 +10,9 @@ from k1harness.drivers.uniview import KaseyaOneSignIn
 
 def log_in_with_kaseyaone(cast, alias: str, password: str | None = None) -> KaseyaOneSignIn:
     person = cast.person(alias)
-    return cast.uniview.log_in_with_kaseyaone(person.browser, cast.uv_tenant, cast.kaseyaone,
-                                              person.email, password or person.password)
+    return cast.uniview.log_in_with_kaseyaone(
+        person.browser, cast.uv_tenant, cast.kaseyaone, person.email, password or person.password
+    )
 
 
 def final_page(attempt):
@@ -30,8 +31,10 @@ def when_log_in_with_kaseyaone(cast, alias):
     return log_in_with_kaseyaone(cast, alias)
 
 
-@when(parsers.parse('"{alias}" tries Log In with KaseyaOne with a wrong password'),
-      target_fixture="attempt")
+@when(
+    parsers.parse('"{alias}" tries Log In with KaseyaOne with a wrong password'),
+    target_fixture="attempt",
+)
 def log_in_with_kaseyaone_wrong_password(cast, alias):
     return log_in_with_kaseyaone(cast, alias, password="not-" + cast.person(alias).password)
 
@@ -44,12 +47,13 @@ def unknown_person_logs_in(cast):
 @when(parsers.parse('"{alias}" opens Log In with KaseyaOne'), target_fixture="attempt")
 def open_kaseyaone_login(cast, alias):
     person = cast.person(alias)
-    page = person.browser.open(cast.uniview.tenant_url(cast.uv_tenant, "login/kaseyaone"),
-                               login_hint=person.email)
+    page = person.browser.open(
+        cast.uniview.tenant_url(cast.uv_tenant, "login/kaseyaone"), login_hint=person.email
+    )
     return page
 
 
-@then(parsers.parse("KaseyaOne's login form shows the email address of \"{alias}\""))
+@then(parsers.parse('KaseyaOne\'s login form shows the email address of "{alias}"'))
 def login_form_prefilled(cast, attempt, alias):
     assert cast.kaseyaone.is_login_page(attempt), attempt.url
     assert attempt.form("login").fields["email"] == cast.person(alias).email
@@ -68,16 +72,14 @@ def signed_in_with_kaseyaone(cast, alias, role):
 def signed_in_with_credentials(cast, alias):
     session = cast.uniview.current_session(cast.person(alias).browser, cast.uv_tenant)
     assert session is not None, "not signed in"
-    assert (session["method"], session["user"]["username"]) == ("uniview",
-                                                                cast.person(alias).email)
+    assert (session["method"], session["user"]["username"]) == ("uniview", cast.person(alias).email)
 
 
 @then(parsers.parse('"{alias}" is signed in to UniView through the log-in link'))
 def signed_in_through_link(cast, alias):
     session = cast.uniview.current_session(cast.person(alias).browser, cast.uv_tenant)
     assert session is not None, "not signed in"
-    assert (session["method"], session["user"]["username"]) == ("bypass",
-                                                                cast.person(alias).email)
+    assert (session["method"], session["user"]["username"]) == ("bypass", cast.person(alias).email)
 
 
 @then(parsers.parse('"{alias}" is still signed in to UniView'))
@@ -113,7 +115,8 @@ def told_to_ask_an_administrator(attempt, alias):
 def refusal_offers_kaseyaone(cast, attempt):
     page = final_page(attempt)
     assert "login/kaseyaone" in page.text and "Log In with KaseyaOne" in page.element_text(
-        "error"), page.text
+        "error"
+    ), page.text
 
 
 @then("the UniView login page offers Log In with KaseyaOne")
@@ -138,10 +141,12 @@ def account_mapped(cast, alias):
 
 # --- UniView credentials and the log-in link
 
+
 def log_in_with_credentials(cast, alias: str):
     person = cast.person(alias)
-    return cast.uniview.log_in_with_credentials(person.browser, cast.uv_tenant, person.email,
-                                                person.password)
+    return cast.uniview.log_in_with_credentials(
+        person.browser, cast.uv_tenant, person.email, person.password
+    )
 
 
 @given(parsers.parse('"{alias}" has logged in with UniView credentials'))
@@ -163,23 +168,29 @@ def when_log_in_with_credentials(cast, alias):
 
 def bypass_link(cast) -> str:
     return cast.uniview.integration(cast.superuser.browser, cast.uv_tenant).body[
-        "bypass_login_link"]
+        "bypass_login_link"
+    ]
 
 
-@when(parsers.parse('"{alias}" uses the log-in link with UniView credentials'),
-      target_fixture="attempt")
+@when(
+    parsers.parse('"{alias}" uses the log-in link with UniView credentials'),
+    target_fixture="attempt",
+)
 def use_bypass_link(cast, alias):
     person = cast.person(alias)
-    return cast.uniview.log_in_through_link(person.browser, bypass_link(cast), person.email,
-                                            person.password)
+    return cast.uniview.log_in_through_link(
+        person.browser, bypass_link(cast), person.email, person.password
+    )
 
 
-@when(parsers.parse('"{alias}" uses the log-in link with a wrong password'),
-      target_fixture="attempt")
+@when(
+    parsers.parse('"{alias}" uses the log-in link with a wrong password'), target_fixture="attempt"
+)
 def use_bypass_link_wrong_password(cast, alias):
     person = cast.person(alias)
-    return cast.uniview.log_in_through_link(person.browser, bypass_link(cast), person.email,
-                                            "not-" + person.password)
+    return cast.uniview.log_in_through_link(
+        person.browser, bypass_link(cast), person.email, "not-" + person.password
+    )
 
 
 @when(parsers.parse('"{alias}" opens a made-up log-in link'), target_fixture="attempt")

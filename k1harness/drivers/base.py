@@ -35,8 +35,9 @@ def result_of(response: requests.Response) -> ApiResult:
 
 
 class SystemDriver:
-    def __init__(self, base_url: str, control_token: str | None = None,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, control_token: str | None = None, timeout: float = 30.0
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
@@ -49,11 +50,17 @@ class SystemDriver:
         return self.base_url + path
 
     def control(self, method: str, path: str, json: dict | None = None) -> dict:
-        response = self.http.request(method, self.url("/_sim" + path), json=json,
-                                     headers=self._control_headers, timeout=self.timeout)
+        response = self.http.request(
+            method,
+            self.url("/_sim" + path),
+            json=json,
+            headers=self._control_headers,
+            timeout=self.timeout,
+        )
         if response.status_code >= 400:
-            raise DriverError(f"{method} /_sim{path} answered {response.status_code}: "
-                              f"{response.text[:500]}")
+            raise DriverError(
+                f"{method} /_sim{path} answered {response.status_code}: {response.text[:500]}"
+            )
         return response.json() if response.content else {}
 
     def ready(self) -> bool:

@@ -30,16 +30,18 @@ class _PageParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append(Form(a.get("id"), a.get("action") or "", (a.get("method") or
-                                                                       "get").lower()))
+            self.forms.append(
+                Form(a.get("id"), a.get("action") or "", (a.get("method") or "get").lower())
+            )
         elif tag in ("input", "select", "textarea") and self.forms and a.get("name"):
             kind = (a.get("type") or "").lower()
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
             if "disabled" in a:
                 return
-            self.forms[-1].fields[a["name"]] = a.get("value") or ("on" if kind == "checkbox"
-                                                                 else "")
+            self.forms[-1].fields[a["name"]] = a.get("value") or (
+                "on" if kind == "checkbox" else ""
+            )
         elif tag == "a" and a.get("id"):
             self.links[a["id"]] = a.get("href") or ""
         if a.get("id"):
@@ -93,8 +95,7 @@ class Page:
 
     def link(self, link_id: str) -> str:
         if link_id not in self._parser.links:
-            raise AssertionError(f"The page at {self.url} ({self.status}) has no link "
-                                 f"'{link_id}'.")
+            raise AssertionError(f"The page at {self.url} ({self.status}) has no link '{link_id}'.")
         return urljoin(self.url, self._parser.links[link_id])
 
     def data(self, element_id: str) -> dict:

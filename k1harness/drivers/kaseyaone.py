@@ -16,13 +16,21 @@ class KaseyaOneAdmin:
         self.auth = (email, password)
 
     def call(self, method: str, path: str, json: dict | None = None) -> ApiResult:
-        response = self.driver.http.request(method, self.driver.url("/api/v1" + path), json=json,
-                                            auth=self.auth, timeout=self.driver.timeout)
+        response = self.driver.http.request(
+            method,
+            self.driver.url("/api/v1" + path),
+            json=json,
+            auth=self.auth,
+            timeout=self.driver.timeout,
+        )
         return result_of(response)
 
     def create_user(self, email: str, name: str, password: str, groups=()) -> ApiResult:
-        return self.call("POST", "/users", {"email": email, "name": name, "password": password,
-                                            "groups": list(groups)})
+        return self.call(
+            "POST",
+            "/users",
+            {"email": email, "name": name, "password": password, "groups": list(groups)},
+        )
 
     def user(self, user_id: str) -> ApiResult:
         return self.call("GET", f"/users/{user_id}")
@@ -54,5 +62,6 @@ class KaseyaOneDriver(SystemDriver):
         return browser.submit(page, LOGIN_FORM, email=email, password=password)
 
     def discovery(self) -> dict:
-        return self.http.get(self.url("/.well-known/openid-configuration"),
-                             timeout=self.timeout).json()
+        return self.http.get(
+            self.url("/.well-known/openid-configuration"), timeout=self.timeout
+        ).json()

@@ -35,20 +35,24 @@ class UniViewDriver(SystemDriver):
     def login_page(self, browser: Browser, tenant: str) -> Page:
         return browser.open(self.tenant_url(tenant, "login"))
 
-    def log_in_with_credentials(self, browser: Browser, tenant: str, username: str,
-                                password: str) -> Page:
-        return browser.submit(self.login_page(browser, tenant), "login", username=username,
-                              password=password)
+    def log_in_with_credentials(
+        self, browser: Browser, tenant: str, username: str, password: str
+    ) -> Page:
+        return browser.submit(
+            self.login_page(browser, tenant), "login", username=username, password=password
+        )
 
-    def log_in_through_link(self, browser: Browser, link: str, username: str,
-                            password: str) -> Page:
+    def log_in_through_link(
+        self, browser: Browser, link: str, username: str, password: str
+    ) -> Page:
         page = browser.open(link)
         if page.status != 200:
             return page
         return browser.submit(page, "login", username=username, password=password)
 
-    def log_in_with_kaseyaone(self, browser: Browser, tenant: str, kaseyaone: KaseyaOneDriver,
-                              email: str, password: str) -> KaseyaOneSignIn:
+    def log_in_with_kaseyaone(
+        self, browser: Browser, tenant: str, kaseyaone: KaseyaOneDriver, email: str, password: str
+    ) -> KaseyaOneSignIn:
         """Click Log In with KaseyaOne, sign in on KaseyaOne's form, come back. Where KaseyaOne
         refuses with a page and a way back, go back as a person would."""
         start = browser.open(self.tenant_url(tenant, "login/kaseyaone"), login_hint=email)
@@ -62,8 +66,7 @@ class UniViewDriver(SystemDriver):
         return KaseyaOneSignIn(page, True, kaseyaone_page=page)
 
     def current_session(self, browser: Browser, tenant: str) -> dict | None:
-        response = browser.http.get(self.tenant_url(tenant, "api/session"),
-                                    timeout=self.timeout)
+        response = browser.http.get(self.tenant_url(tenant, "api/session"), timeout=self.timeout)
         return response.json() if response.status_code == 200 else None
 
     def integrations_page(self, browser: Browser, tenant: str) -> Page:
@@ -71,15 +74,25 @@ class UniViewDriver(SystemDriver):
 
     # --- the JSON API, with the browser's session
 
-    def api(self, browser: Browser, tenant: str, method: str, path: str,
-            json: dict | None = None) -> ApiResult:
-        return result_of(browser.http.request(method, self.tenant_url(tenant, "api/" + path),
-                                              json=json, timeout=self.timeout))
+    def api(
+        self, browser: Browser, tenant: str, method: str, path: str, json: dict | None = None
+    ) -> ApiResult:
+        return result_of(
+            browser.http.request(
+                method, self.tenant_url(tenant, "api/" + path), json=json, timeout=self.timeout
+            )
+        )
 
-    def add_kaseyaone_integration(self, browser: Browser, tenant: str, master_email: str,
-                                  master_password: str) -> ApiResult:
-        return self.api(browser, tenant, "POST", "integrations/kaseyaone",
-                        {"master_email": master_email, "master_password": master_password})
+    def add_kaseyaone_integration(
+        self, browser: Browser, tenant: str, master_email: str, master_password: str
+    ) -> ApiResult:
+        return self.api(
+            browser,
+            tenant,
+            "POST",
+            "integrations/kaseyaone",
+            {"master_email": master_email, "master_password": master_password},
+        )
 
     def integration(self, browser: Browser, tenant: str) -> ApiResult:
         return self.api(browser, tenant, "GET", "integrations/kaseyaone")
@@ -90,10 +103,8 @@ class UniViewDriver(SystemDriver):
     def grant_login_exception(self, browser: Browser, tenant: str, username: str) -> ApiResult:
         return self.api(browser, tenant, "PUT", f"integrations/kaseyaone/exceptions/{username}")
 
-    def withdraw_login_exception(self, browser: Browser, tenant: str,
-                                 username: str) -> ApiResult:
-        return self.api(browser, tenant, "DELETE",
-                        f"integrations/kaseyaone/exceptions/{username}")
+    def withdraw_login_exception(self, browser: Browser, tenant: str, username: str) -> ApiResult:
+        return self.api(browser, tenant, "DELETE", f"integrations/kaseyaone/exceptions/{username}")
 
     def users(self, browser: Browser, tenant: str) -> ApiResult:
         return self.api(browser, tenant, "GET", "users")

@@ -1,0 +1,113 @@
+"""The simulation control plane shared by both simulators (`/_sim/`): tenants, the per-tenant
+clock, the journal, and the bearer token that guards it when served."""
+
+import pytest
+
+import mock_kaseyaone
+import mock_uniview
+from sim_common.passwords import FAST
+
+FACTORIES = {"kaseyaone": mock_kaseyaone.create_app, "uniview": mock_uniview.create_app}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def app(request):
+    return FACTORIES[request.param]({"PASSWORD_HASH_METHOD": FAST})
+
+
+def test_health_answers_without_a_token_even_when_guarded():
+    app = mock_kaseyaone.create_app({"SIM_CONTROL_TOKEN": "t0ken"})
+    assert app.test_client().get("/_sim/health").get_json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("factory", sorted(FACTORIES))
+@pytest.mark.parametrize("header", [None, "Bearer wrong", "t0ken"])
+def test_a_guarded_control_plane_refuses_calls_without_the_token(factory, header):
+    client = FACTORIES[factory]({"SIM_CONTROL_TOKEN": "t0ken"}).test_client()
+    headers = {"Authorization": header} if header else {}
+    response = client.post("/_sim/tenants", json={"name": "X"}, headers=headers)
+    assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"
+    ok = client.post("/_sim/tenants", json={"name": "X"}, headers={"Authorization": "Bearer t0ken"})
+    assert ok.status_code == 201
+
+
+def test_tenants_are_fresh_and_separate(app):
+    client = app.test_client()
+    first = client.post("/_sim/tenants", json={"name": "Acme"}).get_json()["tenant"]["id"]
+    second = client.post("/_sim/tenants", json={"name": "Acme"}).get_json()["tenant"]["id"]
+    assert first != second and first.startswith("acme-")
+    client.post(f"/_sim/tenants/{first}/clock/advance", json={"seconds": 3600})
+    assert client.get(f"/_sim/tenants/{first}/clock").get_json()["offset_seconds"] == 3600
+    assert client.get(f"/_sim/tenants/{second}/clock").get_json()["offset_seconds"] == 0
+
+
+def test_the_clock_only_moves_forward_and_needs_a_number(app):
+    client = app.test_client()
+    tenant = client.post("/_sim/tenants", json={}).get_json()["tenant"]["id"]
+    before = client.get(f"/_sim/tenants/{tenant}/clock").get_json()["epoch"]
+    after = client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 86400})
+    assert after.get_json()["epoch"] - before >= 86400
+    for body in ({"seconds": -5}, {"seconds": "soon"}, {"seconds": True}, {}):
+        response = client.post(f"/_sim/tenants/{tenant}/clock/advance", json=body)
+        assert response.status_code == 400, body
+        assert set(response.get_json()) >= {"error", "message"}
+
+
+def test_deleting_a_tenant_removes_it_and_its_journal(app):
+    client = app.test_client()
+    tenant = client.post("/_sim/tenants", json={}).get_json()["tenant"]["id"]
+    assert client.delete(f"/_sim/tenants/{tenant}").status_code == 204
+    response = client.get(f"/_sim/tenants/{tenant}/journal")
+    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]"])
+def test_a_body_that_is_not_a_json_object_is_a_clear_400(app, body):
+    response = app.test_client().post("/_sim/tenants", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_request"
+
+
+def test_bad_seed_data_creates_nothing():
+    client = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    response = client.post(
+        "/_sim/tenants",
+        json={
+            "name": "Half",
+            "users": [
+                {"email": "ok@half.test", "name": "Ok", "password": "pw"},
+                {"email": "not-an-email", "name": "Bad", "password": "pw"},
+            ],
+        },
+    )
+    assert response.status_code == 400 and response.get_json()["field"] == "email"
+    # The first user was not left behind: the same address can be seeded again.
+    again = client.post(
+        "/_sim/tenants", json={"users": [{"email": "ok@half.test", "name": "Ok", "password": "pw"}]}
+    )
+    assert again.status_code == 201
+
+
+def test_the_journal_lists_a_tenants_requests_in_order_and_since_an_id():
+    app = mock_uniview.create_app({"PASSWORD_HASH_METHOD": FAST})
+    client = app.test_client()
+    tenant = client.post(
+        "/_sim/tenants",
+        json={"users": [{"username": "a@x.test", "password": "pw", "role": "monitor"}]},
+    ).get_json()["tenant"]["id"]
+    client.get(f"/t/{tenant}/login")
+    client.post(f"/t/{tenant}/login", data={"username": "a@x.test", "password": "wrong"})
+    entries = client.get(f"/_sim/tenants/{tenant}/journal").get_json()["entries"]
+    assert [(e["method"], e["url"], e["status"]) for e in entries] == [
+        ("GET", f"/t/{tenant}/login", 200),
+        ("POST", f"/t/{tenant}/login", 401),
+    ]
+    later = client.get(f"/_sim/tenants/{tenant}/journal?since={entries[0]['id']}").get_json()
+    assert [e["id"] for e in later["entries"]] == [entries[1]["id"]]
+
+
+def test_unknown_pages_are_readable_for_people_and_json_for_programs():
+    client = mock_uniview.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    page = client.get("/t/nope/login", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and b"<h1>" in page.data
+    api = client.get("/t/nope/api/session")
+    assert api.status_code == 404 and api.get_json()["error"] == "not_found"

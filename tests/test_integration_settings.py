@@ -1,0 +1,82 @@
+"""The dependency rules of the KaseyaOne integration's settings (UV-SSO-3/4), on the domain
+operation itself: a change applies whole or not at all."""
+
+import pytest
+
+from mock_uniview.errors import SettingLocked
+from mock_uniview.integration import DEPENDENT_SETTINGS, change_settings
+from mock_uniview.models import Integration
+from sim_common.errors import InvalidRequest
+
+
+def integration(**settings) -> Integration:
+    values = {
+        "login_with_kaseyaone": True,
+        "default_role": "monitor",
+        "version": 1,
+        **dict.fromkeys(DEPENDENT_SETTINGS, False),
+        **settings,
+    }
+    return Integration(**values)
+
+
+def test_turning_login_off_turns_every_dependent_setting_off():
+    current = integration(**dict.fromkeys(DEPENDENT_SETTINGS, True))
+    changed = change_settings(current, {"login_with_kaseyaone": False})
+    assert set(changed) == {"login_with_kaseyaone", *DEPENDENT_SETTINGS}
+    assert not any(getattr(current, key) for key in DEPENDENT_SETTINGS)
+    assert current.version == 2
+
+
+@pytest.mark.parametrize("setting", DEPENDENT_SETTINGS)
+def test_a_dependent_setting_cannot_be_turned_on_while_login_is_off(setting):
+    current = integration(login_with_kaseyaone=False)
+    with pytest.raises(SettingLocked) as refused:
+        change_settings(current, {setting: True})
+    assert refused.value.details["fields"] == [setting]
+    assert getattr(current, setting) is False and current.version == 1
+
+
+def test_turning_login_off_and_another_setting_on_together_changes_nothing():
+    current = integration()
+    with pytest.raises(SettingLocked):
+        change_settings(current, {"login_with_kaseyaone": False, "require_login": True})
+    assert current.login_with_kaseyaone is True and current.version == 1
+
+
+def test_the_default_role_is_locked_while_login_is_off():
+    current = integration(login_with_kaseyaone=False)
+    with pytest.raises(SettingLocked):
+        change_settings(current, {"default_role": "administrator"})
+    assert current.default_role == "monitor"
+
+
+def test_login_and_a_dependent_setting_can_be_turned_on_together():
+    current = integration(login_with_kaseyaone=False)
+    change_settings(current, {"login_with_kaseyaone": True, "access_groups": True})
+    assert current.login_with_kaseyaone and current.access_groups
+
+
+def test_repeating_the_current_values_is_no_change():
+    current = integration()
+    assert change_settings(current, {"require_login": False}) == []
+    assert current.version == 1
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"require_login": "yes"}, "require_login"),
+        ({"default_role": "owner"}, "default_role"),
+    ],
+)
+def test_bad_values_are_refused_field_by_field(changes, field):
+    with pytest.raises(InvalidRequest) as refused:
+        change_settings(integration(), changes)
+    assert refused.value.details["field"] == field
+
+
+def test_unknown_settings_are_named_in_the_refusal():
+    with pytest.raises(InvalidRequest) as refused:
+        change_settings(integration(), {"require_login": True, "single_sign_out": True})
+    assert refused.value.details["fields"] == ["single_sign_out"]

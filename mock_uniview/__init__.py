@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask, redirect
+from flask import Flask, render_template
 
 from sim_common.db import db
 from sim_common.passwords import STRONG
@@ -43,6 +43,6 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     @app.get("/")
     def home():
-        return redirect("/_sim/health")
+        return render_template("uv_index.html")
 
     return app

@@ -7,8 +7,9 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from importlib import resources
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import delete, select
 
 from .clock import advance_clock, epoch_seconds, real_now, tenant_now
@@ -24,7 +25,7 @@ def _models():
 
 @control_blueprint.before_request
 def require_control_token():
-    if request.endpoint == "sim_control.health":
+    if request.endpoint in ("sim_control.health", "sim_control.openapi"):
         return None
     expected = current_app.config.get("SIM_CONTROL_TOKEN")
     if not expected:
@@ -72,6 +73,12 @@ def slugify(name: str) -> str:
 def health():
     db().execute(select(1))
     return {"status": "ok", "simulator": current_app.name}
+
+
+@control_blueprint.get("/openapi.yaml")
+def openapi():
+    text = resources.files("sim_common").joinpath("openapi/control.yaml").read_text()
+    return Response(text, mimetype="application/yaml")
 
 
 @control_blueprint.post("/tenants")

@@ -111,3 +111,17 @@ def test_unknown_pages_are_readable_for_people_and_json_for_programs():
     assert page.status_code == 404 and b"<h1>" in page.data
     api = client.get("/t/nope/api/session")
     assert api.status_code == 404 and api.get_json()["error"] == "not_found"
+
+
+def test_the_openapi_document_describes_every_control_route():
+    import re
+
+    app = mock_uniview.create_app()
+    document = app.test_client().get("/_sim/openapi.yaml").get_data(as_text=True)
+    documented = set(re.findall(r"^  (/_sim/\S+):$", document, re.M))
+    routes = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).replace("{tenant_id}", "{tenant}")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/_sim/")
+    }
+    assert documented == routes

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sim_common.clock import tenant_now
+from sim_common.db import add_once, delete_if_present
 from sim_common.passwords import hash_password
 from sim_common.web import new_id
 
@@ -186,16 +187,11 @@ def list_module_instances(session: Session, tenant: Tenant) -> list[ModuleInstan
 
 
 def grant_module_access(session: Session, instance: ModuleInstance, user: User) -> None:
-    if session.get(ModuleAccess, (instance.id, user.id)) is None:
-        session.add(ModuleAccess(instance_id=instance.id, user_id=user.id))
-        session.flush()
+    add_once(session, ModuleAccess, instance_id=instance.id, user_id=user.id)
 
 
 def withdraw_module_access(session: Session, instance: ModuleInstance, user: User) -> None:
-    access = session.get(ModuleAccess, (instance.id, user.id))
-    if access is not None:
-        session.delete(access)
-        session.flush()
+    delete_if_present(session, ModuleAccess, instance_id=instance.id, user_id=user.id)
 
 
 def has_module_access(session: Session, instance_id: str, user: User) -> bool:

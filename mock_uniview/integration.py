@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import tenant_now
+from sim_common.db import add_once, delete_if_present
 from sim_common.errors import InvalidRequest
 
 from .errors import IntegrationAlreadyAdded, IntegrationNotAdded, SettingLocked
@@ -95,16 +96,11 @@ def change_settings(integration: Integration, changes: dict) -> list[str]:
 
 
 def grant_login_exception(session: DbSession, integration: Integration, user: User) -> None:
-    if session.get(LoginException, (integration.tenant_id, user.id)) is None:
-        session.add(LoginException(tenant_id=integration.tenant_id, user_id=user.id))
-        session.flush()
+    add_once(session, LoginException, tenant_id=integration.tenant_id, user_id=user.id)
 
 
 def withdraw_login_exception(session: DbSession, integration: Integration, user: User) -> None:
-    row = session.get(LoginException, (integration.tenant_id, user.id))
-    if row is not None:
-        session.delete(row)
-        session.flush()
+    delete_if_present(session, LoginException, tenant_id=integration.tenant_id, user_id=user.id)
 
 
 def excepted_usernames(session: DbSession, integration: Integration) -> list[str]:

@@ -75,6 +75,21 @@ def finish_request_session(commit: bool) -> None:
         session.close()
 
 
+def add_once(session: Session, model, **key) -> None:
+    """Make an association row exist (granting twice is granting once)."""
+    if session.get(model, key) is None:
+        session.add(model(**key))
+        session.flush()
+
+
+def delete_if_present(session: Session, model, **key) -> None:
+    """Make an association row not exist (withdrawing twice is withdrawing once)."""
+    row = session.get(model, key)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
 def persistent_secret(
     store: Store, model, name: str, make=lambda: secrets.token_urlsafe(32)
 ) -> str:

@@ -1,4 +1,4 @@
-@uniview
+@uniview @needs_seeding
 Feature: Adding the KaseyaOne integration to UniView
   A superuser adds the KaseyaOne integration; UniView registers itself with KaseyaOne as a module
   instance and Log In with KaseyaOne is on from then on.

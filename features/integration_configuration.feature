@@ -1,4 +1,4 @@
-@uniview
+@uniview @needs_seeding
 Feature: The KaseyaOne integration's configuration in UniView
   Log In with KaseyaOne must be on for any other centralized-user-management setting, and only a
   superuser sees and changes Settings > Integrations.
@@ -10,7 +10,7 @@ Feature: The KaseyaOne integration's configuration in UniView
     And a UniView tenant with a superuser
     And the superuser has added the KaseyaOne integration
 
-  @uv_sso_3
+  @uv_sso_3 @destructive
   Scenario: Turning Log In with KaseyaOne off turns every other setting off
     Given the superuser has turned on Require Login, Automatic User Creation, Automatic User Deprovisioning and Access Groups
     When the superuser turns Log In with KaseyaOne off
@@ -22,7 +22,7 @@ Feature: The KaseyaOne integration's configuration in UniView
       | automatic_user_deprovisioning |
       | access_groups                 |
 
-  @uv_sso_3 @uv_sso_4
+  @uv_sso_3 @uv_sso_4 @destructive
   Scenario Outline: While Log In with KaseyaOne is off, the other settings cannot be turned on
     Given Log In with KaseyaOne is off
     When the superuser tries to turn "<setting>" on
@@ -36,20 +36,20 @@ Feature: The KaseyaOne integration's configuration in UniView
       | automatic_user_deprovisioning |
       | access_groups                 |
 
-  @uv_sso_3
+  @uv_sso_3 @destructive
   Scenario: The settings page shows the other settings locked while Log In with KaseyaOne is off
     Given Log In with KaseyaOne is off
     When the superuser opens Settings > Integrations
     Then the other centralized user management settings cannot be ticked
 
-  @uv_sso_4
+  @uv_sso_4 @destructive
   Scenario: Once Log In with KaseyaOne is on again, the other settings can be turned on
     Given Log In with KaseyaOne is off
     When the superuser turns Log In with KaseyaOne on
     And the superuser tries to turn "require_login" on
     Then the integration configuration shows "require_login" on
 
-  @uv_sso_4
+  @uv_sso_4 @destructive
   Scenario: Log In with KaseyaOne and another setting can be turned on in one change
     Given Log In with KaseyaOne is off
     When the superuser turns Log In with KaseyaOne and Require Login on in one change

@@ -1,4 +1,4 @@
-@uniview
+@uniview @needs_seeding
 Feature: Log In with KaseyaOne
   UniView Portal users sign in through KaseyaOne (OpenID Connect authorization-code flow) once a
   superuser has added the KaseyaOne integration to their UniView tenant.
@@ -32,7 +32,7 @@ Feature: Log In with KaseyaOne
     When "alice" logs in with KaseyaOne
     Then the UniView account of "alice" is mapped to her KaseyaOne user
 
-  @uv_sso_2
+  @uv_sso_2 @destructive
   Scenario: With Log In with KaseyaOne off, nobody signs in through KaseyaOne
     Given a KaseyaOne user "alice" with access to the UniView module
     And "alice" has a UniView account with the role "monitor"
@@ -42,7 +42,7 @@ Feature: Log In with KaseyaOne
     Then UniView refuses the login with "kaseyaone_login_off"
     And the UniView login page does not offer Log In with KaseyaOne
 
-  @uv_sso_2
+  @uv_sso_2 @destructive
   Scenario: Turning Log In with KaseyaOne on again lets the same users in without re-mapping
     Given a KaseyaOne user "alice" with access to the UniView module
     And "alice" has a UniView account with the role "monitor"

@@ -42,6 +42,7 @@ def suite(argv: list[str]) -> int:
             pytest.main(
                 [
                     *args,
+                    "--allow-destructive",  # throwaway simulators of our own
                     "--kaseyaone-url",
                     served.urls["kaseyaone"],
                     "--uniview-url",

@@ -25,7 +25,13 @@ EXTRA_MARKERS = {
     "negative": "what a QA engineer adds: refusals the documents imply",
     "interpretation": "checks a reading of the documents that they do not state outright",
     "destructive": "destroys configuration; kept off real deployments unless allowed",
+    "needs_seeding": "needs fresh tenants and users made through the control plane",
+    "needs_clock": "needs a settable simulated clock",
+    "needs_journal": "needs the control plane's journal of requests",
+    "needs_faults": "needs fault injection",
 }
+# A scenario's `needs_*` tag -> the capability every system of the target must offer.
+NEEDS = {f"needs_{c}": c for c in ("seeding", "clock", "journal", "faults")}
 
 
 def pytest_addoption(parser):
@@ -48,6 +54,11 @@ def pytest_addoption(parser):
         help="seed for generated names, to reproduce a run (default: random)",
     )
     group.addoption(
+        "--allow-destructive",
+        action="store_true",
+        help="run scenarios tagged destructive against a target that is not all embedded",
+    )
+    group.addoption(
         "--coverage-dir",
         default=None,
         help="write the behaviour coverage matrix here as coverage.json and coverage.md",
@@ -59,21 +70,24 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{tag_of(behaviour_id)}: {behaviour_id} {title}")
     for name, text in EXTRA_MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
-    if config.getoption("seed") is None:
+    if hasattr(config, "workerinput"):  # an xdist worker uses the controller's seed
+        config.option.seed = config.workerinput["k1_seed"]
+    elif config.getoption("seed") is None:
         config.option.seed = random.SystemRandom().randrange(1, 2**31)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistSeed(), "k1harness-xdist-seed")
     config.pluginmanager.register(CoverageRecorder(config), "k1harness-coverage")
 
 
-def pytest_report_header(config):
-    return f"k1harness: seed {config.getoption('seed')} (rerun with --seed to reproduce)"
+class _XdistSeed:
+    def pytest_configure_node(self, node):
+        node.workerinput["k1_seed"] = node.config.getoption("seed")
 
 
-class Systems:
-    """The drivers for one run, and the embedded simulators if the harness started any."""
-
-    def __init__(self, config) -> None:
+def _target(config):
+    if not hasattr(config, "_k1_target"):
         try:
-            self.target = load_target(
+            config._k1_target = load_target(
                 config.getoption("target"),
                 urls={
                     "kaseyaone": config.getoption("kaseyaone_url"),
@@ -82,6 +96,48 @@ class Systems:
             )
         except TargetError as exc:
             raise pytest.UsageError(str(exc)) from exc
+    return config._k1_target
+
+
+def skip_reason(target, marker_names: set[str], allow_destructive: bool) -> str | None:
+    """Why a scenario with these tags cannot run on this target (H-TGT-2, H-TGT-3), if so."""
+    for marker, capability in NEEDS.items():
+        if marker in marker_names:
+            lacking = [s.name for s in target.systems.values() if capability not in s.capabilities]
+            if lacking:
+                return (
+                    f"needs {capability}, which {' and '.join(lacking)} on target "
+                    f"'{target.name}' does not offer"
+                )
+    if "destructive" in marker_names and target.remote and not allow_destructive:
+        return (
+            f"destructive: it changes configuration, and target '{target.name}' is not all "
+            "embedded; pass --allow-destructive to run it there"
+        )
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    target = _target(config)
+    allow = config.getoption("allow_destructive")
+    for item in items:
+        reason = skip_reason(target, {m.name for m in item.iter_markers()}, allow)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_report_header(config):
+    return (
+        f"k1harness: target {_target(config).name} ({_target(config).describe()}); "
+        f"seed {config.getoption('seed')} (rerun with --seed to reproduce)"
+    )
+
+
+class Systems:
+    """The drivers for one run, and the embedded simulators if the harness started any."""
+
+    def __init__(self, config) -> None:
+        self.target = _target(config)
         self.embedded = None
         urls = {name: system.url for name, system in self.target.systems.items()}
         if self.target.embedded:
@@ -95,10 +151,11 @@ class Systems:
         systems = self.target.systems
         self.kaseyaone = KaseyaOneDriver(urls["kaseyaone"], systems["kaseyaone"].control_token)
         self.uniview = UniViewDriver(urls["uniview"], systems["uniview"].control_token)
-        for driver in (self.kaseyaone, self.uniview):
-            if not driver.ready():
+        for name, driver in (("kaseyaone", self.kaseyaone), ("uniview", self.uniview)):
+            if not driver.ready(control_plane=bool(systems[name].capabilities)):
                 self.stop()
-                raise pytest.UsageError(f"Nothing answers at {driver.base_url}/_sim/health.")
+                # One clear stop, rather than every scenario failing on the same cause.
+                pytest.exit(f"{name} does not answer at {driver.base_url}.", returncode=4)
 
     def stop(self) -> None:
         if self.embedded is not None:

@@ -38,7 +38,13 @@ class Target:
 
     @property
     def embedded(self) -> bool:
+        """Whether the harness must start any simulator itself."""
         return any(s.embedded for s in self.systems.values())
+
+    @property
+    def remote(self) -> bool:
+        """Whether any system is addressed by URL (perhaps a real or shared deployment)."""
+        return any(not s.embedded for s in self.systems.values())
 
     def describe(self) -> str:
         return ", ".join(

@@ -63,9 +63,13 @@ class SystemDriver:
             )
         return response.json() if response.content else {}
 
-    def ready(self) -> bool:
+    def ready(self, control_plane: bool = True) -> bool:
+        """A simulator's health check, or for a system without a control plane, any answer
+        short of a server error from its base URL."""
         try:
-            return self.http.get(self.url("/_sim/health"), timeout=self.timeout).ok
+            if control_plane:
+                return self.http.get(self.url("/_sim/health"), timeout=self.timeout).ok
+            return self.http.get(self.base_url + "/", timeout=self.timeout).status_code < 500
         except requests.RequestException:
             return False
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from faker import Faker
 
+from . import exchanges
 from .behaviours import BEHAVIOURS, id_of, tag_of
 from .drivers import KaseyaOneDriver, UniViewDriver
 from .targets import TargetError, load_target
@@ -185,6 +186,27 @@ def k1_faker(request, pytestconfig) -> Faker:
     fake = Faker()
     fake.seed_instance(pytestconfig.getoption("seed") + zlib.crc32(request.node.nodeid.encode()))
     return fake
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    exchanges.start()
+    try:
+        return (yield)
+    finally:
+        item._k1_exchanges = exchanges.current()
+        exchanges.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    recorded = getattr(item, "_k1_exchanges", None)
+    if report.when == "call" and report.failed and recorded:
+        text = "\n".join(recorded[-40:])
+        report.sections.append(("HTTP exchanges (last 40, secrets redacted)", text))
+        item.user_properties.append(("http_exchanges", text))  # into the JUnit XML
+    return report
 
 
 class CoverageRecorder:

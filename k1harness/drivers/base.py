@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import requests
 
+from ..exchanges import recorded_session
+
 
 class DriverError(AssertionError):
     """A call the harness needed to succeed did not: the message says what came back."""
@@ -40,7 +42,7 @@ class SystemDriver:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = recorded_session()
         if control_token:
             self._control_headers = {"Authorization": f"Bearer {control_token}"}
         else:

@@ -9,6 +9,8 @@ from urllib.parse import urljoin
 
 import requests
 
+from ..exchanges import recorded_session
+
 
 @dataclass
 class Form:
@@ -109,7 +111,7 @@ class Browser:
     """One person's browser: its own cookies."""
 
     def __init__(self, timeout: float = 30.0) -> None:
-        self.http = requests.Session()
+        self.http = recorded_session()
         self.timeout = timeout
 
     def open(self, url: str, **params) -> Page:

@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import delete, select
 
 from .clock import advance_clock, epoch_seconds, real_now, tenant_now
-from .db import db
-from .errors import InvalidRequest, NotFound, Unauthorized
+from .db import db, finish_request_session
+from .errors import Conflict, InvalidRequest, NotFound, Unauthorized
 
 control_blueprint = Blueprint("sim_control", __name__, url_prefix="/_sim")
 
@@ -81,21 +81,46 @@ def openapi():
     return Response(text, mimetype="application/yaml")
 
 
-@control_blueprint.post("/tenants")
-def create_tenant():
-    body = json_body()
+def create_tenant(body: dict) -> dict:
+    """A fresh tenant seeded in the same transaction: the control plane's and the seed file's."""
     name = body.get("name") or "Tenant"
-    if not isinstance(name, str):
-        raise InvalidRequest("'name' must be a string.")
-    tenant = _models().Tenant(
-        id=slugify(name), name=name, created_at=real_now(), clock_offset_seconds=0.0
-    )
+    tenant_id = body.get("id") or slugify(name)
+    if not isinstance(name, str) or not isinstance(tenant_id, str):
+        raise InvalidRequest("'name' and 'id' must be strings.")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", tenant_id):
+        raise InvalidRequest("'id' must be lower-case letters, digits and dashes.", field="id")
     session = db()
+    if session.get(_models().Tenant, tenant_id) is not None:
+        raise Conflict(f"A tenant '{tenant_id}' already exists.", field="id")
+    tenant = _models().Tenant(
+        id=tenant_id, name=name, created_at=real_now(), clock_offset_seconds=0.0
+    )
     session.add(tenant)
     session.flush()
     g.tenant_id = tenant.id
     seeded = current_app.extensions["sim_seed_tenant"](tenant, body)
-    return {"tenant": {"id": tenant.id, "name": tenant.name}, **seeded}, 201
+    return {"tenant": {"id": tenant.id, "name": tenant.name}, **seeded}
+
+
+@control_blueprint.post("/tenants")
+def post_tenant():
+    return create_tenant(json_body()), 201
+
+
+def seed_from_file(app, path: str) -> list[str]:
+    """Create the tenants a seed file names (`{"tenants": [{"id", "name", "users", ...}]}`),
+    skipping those that exist already, so that a restarted server keeps its state."""
+    import json
+
+    with open(path) as file:
+        specs = json.load(file).get("tenants", [])
+    created = []
+    for spec in specs:
+        with app.test_request_context():
+            if db().get(app.extensions["sim_models"].Tenant, spec.get("id", "")) is None:
+                created.append(create_tenant(spec)["tenant"]["id"])
+            finish_request_session(commit=True)
+    return created
 
 
 @control_blueprint.delete("/tenants/<tenant_id>")

@@ -56,6 +56,12 @@ def base_parser(
         "--threads", type=int, default=int(env("THREADS", "8")), help="threads per worker"
     )
     serve.add_argument(
+        "--seed-file",
+        default=env("SEED_FILE"),
+        help="JSON file of tenants, users and groups to create at start if absent "
+        f"(see fixtures/seed/; env {env_prefix}_SEED_FILE)",
+    )
+    serve.add_argument(
         "--password-hash",
         choices=("strong", "fast"),
         default=env("PASSWORD_HASH", "strong"),
@@ -82,6 +88,11 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
     from gunicorn.app.base import BaseApplication
 
     app = make_app()  # in the master: tables, keys and secrets exist before any worker forks
+    if args.seed_file:
+        from .control import seed_from_file
+
+        created = seed_from_file(app, args.seed_file)
+        print(f"seeded tenants: {', '.join(created) or 'none new'}", file=sys.stderr, flush=True)
 
     def post_fork(server, worker):
         # Connections opened before the fork belong to the master; each worker opens its own.

@@ -125,3 +125,35 @@ def test_the_openapi_document_describes_every_control_route():
         if rule.rule.startswith("/_sim/")
     }
     assert documented == routes
+
+
+def test_a_seed_file_creates_its_tenants_once(tmp_path):
+    from pathlib import Path
+
+    from sim_common.control import seed_from_file
+
+    seed = Path(__file__).resolve().parents[1] / "fixtures" / "seed" / "kaseyaone-demo.json"
+    app = mock_kaseyaone.create_app(
+        {"PASSWORD_HASH_METHOD": FAST, "DATABASE_URL": f"sqlite:///{tmp_path}/k1.sqlite3"}
+    )
+    assert seed_from_file(app, seed) == ["demo"]
+    assert seed_from_file(app, seed) == []  # a restart keeps what is there
+    users = (
+        app.test_client()
+        .get("/api/v1/users", auth=("master@demo.example", "demo-master-pw"))
+        .get_json()["users"]
+    )
+    assert {u["email"] for u in users} == {
+        "master@demo.example",
+        "tess@demo.example",
+        "max@demo.example",
+    }
+
+
+def test_a_tenant_id_can_be_chosen_once():
+    client = mock_uniview.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    assert client.post("/_sim/tenants", json={"id": "acme"}).status_code == 201
+    again = client.post("/_sim/tenants", json={"id": "acme"})
+    assert again.status_code == 409 and again.get_json()["field"] == "id"
+    bad = client.post("/_sim/tenants", json={"id": "Not OK!"})
+    assert bad.status_code == 400 and bad.get_json()["field"] == "id"

@@ -119,7 +119,7 @@ class S256Required(CodeChallenge):
         if data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Only 'code_challenge_method=S256' is accepted.")
         if not grant.request.payload.redirect_uri:
-            raise InvalidRequestError("Missing 'redirect_uri' (OIDC Core §3.1.2.1).")
+            raise InvalidRequestError("Missing 'redirect_uri' (OIDC Core section 3.1.2.1).")
         super().validate_code_challenge(grant, redirect_uri)
 
     def get_authorization_code_challenge(self, authorization_code):

@@ -6,4 +6,5 @@ pytest_plugins = [
     "steps.sign_in",
     "steps.configuration",
     "steps.require_login",
+    "steps.harness",
 ]

@@ -23,6 +23,7 @@ from .targets import TargetError, load_target
 EXTRA_MARKERS = {
     "uniview": "scenarios about the UniView Portal module",
     "kaseyaone": "scenarios about the KaseyaOne hub itself",
+    "harness": "scenarios about the harness itself (H-*): they run the suite in a subprocess",
     "negative": "what a QA engineer adds: refusals the documents imply",
     "interpretation": "checks a reading of the documents that they do not state outright",
     "destructive": "destroys configuration; kept off real deployments unless allowed",
@@ -110,6 +111,10 @@ def skip_reason(target, marker_names: set[str], allow_destructive: bool) -> str 
                     f"needs {capability}, which {' and '.join(lacking)} on target "
                     f"'{target.name}' does not offer"
                 )
+    if "harness" in marker_names and target.remote:
+        return (
+            "the harness checks itself against simulators it serves; run it once, without a target"
+        )
     if "destructive" in marker_names and target.remote and not allow_destructive:
         return (
             f"destructive: it changes configuration, and target '{target.name}' is not all "

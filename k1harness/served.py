@@ -55,29 +55,25 @@ def start_served(
     tokens = {name: secrets.token_urlsafe(16) for name in ports}
     served = ServedSimulators(urls, tokens, workdir=workdir)
     for name in ("kaseyaone", "uniview"):
+        # "--option=value" throughout: a generated token may begin with a dash.
         args = _command(name) + [
-            "--bind",
-            f"127.0.0.1:{ports[name]}",
-            "--control-token",
-            tokens[name],
-            "--workers",
-            str(workers),
-            "--password-hash",
-            "fast",
-            "--database-url",
-            f"sqlite:///{Path(workdir.name) / (name + '.sqlite3')}",
+            f"--bind=127.0.0.1:{ports[name]}",
+            f"--control-token={tokens[name]}",
+            f"--workers={workers}",
+            "--password-hash=fast",
+            f"--database-url=sqlite:///{Path(workdir.name) / (name + '.sqlite3')}",
         ]
         if name == "uniview":
-            args += ["--kaseyaone-url", urls["kaseyaone"]]
-        log = open(Path(workdir.name) / f"{name}.log", "w")  # noqa: SIM115 - lives with the process
-        served.processes.append(
-            subprocess.Popen(
-                args,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            args.append(f"--kaseyaone-url={urls['kaseyaone']}")
+        with open(Path(workdir.name) / f"{name}.log", "w") as log:  # the child keeps its copy
+            served.processes.append(
+                subprocess.Popen(
+                    args,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                )
             )
-        )
     deadline = time.monotonic() + timeout
     for name, url in urls.items():
         while True:

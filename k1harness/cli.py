@@ -27,6 +27,7 @@ def suite(argv: list[str]) -> int:
         f"--cucumber-json={REPORTS / 'cucumber.json'}",
         f"--junitxml={REPORTS / 'junit.xml'}",
         f"--coverage-dir={REPORTS}",
+        "-rs",  # every skipped scenario with its reason
         *rest,
     ]
     if not own.served:

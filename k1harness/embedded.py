@@ -46,9 +46,9 @@ class EmbeddedSimulators:
         self.workdir.cleanup()
 
 
-def serve(name: str, make_app, host: str = "127.0.0.1") -> RunningServer:
+def serve(name: str, make_app, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     """Bind first, so that the app can be told its own public URL."""
-    server = make_server(host, 0, None, threaded=True, request_handler=_QuietHandler)
+    server = make_server(host, port, None, threaded=True, request_handler=_QuietHandler)
     url = f"http://{host}:{server.server_port}"
     server.app = make_app(url)
     thread = threading.Thread(target=server.serve_forever, name=f"embedded-{name}", daemon=True)
@@ -56,9 +56,13 @@ def serve(name: str, make_app, host: str = "127.0.0.1") -> RunningServer:
     return RunningServer(name, url, server, thread)
 
 
-def start_embedded(*, kaseyaone_url: str | None = None, uniview: bool = True) -> EmbeddedSimulators:
+def start_embedded(
+    *, kaseyaone_url: str | None = None, uniview: bool = True, ports: dict | None = None
+) -> EmbeddedSimulators:
     """Start the simulated KaseyaOne (unless `kaseyaone_url` names a real one) and the
-    simulated UniView (unless `uniview` is false: a real module pointed at the simulated hub)."""
+    simulated UniView (unless `uniview` is false: a real module pointed at the simulated hub).
+    `ports` fixes a simulator's port, so that a real system configured for it can reach it."""
+    ports = ports or {}
     import mock_kaseyaone
     import mock_uniview
 
@@ -76,6 +80,7 @@ def start_embedded(*, kaseyaone_url: str | None = None, uniview: bool = True) ->
                     "PASSWORD_HASH_METHOD": FAST,
                 }
             ),
+            port=ports.get("kaseyaone", 0),
         )
         kaseyaone_url = hub.url
     module = None
@@ -90,5 +95,6 @@ def start_embedded(*, kaseyaone_url: str | None = None, uniview: bool = True) ->
                     "PASSWORD_HASH_METHOD": FAST,
                 }
             ),
+            port=ports.get("uniview", 0),
         )
     return EmbeddedSimulators(hub, module, workdir, time.perf_counter() - started)

@@ -150,7 +150,9 @@ class Systems:
             from .embedded import start_embedded
 
             self.embedded = start_embedded(
-                kaseyaone_url=urls["kaseyaone"], uniview=urls["uniview"] is None
+                kaseyaone_url=urls["kaseyaone"],
+                uniview=urls["uniview"] is None,
+                ports={n: s.port for n, s in self.target.systems.items()},
             )
             urls["kaseyaone"] = urls["kaseyaone"] or self.embedded.kaseyaone.url
             urls["uniview"] = urls["uniview"] or self.embedded.uniview.url

@@ -25,6 +25,7 @@ class SystemTarget:
     url: str | None = None  # None: embedded
     control_token: str | None = None
     capabilities: frozenset = SIMULATOR_CAPABILITIES
+    port: int = 0  # embedded only: 0 is any free port; fixed, for a real system to reach it
 
     @property
     def embedded(self) -> bool:
@@ -91,5 +92,6 @@ def load_target(
             capabilities=frozenset(capabilities)
             if capabilities is not None
             else SIMULATOR_CAPABILITIES,
+            port=int(spec.get("port", 0)),
         )
     return target

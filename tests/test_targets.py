@@ -69,3 +69,14 @@ def test_bad_target_files_are_refused_clearly(tmp_path, text, message):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(TargetError, match="no target file"):
         load_target(tmp_path / "nope.toml", environ={})
+
+
+def test_every_example_target_file_loads():
+    from pathlib import Path
+
+    files = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "targets").glob("*.toml"))
+    assert len(files) >= 4
+    targets = {f.stem: load_target(f, environ={}) for f in files}
+    mixed = targets["real-uniview-simulated-kaseyaone"]
+    assert mixed.systems["kaseyaone"].embedded and mixed.systems["kaseyaone"].port == 8001
+    assert mixed.systems["uniview"].capabilities == frozenset()

@@ -6,5 +6,6 @@ pytest_plugins = [
     "steps.sign_in",
     "steps.configuration",
     "steps.require_login",
+    "steps.provisioning",
     "steps.harness",
 ]

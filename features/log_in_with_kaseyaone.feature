@@ -83,11 +83,3 @@ Feature: Log In with KaseyaOne
     When "alice" logs in with KaseyaOne
     Then KaseyaOne refuses the login with "access_denied"
     And "alice" is not signed in to UniView
-
-  @uv_jit_2 @negative
-  Scenario: A KaseyaOne user with access but no UniView account is told to ask an administrator
-    # Automatic User Creation is off, as it is when the integration has just been added.
-    Given a KaseyaOne user "erin" with access to the UniView module
-    When "erin" logs in with KaseyaOne
-    Then UniView refuses the login with "no_uniview_account"
-    And the page tells "erin" to ask an administrator

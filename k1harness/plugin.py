@@ -237,7 +237,7 @@ class CoverageRecorder:
         ids = next((value for key, value in report.user_properties if key == "behaviours"), [])
         outcome = report.outcome
         if outcome == "skipped" and isinstance(report.longrepr, tuple):
-            outcome = f"skipped: {report.longrepr[2]}"
+            outcome = f"skipped: {report.longrepr[2].removeprefix('Skipped: ')}"
         for behaviour in ids:
             self.outcomes[behaviour][report.nodeid] = outcome
 

@@ -23,7 +23,7 @@ from .errors import (
     UnknownModule,
     UserNotFound,
 )
-from .models import Group, ModuleAccess, ModuleInstance, OAuthClient, Tenant, User
+from .models import Group, ModuleAccess, ModuleInstance, ModuleUser, OAuthClient, Tenant, User
 
 MODULES = {"uniview": "UniView Portal", "autotask": "Autotask"}
 USER_STATUSES = ("active", "deactivated")
@@ -198,15 +198,13 @@ def has_module_access(session: Session, instance_id: str, user: User) -> bool:
     return session.get(ModuleAccess, (instance_id, user.id)) is not None
 
 
-def count_module_users(session: Session, instance: ModuleInstance) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(ModuleAccess)
-            .where(ModuleAccess.instance_id == instance.id)
-        )
-        or 0
-    )
+def _count(session: Session, model, instance: ModuleInstance) -> int:
+    query = select(func.count()).select_from(model).where(model.instance_id == instance.id)
+    return session.scalar(query) or 0
+
+
+def record_module_user(session: Session, instance_id: str, user: User) -> None:
+    add_once(session, ModuleUser, instance_id=instance_id, user_id=user.id)
 
 
 def user_json(session: Session, user: User, instances: list[ModuleInstance] | None = None) -> dict:
@@ -231,7 +229,8 @@ def instance_json(session: Session, instance: ModuleInstance) -> dict:
         "name": instance.name,
         "client_id": instance.client.client_id,
         "redirect_uris": instance.client.redirect_uris,
-        "users": count_module_users(session, instance),
+        "users": _count(session, ModuleUser, instance),
+        "users_with_access": _count(session, ModuleAccess, instance),
     }
 
 

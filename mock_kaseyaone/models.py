@@ -110,6 +110,21 @@ class ModuleAccess(Base):
     )
 
 
+class ModuleUser(Base):
+    """A user who has an account in a module instance: recorded the first time KaseyaOne signs
+    them in to it (the module links or creates the account then). What the module instance
+    counts for the invoice (UV-JIT-5, an interpretation)."""
+
+    __tablename__ = "module_users"
+
+    instance_id: Mapped[str] = mapped_column(
+        ForeignKey("module_instances.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
 class OAuthClient(ClientMixin, Base):
     """The confidential OpenID Connect client of one module instance."""
 

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sim_common.clock import epoch_seconds, tenant_now
 from sim_common.db import db, persistent_secret
 
-from .domain import has_module_access
+from .domain import has_module_access, record_module_user
 from .models import AuthorizationCode, OAuthClient, Secret, Token
 
 SCOPES = ["openid", "profile", "email", "groups"]
@@ -57,8 +57,11 @@ def user_claims(user, client: OAuthClient, scope: str) -> dict:
     """What the ID token and userinfo say of a user: email, name, KaseyaOne groups, and whether
     the user has access to the module instance this client belongs to."""
     scopes = set((scope or "").split())
-    claims = {"sub": user.id, "kaseyaone_tenant": user.tenant_id,
-              "module_access": has_module_access(db(), client.instance_id, user)}
+    claims = {
+        "sub": user.id,
+        "kaseyaone_tenant": user.tenant_id,
+        "module_access": has_module_access(db(), client.instance_id, user),
+    }
     if "email" in scopes:
         claims.update(email=user.email, email_verified=True)
     if "profile" in scopes:
@@ -75,15 +78,22 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         client = request.client
         now = tenant_now(client.tenant)
         data = request.payload.data
-        db().add(AuthorizationCode(
-            code=code, tenant_id=client.tenant_id, client_id=client.client_id,
-            user_id=request.user.id, redirect_uri=request.payload.redirect_uri,
-            scope=request.scope, nonce=data.get("nonce"),
-            code_challenge=data["code_challenge"],
-            code_challenge_method=data.get("code_challenge_method", "S256"),
-            auth_time=epoch_seconds(now),
-            expires_at=now + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
-        ))
+        db().add(
+            AuthorizationCode(
+                code=code,
+                tenant_id=client.tenant_id,
+                client_id=client.client_id,
+                user_id=request.user.id,
+                redirect_uri=request.payload.redirect_uri,
+                scope=request.scope,
+                nonce=data.get("nonce"),
+                code_challenge=data["code_challenge"],
+                code_challenge_method=data.get("code_challenge_method", "S256"),
+                auth_time=epoch_seconds(now),
+                expires_at=now
+                + timedelta(seconds=current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
+            )
+        )
 
     def query_authorization_code(self, code, client):
         row = db().get(AuthorizationCode, code)
@@ -114,8 +124,9 @@ class S256Required(CodeChallenge):
     def validate_code_challenge(self, grant, redirect_uri):
         data = grant.request.payload.data
         if not data.get("code_challenge"):
-            raise InvalidRequestError("PKCE is required: send 'code_challenge' with "
-                                      "'code_challenge_method=S256'.")
+            raise InvalidRequestError(
+                "PKCE is required: send 'code_challenge' with 'code_challenge_method=S256'."
+            )
         if data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Only 'code_challenge_method=S256' is accepted.")
         if not grant.request.payload.redirect_uri:
@@ -131,9 +142,15 @@ class S256Required(CodeChallenge):
 
 class KaseyaOneOpenIDCode(OpenIDCode):
     def exists_nonce(self, nonce, request):
-        return db().scalar(select(AuthorizationCode.code).where(
-            AuthorizationCode.client_id == request.payload.client_id,
-            AuthorizationCode.nonce == nonce)) is not None
+        return (
+            db().scalar(
+                select(AuthorizationCode.code).where(
+                    AuthorizationCode.client_id == request.payload.client_id,
+                    AuthorizationCode.nonce == nonce,
+                )
+            )
+            is not None
+        )
 
     def resolve_client_private_key(self, client):
         return signing_key()
@@ -147,9 +164,15 @@ class KaseyaOneOpenIDCode(OpenIDCode):
     def get_compatible_claims(self, request):
         client = request.client
         now = epoch_seconds(tenant_now(client.tenant))
-        return {"iss": issuer(), "aud": [client.client_id], "azp": client.client_id, "iat": now,
-                "exp": now + current_app.config["ID_TOKEN_LIFETIME"], "auth_time": now,
-                **user_claims(request.user, client, request.authorization_code.scope)}
+        return {
+            "iss": issuer(),
+            "aud": [client.client_id],
+            "azp": client.client_id,
+            "iat": now,
+            "exp": now + current_app.config["ID_TOKEN_LIFETIME"],
+            "auth_time": now,
+            **user_claims(request.user, client, request.authorization_code.scope),
+        }
 
     def generate_user_info(self, user, scope):
         return {}  # the claims are in get_compatible_claims, which knows the client
@@ -171,19 +194,31 @@ def _query_client(client_id):
 
 def _save_token(token, request):
     client = request.client
+    record_module_user(db(), client.instance_id, request.user)
     now = tenant_now(client.tenant)
-    db().add(Token(access_token=token["access_token"], tenant_id=client.tenant_id,
-                   client_id=client.client_id, user_id=request.user.id,
-                   code=request.authorization_code.code, scope=token.get("scope", ""),
-                   issued_at=now, expires_at=now + timedelta(seconds=token["expires_in"])))
+    db().add(
+        Token(
+            access_token=token["access_token"],
+            tenant_id=client.tenant_id,
+            client_id=client.client_id,
+            user_id=request.user.id,
+            code=request.authorization_code.code,
+            scope=token.get("scope", ""),
+            issued_at=now,
+            expires_at=now + timedelta(seconds=token["expires_in"]),
+        )
+    )
 
 
 def init_oidc(app) -> tuple[AuthorizationServer, ResourceProtector]:
-    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN",
-                          {"authorization_code": app.config["ACCESS_TOKEN_LIFETIME"]})
+    app.config.setdefault(
+        "OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": app.config["ACCESS_TOKEN_LIFETIME"]}
+    )
     server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
-    server.register_grant(AuthorizationCodeGrant, [KaseyaOneOpenIDCode(require_nonce=False),
-                                                   S256Required(required=True)])
+    server.register_grant(
+        AuthorizationCodeGrant,
+        [KaseyaOneOpenIDCode(require_nonce=False), S256Required(required=True)],
+    )
     protector = ResourceProtector()
     protector.register_token_validator(TokenValidator())
     app.extensions["k1_signing_key"] = load_signing_key(app.extensions["sim_store"])
@@ -208,9 +243,23 @@ def provider_metadata() -> dict:
         id_token_signing_alg_values_supported=["RS256"],
         token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
         code_challenge_methods_supported=["S256"],
-        claims_supported=["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
-                          "azp", "email", "email_verified", "name", "groups", "module_access",
-                          "kaseyaone_tenant"],
+        claims_supported=[
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "azp",
+            "email",
+            "email_verified",
+            "name",
+            "groups",
+            "module_access",
+            "kaseyaone_tenant",
+        ],
     )
     metadata.validate()
     return dict(metadata)

@@ -38,9 +38,15 @@ def _refusal_page(grant, message: str):
     if payload.state:
         params.append(("state", payload.state))
     link = add_params_to_uri(payload.redirect_uri, params)
-    return render_template("sim_error.html", status=403, error="access_denied",
-                           title="You cannot sign in to this module", message=message,
-                           link=link, link_text="Return to the module"), 403
+    return render_template(
+        "sim_error.html",
+        status=403,
+        error="access_denied",
+        title="You cannot sign in to this module",
+        message=message,
+        link=link,
+        link_text="Return to the module",
+    ), 403
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
@@ -52,28 +58,46 @@ def authorize():
         if error.redirect_uri:
             return server.handle_error_response(None, error)
         # No trustworthy redirect_uri: tell the person, never redirect (RFC 6749 §4.1.2.1).
-        return render_template("sim_error.html", status=400, error=error.error,
-                               title="This sign-in link is not valid",
-                               message=error.description or error.error), 400
+        return render_template(
+            "sim_error.html",
+            status=400,
+            error=error.error,
+            title="This sign-in link is not valid",
+            message=error.description or error.error,
+        ), 400
     client: OAuthClient = grant.request.client
     g.tenant_id = client.tenant_id
     module_name = client.instance.name
     if request.method == "GET":
-        return render_template("login.html", email=request.args.get("login_hint", ""),
-                               module_name=module_name, error=None)
+        return render_template(
+            "login.html",
+            email=request.args.get("login_hint", ""),
+            module_name=module_name,
+            error=None,
+        )
 
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     user = find_user_by_email(db(), client.tenant, email)
     if user is None or not user.check_password(password):
-        return render_template("login.html", email=email, module_name=module_name,
-                               error="The email address or password is wrong."), 401
+        return render_template(
+            "login.html",
+            email=email,
+            module_name=module_name,
+            error="The email address or password is wrong.",
+        ), 401
     if not user.is_active:
-        return _refusal_page(grant, "Your KaseyaOne account is deactivated. Ask your KaseyaOne "
-                                    "administrator to reactivate it.")
+        return _refusal_page(
+            grant,
+            "Your KaseyaOne account is deactivated. Ask your KaseyaOne "
+            "administrator to reactivate it.",
+        )
     if not has_module_access(db(), client.instance_id, user):
-        return _refusal_page(grant, f"You do not have access to {module_name}. Ask your "
-                                    "KaseyaOne administrator to grant it.")
+        return _refusal_page(
+            grant,
+            f"You do not have access to {module_name}. Ask your "
+            "KaseyaOne administrator to grant it.",
+        )
     return server.create_authorization_response(grant=grant, grant_user=user)
 
 
@@ -93,4 +117,3 @@ def userinfo():
     with protector.acquire("openid") as token:
         g.tenant_id = token.tenant_id
         return jsonify(user_claims(token.user, token.client, token.scope))
-

@@ -16,12 +16,10 @@ from sim_common.web import wants_json
 
 from . import kaseyaone_client, users
 from .errors import (
-    AccountDisabled,
     InvalidLoginAttempt,
     KaseyaOneLoginOff,
     KaseyaOneRefused,
     LoginRefused,
-    NoUniViewAccount,
 )
 from .web import (
     clear_session_cookie,
@@ -161,12 +159,7 @@ def kaseyaone_callback():
     )
     if not claims.get("module_access"):
         raise KaseyaOneRefused("Your KaseyaOne account has no access to the UniView Portal.")
-    user = users.find_mapped_user(db(), g.tenant, claims)
-    if user is None:
-        raise NoUniViewAccount()
-    if not user.is_active:
-        raise AccountDisabled()
-    return _signed_in(user, "kaseyaone")
+    return _signed_in(users.user_for_kaseyaone_login(db(), g.tenant, claims), "kaseyaone")
 
 
 @bp.get("/")

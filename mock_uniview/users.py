@@ -14,7 +14,13 @@ from sim_common.errors import InvalidRequest
 from sim_common.passwords import hash_password
 from sim_common.web import new_id
 
-from .errors import AccountDisabled, BadCredentials, KaseyaOneLoginRequired, UserNotFound
+from .errors import (
+    AccountDisabled,
+    BadCredentials,
+    KaseyaOneLoginRequired,
+    NoUniViewAccount,
+    UserNotFound,
+)
 from .models import ROLES, LoginException, Session, Tenant, User
 
 SESSION_METHODS = ("uniview", "bypass", "kaseyaone")
@@ -116,6 +122,33 @@ def find_mapped_user(session: DbSession, tenant: Tenant, claims: dict) -> User |
         if candidate is not None and candidate.k1_subject is None:
             candidate.k1_subject = claims["sub"]
             user = candidate
+    return user
+
+
+def user_for_kaseyaone_login(session: DbSession, tenant: Tenant, claims: dict) -> User:
+    """The UniView user a KaseyaOne sign-in is for: the mapped one, or with Automatic User
+    Creation on, a new account with the default role in force now (UV-JIT-1, UV-JIT-4)."""
+    user = find_mapped_user(session, tenant, claims)
+    if user is None:
+        integration = tenant.integration
+        if not integration.automatic_user_creation:
+            raise NoUniViewAccount()
+        if not claims.get("email") or find_user(session, tenant, claims["email"]) is not None:
+            # An account with that address exists but belongs to another KaseyaOne user.
+            raise NoUniViewAccount(
+                "A UniView Portal account with your email address is linked to another "
+                "KaseyaOne user. Ask your administrator."
+            )
+        user = create_user(
+            session,
+            tenant,
+            username=claims["email"],
+            name=claims.get("name"),
+            role=integration.default_role,
+            k1_subject=claims["sub"],
+        )
+    if not user.is_active:
+        raise AccountDisabled()
     return user
 
 

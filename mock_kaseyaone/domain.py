@@ -132,11 +132,16 @@ def add_group_member(session: Session, group: Group, user: User) -> None:
         group.members.append(user)
 
 
+def _is_url(value) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
 def register_module_instance(
-    session: Session, tenant: Tenant, *, module, name, redirect_uris
+    session: Session, tenant: Tenant, *, module, name, redirect_uris, scim=None
 ) -> ModuleInstance:
     """A module adds its KaseyaOne integration: KaseyaOne records the module instance and issues
-    the confidential OpenID Connect client it signs users in with."""
+    the confidential OpenID Connect client it signs users in with. A module that offers a SCIM
+    service provider says where (`scim`: base_url and the bearer token for it)."""
     if module not in MODULES:
         raise UnknownModule(
             f"KaseyaOne knows no module '{module}'; it knows {', '.join(sorted(MODULES))}."
@@ -144,19 +149,23 @@ def register_module_instance(
     if (
         not isinstance(redirect_uris, list)
         or not redirect_uris
-        or not all(
-            isinstance(u, str) and u.startswith(("http://", "https://")) for u in redirect_uris
-        )
+        or not all(_is_url(u) for u in redirect_uris)
     ):
         raise InvalidRequest(
             "'redirect_uris' must be a list of absolute http(s) URLs.", field="redirect_uris"
         )
+    if scim is not None and (
+        not isinstance(scim, dict) or not _is_url(scim.get("base_url")) or not scim.get("token")
+    ):
+        raise InvalidRequest("'scim' must have a 'base_url' (http(s)) and a 'token'.", field="scim")
     instance = ModuleInstance(
         id=new_id(),
         tenant_id=tenant.id,
         module=module,
         name=_text(name or MODULES[module], "name"),
         created_at=tenant_now(tenant),
+        scim_base_url=scim["base_url"].rstrip("/") if scim else None,
+        scim_token=_text(scim["token"], "scim.token") if scim else None,
     )
     instance.client = OAuthClient(
         client_id="k1c_" + secrets.token_hex(12),

@@ -93,6 +93,10 @@ class ModuleInstance(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
+    # Where and how KaseyaOne pushes lifecycle changes to the module (RFC 7644), if it can.
+    scim_base_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scim_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+
     tenant: Mapped[Tenant] = relationship()
     client: Mapped[OAuthClient] = relationship(
         back_populates="instance", uselist=False, cascade="all, delete-orphan"

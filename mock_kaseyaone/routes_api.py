@@ -35,6 +35,7 @@ def register_module_instance():
         module=body.get("module"),
         name=body.get("name"),
         redirect_uris=body.get("redirect_uris"),
+        scim=body.get("scim"),
     )
     return {
         **domain.instance_json(db(), instance),

@@ -33,7 +33,9 @@ def get_integration(tenant: Tenant) -> Integration:
     return tenant.integration
 
 
-def add_integration(session: DbSession, tenant: Tenant, registration: dict) -> Integration:
+def add_integration(
+    session: DbSession, tenant: Tenant, registration: dict, scim_token: str
+) -> Integration:
     """Record what KaseyaOne issued when this UniView registered itself as a module instance;
     adding the integration turns Log In with KaseyaOne on (UV-SSO-1)."""
     if tenant.integration is not None:
@@ -47,6 +49,7 @@ def add_integration(session: DbSession, tenant: Tenant, registration: dict) -> I
         client_secret=registration["client_secret"],
         login_with_kaseyaone=True,
         bypass_token=secrets.token_urlsafe(24),
+        scim_token=scim_token,
         added_at=tenant_now(tenant),
     )
     session.add(integration)

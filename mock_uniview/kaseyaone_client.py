@@ -82,14 +82,26 @@ def _call_json(method: str, url: str, **kwargs) -> dict:
 
 
 def register_module_instance(
-    master_email: str, master_password: str, *, name: str, redirect_uri: str
+    master_email: str,
+    master_password: str,
+    *,
+    name: str,
+    redirect_uri: str,
+    scim_base_url: str,
+    scim_token: str,
 ) -> dict:
-    """KaseyaOne's admin API, as the master user the superuser named."""
+    """KaseyaOne's admin API, as the master user the superuser named: the OIDC redirect URI, and
+    where and how KaseyaOne pushes lifecycle changes to this tenant over SCIM 2.0."""
     return _call_json(
         "POST",
         f"{_hub_url()}/api/v1/module-instances",
         auth=(master_email or "", master_password or ""),
-        json={"module": "uniview", "name": name, "redirect_uris": [redirect_uri]},
+        json={
+            "module": "uniview",
+            "name": name,
+            "redirect_uris": [redirect_uri],
+            "scim": {"base_url": scim_base_url, "token": scim_token},
+        },
     )
 
 

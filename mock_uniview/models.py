@@ -100,6 +100,8 @@ class Integration(Base):
     access_groups: Mapped[bool] = mapped_column(Boolean, default=False)
     default_role: Mapped[str] = mapped_column(String(32), default="monitor")
     bypass_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The bearer token KaseyaOne uses on this tenant's SCIM service provider (lifecycle pushes).
+    scim_token: Mapped[str] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     added_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -24,6 +24,7 @@ from .errors import (
 from .web import (
     clear_session_cookie,
     current_session,
+    public_url_for,
     require_user,
     set_session_cookie,
     tenant_blueprint,
@@ -105,11 +106,7 @@ def bypass_login(token: str):
 
 
 def _redirect_uri() -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    path = url_for("uv_login.kaseyaone_callback")
-    return (
-        base.rstrip("/") + path if base else url_for("uv_login.kaseyaone_callback", _external=True)
-    )
+    return public_url_for("uv_login.kaseyaone_callback")
 
 
 @bp.get("/login/kaseyaone")

@@ -3,7 +3,9 @@ a JSON API for programs, both calling the same operations in `integration`."""
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, url_for
+import secrets
+
+from flask import g, redirect, render_template, request, url_for
 
 from sim_common.control import json_body
 from sim_common.db import db
@@ -13,20 +15,14 @@ from . import integration as k1
 from . import kaseyaone_client, users
 from .errors import IntegrationAlreadyAdded
 from .routes_login import _redirect_uri
-from .web import require_superuser, tenant_blueprint
+from .web import public_url_for, require_superuser, tenant_blueprint
 
 bp = tenant_blueprint("uv_settings", __name__)
 
 
 def _bypass_link() -> str:
-    integration = k1.get_integration(g.tenant)
-    path = url_for("uv_login.bypass_login", token=integration.bypass_token)
-    base = current_app.config.get("PUBLIC_URL")
-    return (
-        base.rstrip("/") + path
-        if base
-        else url_for("uv_login.bypass_login", token=integration.bypass_token, _external=True)
-    )
+    token = k1.get_integration(g.tenant).bypass_token
+    return public_url_for("uv_login.bypass_login", token=token)
 
 
 def _config_json() -> dict:
@@ -38,13 +34,16 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         raise IntegrationAlreadyAdded()
     if not master_email or not master_password:
         raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
+    scim_token = secrets.token_urlsafe(32)
     registration = kaseyaone_client.register_module_instance(
         master_email,
         master_password,
         name=f"UniView Portal ({g.tenant.name})",
         redirect_uri=_redirect_uri(),
+        scim_base_url=public_url_for("uv_login.home") + "scim/v2",
+        scim_token=scim_token,
     )
-    k1.add_integration(db(), g.tenant, registration)
+    k1.add_integration(db(), g.tenant, registration, scim_token)
 
 
 @bp.get("/api/integrations/kaseyaone")

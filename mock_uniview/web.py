@@ -34,6 +34,14 @@ def tenant_blueprint(name: str, import_name: str) -> Blueprint:
     return bp
 
 
+def public_url_for(endpoint: str, **values) -> str:
+    """An absolute URL for browsers and KaseyaOne: on the public URL when one is configured."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
 def tenant_path() -> str:
     return f"/t/{g.tenant.id}/"
 

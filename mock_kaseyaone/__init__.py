@@ -12,7 +12,7 @@ from sim_common.passwords import STRONG
 from sim_common.web import SimModels, init_sim_app
 
 from .domain import seed_tenant
-from .models import Base, JournalEntry, Secret, Tenant
+from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
 
 DEFAULTS = {
     "DATABASE_URL": "sqlite://",
@@ -22,6 +22,7 @@ DEFAULTS = {
     "AUTHORIZATION_CODE_LIFETIME": 60,
     "ACCESS_TOKEN_LIFETIME": 3600,
     "ID_TOKEN_LIFETIME": 3600,
+    "PUSH_TIMEOUT": 10.0,  # seconds KaseyaOne waits for a module to take a pushed change
 }
 
 
@@ -29,16 +30,20 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_kaseyaone")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret))
+    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
+    from .lifecycle import outbox_job
     from .oidc import init_oidc
     from .routes_api import bp as api_bp
+    from .routes_module import bp as module_bp
     from .routes_oidc import bp as oidc_bp
 
+    app.extensions["sim_jobs"] = {"outbox": outbox_job}
     init_oidc(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(module_bp)
 
     @app.get("/")
     def home():

@@ -106,6 +106,21 @@ def activate_user(session: Session, user: User) -> User:
     return set_user_status(session, user, "active")
 
 
+def delete_user(session: Session, user: User) -> None:
+    session.delete(user)
+    session.flush()
+
+
+def apply_module_settings(instance: ModuleInstance, version, settings) -> bool:
+    """A module pushes its integration settings document; only a newer version is applied."""
+    if isinstance(version, bool) or not isinstance(version, int) or not isinstance(settings, dict):
+        raise InvalidRequest("Send an integer 'version' and a 'settings' object.")
+    if version <= instance.settings_version:
+        return False
+    instance.settings, instance.settings_version = dict(settings), version
+    return True
+
+
 def create_group(session: Session, tenant: Tenant, name) -> Group:
     name = _text(name, "name")
     if session.scalar(select(Group.id).where(Group.tenant_id == tenant.id, Group.name == name)):

@@ -10,7 +10,9 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, Unique
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
+from sim_common.faults import FaultMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
+from sim_common.outbox import OutboxMixin
 from sim_common.passwords import check_password
 
 
@@ -31,6 +33,14 @@ class JournalEntry(JournalEntryMixin, Base):
 
 
 class Secret(SecretMixin, Base):
+    pass
+
+
+class Fault(FaultMixin, Base):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
     pass
 
 
@@ -96,6 +106,9 @@ class ModuleInstance(Base):
     # Where and how KaseyaOne pushes lifecycle changes to the module (RFC 7644), if it can.
     scim_base_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     scim_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The module's integration settings as it last pushed them (the settings document).
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    settings_version: Mapped[int] = mapped_column(default=0)
 
     tenant: Mapped[Tenant] = relationship()
     client: Mapped[OAuthClient] = relationship(

@@ -11,9 +11,11 @@ from sim_common.db import db
 
 from . import domain
 from .errors import BadCredentials
+from .lifecycle import push_lifecycle_change
 from .oidc import issuer
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1")
+bp.fault_kind = "admin"
 
 
 @bp.before_request
@@ -69,8 +71,10 @@ def grant_module_access(instance_id, user_id):
 @bp.delete("/module-instances/<instance_id>/users/<user_id>")
 def withdraw_module_access(instance_id, user_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
-    domain.withdraw_module_access(db(), instance, domain.get_user(db(), g.tenant, user_id))
-    return domain.instance_json(db(), instance)
+    user = domain.get_user(db(), g.tenant, user_id)
+    domain.withdraw_module_access(db(), instance, user)
+    pushes = push_lifecycle_change(db(), user, "access_withdrawn", only=instance)
+    return {**domain.instance_json(db(), instance), "pushes": pushes}
 
 
 @bp.get("/users")
@@ -109,13 +113,23 @@ def show_user(user_id):
 @bp.post("/users/<user_id>/deactivate")
 def deactivate_user(user_id):
     user = domain.deactivate_user(db(), domain.get_user(db(), g.tenant, user_id))
-    return domain.user_json(db(), user)
+    pushes = push_lifecycle_change(db(), user, "deactivated")
+    return {**domain.user_json(db(), user), "pushes": pushes}
 
 
 @bp.post("/users/<user_id>/activate")
 def activate_user(user_id):
     user = domain.activate_user(db(), domain.get_user(db(), g.tenant, user_id))
-    return domain.user_json(db(), user)
+    pushes = push_lifecycle_change(db(), user, "activated")
+    return {**domain.user_json(db(), user), "pushes": pushes}
+
+
+@bp.delete("/users/<user_id>")
+def delete_user(user_id):
+    user = domain.get_user(db(), g.tenant, user_id)
+    pushes = push_lifecycle_change(db(), user, "deleted")
+    domain.delete_user(db(), user)
+    return {"deleted": user_id, "pushes": pushes}
 
 
 @bp.post("/groups")

@@ -14,6 +14,7 @@ from .models import OAuthClient
 from .oidc import provider_metadata, public_jwks, user_claims
 
 bp = Blueprint("oidc", __name__)
+bp.fault_kind = "oidc"
 
 
 def _server():

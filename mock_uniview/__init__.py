@@ -12,7 +12,7 @@ from sim_common.db import db
 from sim_common.passwords import STRONG
 from sim_common.web import SimModels, init_sim_app
 
-from .models import Base, JournalEntry, Secret, Tenant
+from .models import Base, Fault, JournalEntry, Secret, Tenant
 from .users import seed_tenant
 
 DEFAULTS = {
@@ -32,7 +32,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_uniview")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret))
+    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from .routes_login import bp as login_bp

@@ -8,6 +8,8 @@ it on (`KASEYAONE_URL`): back-channel endpoints are rewritten onto the latter.
 
 from __future__ import annotations
 
+import contextlib
+
 import requests
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
@@ -19,29 +21,13 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from sim_common.clock import real_now
 from sim_common.db import db
-from sim_common.web import redact_query
+from sim_common.journal import journalled_session
 
 from .errors import KaseyaOneRefused, KaseyaOneUnavailable
 from .models import Integration, JournalEntry
 
 SCOPE = "openid email profile groups"
-
-
-def _journal_sent(response, *args, **kwargs):
-    request = response.request
-    url, _, query = request.url.partition("?")
-    db().add(
-        JournalEntry(
-            tenant_id=g.get("tenant_id"),
-            at=real_now(),
-            direction="sent",
-            method=request.method,
-            url=url + ("?" + redact_query(query) if query else ""),
-            status=response.status_code,
-        )
-    )
 
 
 def _hub_url() -> str:
@@ -53,9 +39,7 @@ def _timeout() -> float:
 
 
 def _session(cls=requests.Session, **kwargs):
-    session = cls(**kwargs)
-    session.hooks["response"].append(_journal_sent)
-    return session
+    return journalled_session(db, JournalEntry, g.get("tenant_id"), cls, **kwargs)
 
 
 def _call_json(method: str, url: str, **kwargs) -> dict:
@@ -215,3 +199,30 @@ def validate_id_token(integration: Integration, token: dict, *, nonce: str, now:
             f"{' (' + exc.description + ')' if exc.description else ''}."
         ) from exc
     return dict(claims)
+
+
+def push_settings(tenant_id: str) -> None:
+    """After a settings change is committed: send KaseyaOne the settings document. A failure is
+    journalled and left for the next change (the settings outbox is issue 5's)."""
+    from sim_common.db import get_store
+
+    from .integration import SETTINGS
+    from .models import Tenant
+
+    with get_store().transaction() as session:
+        integration = session.get(Tenant, tenant_id).integration
+        if integration is None:
+            return
+        body = {
+            "version": integration.version,
+            "settings": {key: getattr(integration, key) for key in SETTINGS},
+        }
+        http = journalled_session(lambda: session, JournalEntry, tenant_id)
+        # Not answered: nothing journalled; the settings outbox (issue 5) will retry.
+        with contextlib.suppress(requests.RequestException):
+            http.put(
+                f"{_hub_url()}/api/v1/module/settings",
+                json=body,
+                auth=(integration.client_id, integration.client_secret),
+                timeout=_timeout(),
+            )

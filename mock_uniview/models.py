@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
+from sim_common.faults import FaultMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.passwords import check_password
 
@@ -34,6 +35,10 @@ class JournalEntry(JournalEntryMixin, Base):
 
 
 class Secret(SecretMixin, Base):
+    pass
+
+
+class Fault(FaultMixin, Base):
     pass
 
 

@@ -31,6 +31,7 @@ from .web import (
 )
 
 bp = tenant_blueprint("uv_login", __name__)
+bp.fault_kind = "login"
 PENDING = "kaseyaone_logins"  # Flask session key: state -> nonce and code_verifier
 
 

@@ -10,6 +10,7 @@ from flask import g, redirect, render_template, request, url_for
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError
+from sim_common.web import after_commit
 
 from . import integration as k1
 from . import kaseyaone_client, users
@@ -18,6 +19,7 @@ from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
 
 bp = tenant_blueprint("uv_settings", __name__)
+bp.fault_kind = "settings"
 
 
 def _bypass_link() -> str:
@@ -44,6 +46,12 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         scim_token=scim_token,
     )
     k1.add_integration(db(), g.tenant, registration, scim_token)
+    _push_settings_after_commit()
+
+
+def _push_settings_after_commit() -> None:
+    tenant_id = g.tenant.id
+    after_commit(lambda: kaseyaone_client.push_settings(tenant_id))
 
 
 @bp.get("/api/integrations/kaseyaone")
@@ -63,7 +71,8 @@ def add_integration():
 @bp.patch("/api/integrations/kaseyaone")
 def change_settings():
     require_superuser()
-    k1.change_settings(k1.get_integration(g.tenant), json_body())
+    if k1.change_settings(k1.get_integration(g.tenant), json_body()):
+        _push_settings_after_commit()
     return _config_json()
 
 
@@ -126,7 +135,8 @@ def integrations_form():
                 changes = {
                     k: v for k, v in changes.items() if k == k1.LOGIN or v != getattr(current, k)
                 }
-            k1.change_settings(current, changes)
+            if k1.change_settings(current, changes):
+                _push_settings_after_commit()
         elif form.get("action") in ("grant_exception", "withdraw_exception"):
             operation = (
                 k1.grant_login_exception

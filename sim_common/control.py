@@ -147,8 +147,8 @@ def advance(tenant_id: str):
         raise InvalidRequest("'seconds' must be a number of seconds to move the clock forward.")
     tenant = get_tenant(tenant_id)
     advance_clock(tenant, float(seconds))
-    for job in current_app.extensions.get("sim_clock_jobs", []):
-        job(tenant)
+    for job in current_app.extensions.get("sim_jobs", {}).values():
+        job(tenant, force=False)  # whatever fell due in the time that passed
     return clock_json(tenant)
 
 
@@ -161,3 +161,35 @@ def journal(tenant_id: str):
     if since is not None:
         query = query.where(entry.id > since)
     return {"entries": [e.to_json() for e in db().scalars(query)]}
+
+
+def _require(model_name: str):
+    model = getattr(_models(), model_name)
+    if model is None:
+        raise NotFound(f"This simulator has no {model_name.lower()}.")
+    return model
+
+
+@control_blueprint.post("/tenants/<tenant_id>/faults")
+def add_fault(tenant_id: str):
+    from .faults import add_fault as add
+
+    return add(db(), _require("Fault"), get_tenant(tenant_id), json_body()), 201
+
+
+@control_blueprint.get("/tenants/<tenant_id>/outbox")
+def outbox(tenant_id: str):
+    get_tenant(tenant_id)
+    model = _require("Outbox")
+    rows = db().scalars(select(model).where(model.tenant_id == tenant_id).order_by(model.id))
+    return {"entries": [row.to_json() for row in rows]}
+
+
+@control_blueprint.post("/tenants/<tenant_id>/jobs/run")
+def run_jobs(tenant_id: str):
+    """Run every job of the tenant now, as if its time had come (outbox retries included)."""
+    tenant = get_tenant(tenant_id)
+    ran = {}
+    for name, job in current_app.extensions.get("sim_jobs", {}).items():
+        ran[name] = job(tenant, force=True)
+    return {"ran": ran}

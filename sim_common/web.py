@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
 from .errors import SimError
+from .faults import injected_failure
 
 # Never written to the journal in clear.
 SECRET_PARAMS = {
@@ -35,6 +36,8 @@ class SimModels:
     Tenant: type
     JournalEntry: type
     Secret: type
+    Fault: type | None = None
+    Outbox: type | None = None
 
 
 def redact_query(query: str) -> str:
@@ -85,7 +88,15 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                 )
             )
         finish_request_session(commit=True)
+        for callback in g.pop("sim_after_commit", []):
+            callback()
         return response
+
+    @app.before_request
+    def inject_faults():
+        if models.Fault is not None:
+            return injected_failure()
+        return None
 
     @app.teardown_request
     def rollback_on_failure(exc):
@@ -116,6 +127,12 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     app.register_blueprint(control_blueprint)
     return store
+
+
+def after_commit(callback) -> None:
+    """Run `callback` once the current request's changes are committed (never if they are
+    rolled back): how outbox rows are first attempted."""
+    g.setdefault("sim_after_commit", []).append(callback)
 
 
 def _rollback_keep_session() -> None:

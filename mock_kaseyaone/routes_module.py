@@ -1,0 +1,37 @@
+"""What a module instance itself calls on KaseyaOne, authenticated as its OAuth client (HTTP
+Basic with its client_id and client_secret): pushing its integration settings document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from sim_common.control import json_body
+from sim_common.db import db
+
+from . import domain
+from .errors import BadCredentials
+from .models import OAuthClient
+
+bp = Blueprint("module_api", __name__, url_prefix="/api/v1/module")
+bp.fault_kind = "module"
+
+
+@bp.before_request
+def authenticate_module():
+    auth = request.authorization
+    client = db().get(OAuthClient, auth.username) if auth and auth.username else None
+    if client is None or not client.check_client_secret(auth.password):
+        raise BadCredentials("Use HTTP Basic with the module instance's client_id and secret.")
+    g.instance = client.instance
+    g.tenant_id = client.tenant_id
+
+
+@bp.put("/settings")
+def push_settings():
+    body = json_body()
+    applied = domain.apply_module_settings(g.instance, body.get("version"), body.get("settings"))
+    return {
+        "applied": applied,
+        "version": g.instance.settings_version,
+        "settings": g.instance.settings,
+    }

@@ -1,0 +1,117 @@
+"""The outbox: changes one simulator must push to another are written as rows in the same
+transaction as the change, then delivered — at once after the commit, and again at each due
+retry on the tenant's simulated clock (backoff 30 s, 60 s, 120 s, ... capped at an hour), in
+order, one destination at a time. A destination that is down gets every change when it comes
+back, once: a row is delivered until it succeeds or its handler calls the answer final."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .clock import real_now, tenant_now
+
+FIRST_RETRY_SECONDS = 30
+MAX_RETRY_SECONDS = 3600
+
+
+class OutboxMixin:
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    destination: Mapped[str] = mapped_column(Text)  # deliveries to one destination keep order
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "destination": self.destination,
+            "payload": self.payload,
+            "state": self.state,
+            "attempts": self.attempts,
+            "next_attempt_at": self.next_attempt_at.isoformat() + "Z",
+            "last_result": self.last_result,
+        }
+
+
+@dataclass
+class Outcome:
+    """What one delivery attempt came to: `done` (delivered, or final: never retried) with a
+    description for the journal and the row."""
+
+    done: bool
+    result: str
+
+
+class Retry(Exception):
+    """The destination did not take the change this time (down, 5xx, garbage): try again."""
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(
+        seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+    )
+
+
+def enqueue(session: Session, model, tenant, *, destination: str, kind: str, payload: dict) -> None:
+    now = tenant_now(tenant)
+    session.add(
+        model(
+            tenant_id=tenant.id,
+            destination=destination,
+            kind=kind,
+            payload=payload,
+            created_at=now,
+            next_attempt_at=now,
+            state="pending",
+            attempts=0,
+        )
+    )
+
+
+def deliver_due(
+    session: Session, model, tenant, handlers: dict[str, Callable], *, force: bool = False
+) -> int:
+    """Attempt every due row of the tenant (every pending one, with `force`), oldest first. A
+    destination whose earlier row is still pending is skipped, so that its changes arrive in
+    the order they were made. Returns how many rows were attempted."""
+    now = tenant_now(tenant)
+    rows = session.scalars(
+        select(model)
+        .where(model.tenant_id == tenant.id, model.state == "pending")
+        .order_by(model.id)
+    ).all()
+    blocked: set[str] = set()
+    attempted = 0
+    for row in rows:
+        if row.destination in blocked:
+            continue
+        if row.next_attempt_at > now and not force:
+            blocked.add(row.destination)
+            continue
+        attempted += 1
+        row.attempts += 1
+        try:
+            outcome = handlers[row.kind](session, row.payload)
+        except Retry as exc:
+            row.last_result = str(exc)
+            row.next_attempt_at = now + backoff(row.attempts)
+            blocked.add(row.destination)
+            continue
+        row.state = "delivered" if outcome.done else "failed"
+        row.last_result = outcome.result
+        row.delivered_at = real_now()
+    return attempted

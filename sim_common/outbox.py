@@ -106,8 +106,8 @@ def deliver_due(
         row.attempts += 1
         try:
             outcome = handlers[row.kind](session, row.payload)
-        except Retry as exc:
-            row.last_result = str(exc)
+        except Exception as exc:  # Retry, or anything unforeseen: never lose the change
+            row.last_result = str(exc) if isinstance(exc, Retry) else f"{type(exc).__name__}: {exc}"
             row.next_attempt_at = now + backoff(row.attempts)
             blocked.add(row.destination)
             continue

@@ -99,6 +99,7 @@ def kaseyaone_user_without_access(cast, alias):
 
 
 @given(parsers.parse('the master user deactivates "{alias}" in KaseyaOne'))
+@when(parsers.parse('the master user deactivates "{alias}" in KaseyaOne'))
 def deactivate_in_kaseyaone(cast, alias):
     _check(
         cast.admin().deactivate_user(cast.person(alias).kaseyaone_id),

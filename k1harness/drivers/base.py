@@ -86,3 +86,15 @@ class SystemDriver:
 
     def journal(self, tenant_id: str) -> list[dict]:
         return self.control("GET", f"/tenants/{tenant_id}/journal")["entries"]
+
+    def inject_fault(self, tenant_id: str, kind: str, count: int = 1, **how) -> dict:
+        """Make the next `count` requests of `kind` this system receives for the tenant fail."""
+        return self.control(
+            "POST", f"/tenants/{tenant_id}/faults", {"kind": kind, "count": count, **how}
+        )
+
+    def outbox(self, tenant_id: str) -> list[dict]:
+        return self.control("GET", f"/tenants/{tenant_id}/outbox")["entries"]
+
+    def run_jobs(self, tenant_id: str) -> dict:
+        return self.control("POST", f"/tenants/{tenant_id}/jobs/run")

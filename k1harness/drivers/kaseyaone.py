@@ -35,6 +35,9 @@ class KaseyaOneAdmin:
     def user(self, user_id: str) -> ApiResult:
         return self.call("GET", f"/users/{user_id}")
 
+    def delete_user(self, user_id: str) -> ApiResult:
+        return self.call("DELETE", f"/users/{user_id}")
+
     def deactivate_user(self, user_id: str) -> ApiResult:
         return self.call("POST", f"/users/{user_id}/deactivate")
 

@@ -1,0 +1,233 @@
+"""KaseyaOne's lifecycle pushes through the outbox, against a module played by `responses`:
+ordering, retries with backoff on the simulated clock, idempotence, and final refusals."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+
+import mock_kaseyaone
+from mock_kaseyaone.domain import record_module_user
+from mock_kaseyaone.models import User
+from sim_common.passwords import FAST
+
+SCIM = "http://uv.test/t/acme/scim/v2"
+SEARCH = f"{SCIM}/Users"
+ALICE_SCIM_ID = "uv-alice"
+
+
+def listing(*ids):
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": len(ids),
+        "itemsPerPage": len(ids),
+        "startIndex": 1,
+        "Resources": [
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "id": i,
+                "userName": f"{i}@acme.test",
+                "active": True,
+            }
+            for i in ids
+        ],
+    }
+
+
+def user_body(active):
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": ALICE_SCIM_ID,
+        "userName": "alice@acme.test",
+        "active": active,
+    }
+
+
+@pytest.fixture
+def hub():
+    app = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST})
+    client = app.test_client()
+    seeded = client.post(
+        "/_sim/tenants",
+        json={
+            "name": "Acme",
+            "users": [
+                {"email": "m@acme.test", "name": "M", "password": "pw", "master": True},
+                {"email": "alice@acme.test", "name": "Alice", "password": "pw"},
+            ],
+        },
+    ).get_json()
+    master = ("m@acme.test", "pw")
+    instance = client.post(
+        "/api/v1/module-instances",
+        auth=master,
+        json={
+            "module": "uniview",
+            "redirect_uris": ["http://uv.test/cb"],
+            "scim": {"base_url": SCIM, "token": "T0KEN"},
+        },
+    ).get_json()
+    client.put(
+        "/api/v1/module/settings",
+        auth=(instance["client_id"], instance["client_secret"]),
+        json={"version": 2, "settings": {"automatic_user_deprovisioning": True}},
+    )
+    alice = seeded["users"][1]["id"]
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        record_module_user(session, instance["id"], session.get(User, alice))
+
+    class Hub:
+        pass
+
+    hub = Hub()
+    hub.client, hub.master, hub.alice = client, master, alice
+    hub.tenant, hub.instance = seeded["tenant"]["id"], instance["id"]
+    hub.client_credentials = (instance["client_id"], instance["client_secret"])
+    hub.outbox = lambda: client.get(f"/_sim/tenants/{hub.tenant}/outbox").get_json()["entries"]
+    hub.advance = lambda s: client.post(
+        f"/_sim/tenants/{hub.tenant}/clock/advance", json={"seconds": s}
+    )
+    return hub
+
+
+def patches(mock):
+    return [json.loads(c.request.body) for c in mock.calls if c.request.method == "PATCH"]
+
+
+def test_a_deactivation_is_pushed_once_as_active_false(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        answer = hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        assert answer.get_json()["pushes"] == 1
+        assert patches(mock) == [
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": False}],
+            }
+        ]
+        search = mock.calls[0].request
+        assert parse_qs(urlsplit(search.url).query)["filter"] == [f'externalId eq "{hub.alice}"']
+        assert search.headers["Authorization"] == "Bearer T0KEN"
+        hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")  # nothing left to send
+        assert len(patches(mock)) == 1
+    (row,) = hub.outbox()
+    assert (row["state"], row["attempts"], row["last_result"]) == ("delivered", 1, "disabled")
+
+
+def test_a_module_that_is_down_gets_the_change_when_it_is_back_with_backoff(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, status=503)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        (row,) = hub.outbox()
+        assert (row["state"], row["attempts"]) == ("pending", 1)
+        hub.advance(29)  # the first retry is due after 30 s
+        assert hub.outbox()[0]["attempts"] == 1
+        hub.advance(1)
+        assert hub.outbox()[0]["attempts"] == 2
+        hub.advance(59)  # then after 60 s more
+        assert hub.outbox()[0]["attempts"] == 2
+        mock.replace(responses.GET, SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        hub.advance(1)
+        assert len(patches(mock)) == 1
+    assert hub.outbox()[0]["state"] == "delivered" and hub.outbox()[0]["attempts"] == 3
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 502},
+        {"body": requests.ConnectionError("refused")},
+        {"status": 200, "body": "<html>maintenance</html>"},
+    ],
+)
+def test_every_kind_of_failure_is_retried(hub, failure):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, **failure)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+    (row,) = hub.outbox()
+    assert row["state"] == "pending" and row["last_result"].startswith("the module")
+
+
+def test_changes_to_one_module_arrive_in_the_order_they_were_made(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, status=503)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        hub.client.post(f"/api/v1/users/{hub.alice}/activate", auth=hub.master)
+        first, second = hub.outbox()
+        assert second["attempts"] == 0, "the later change waited for the earlier one"
+        mock.replace(responses.GET, SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(True))
+        hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
+        values = [p["Operations"][0]["value"] for p in patches(mock)]
+    assert values == [False, True]
+    assert [r["state"] for r in hub.outbox()] == ["delivered", "delivered"]
+
+
+def test_where_the_module_cannot_delete_it_disables_instead(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.delete(
+            f"{SCIM}/Users/{ALICE_SCIM_ID}",
+            status=409,
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "409",
+                "detail": "Deleting the last active superuser is not an option.",
+            },
+        )
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        hub.client.delete(f"/api/v1/users/{hub.alice}", auth=hub.master)
+        assert patches(mock)[0]["Operations"][0]["value"] is False
+    (row,) = hub.outbox()
+    assert row["state"] == "delivered"
+    assert row["last_result"] == (
+        "disabled instead of deleted: Deleting the last active superuser is not an option."
+    )
+
+
+def test_a_refusal_of_our_credentials_is_final_not_retried(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(
+            SEARCH,
+            status=401,
+            json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "401",
+                "detail": "Bad token.",
+            },
+        )
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
+        assert len(mock.calls) == 1
+    (row,) = hub.outbox()
+    assert row["state"] == "failed" and "401" in row["last_result"]
+
+
+def test_nothing_is_pushed_with_deprovisioning_off_and_only_newer_settings_count(hub):
+    def push(version, on):
+        return hub.client.put(
+            "/api/v1/module/settings",
+            auth=hub.client_credentials,
+            json={"version": version, "settings": {"automatic_user_deprovisioning": on}},
+        ).get_json()
+
+    assert push(3, False)["applied"] is True
+    assert push(1, True)["applied"] is False  # an older document never overwrites a newer one
+    with responses.RequestsMock():  # no call is registered: any push would fail the test
+        answer = hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+    assert answer.get_json()["pushes"] == 0 and hub.outbox() == []
+
+
+def test_a_module_authenticates_with_its_own_client_credentials(hub):
+    refused = hub.client.put(
+        "/api/v1/module/settings",
+        auth=(hub.client_credentials[0], "wrong"),
+        json={"version": 9, "settings": {}},
+    )
+    assert refused.status_code == 401 and refused.get_json()["error"] == "invalid_credentials"

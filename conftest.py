@@ -7,5 +7,6 @@ pytest_plugins = [
     "steps.configuration",
     "steps.require_login",
     "steps.provisioning",
+    "steps.deprovisioning",
     "steps.harness",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 SYSTEMS = ("kaseyaone", "uniview")
 # What a simulator's control plane gives; a real deployment has none of it.
-SIMULATOR_CAPABILITIES = frozenset({"seeding", "clock", "journal"})
+SIMULATOR_CAPABILITIES = frozenset({"seeding", "clock", "journal", "faults"})
 
 
 class TargetError(Exception):

@@ -36,10 +36,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from .routes_login import bp as login_bp
+    from .routes_scim import bp as scim_bp
     from .routes_settings import bp as settings_bp
 
     app.register_blueprint(login_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(scim_bp)
 
     @app.get("/")
     def home():

@@ -60,6 +60,9 @@ class User(Base):
     # The KaseyaOne subject this user is mapped to, once linked.
     k1_subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # When the account last changed, on the tenant's clock (SCIM meta.lastModified); None until
+    # it first changes.
+    modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     @property
     def is_active(self) -> bool:

@@ -104,11 +104,19 @@ def change_user(session: DbSession, user: User, changes: dict) -> User:
         raise InvalidRequest(f"'role' must be one of {', '.join(ROLES)}.", field="role")
     if "status" in changes and changes["status"] not in ("active", "disabled"):
         raise InvalidRequest("'status' must be active or disabled.", field="status")
+    changed = any(getattr(user, key) != value for key, value in changes.items())
     for key, value in changes.items():
         setattr(user, key, value)
+    if changed:
+        mark_modified(session, user)
     if user.status == "disabled":
         session.execute(delete(Session).where(Session.user_id == user.id))
     return user
+
+
+def mark_modified(session: DbSession, user: User) -> None:
+    """Record that an account changed, on its tenant's clock (SCIM meta.lastModified)."""
+    user.modified_at = tenant_now(session.get(Tenant, user.tenant_id))
 
 
 def find_mapped_user(session: DbSession, tenant: Tenant, claims: dict) -> User | None:

@@ -1,0 +1,610 @@
+"""UniView Portal as a SCIM 2.0 service provider (RFC 7643, RFC 7644), one per tenant: KaseyaOne,
+its SCIM client, provisions and deprovisions UniView users through it. The domain side, without
+Flask: the service's description (RFC 7644 §4), the mapping between UniView users and SCIM
+`User` resources, and the operations (RFC 7644 §3.3 create, §3.4 query and search, §3.5.1
+replace, §3.5.2 patch, §3.6 delete). Every body is read and built with scim2-models.
+
+The mapping. SCIM `id` is the UniView user's id; `userName` its username, an email address
+compared without case; `externalId` the KaseyaOne subject the user is linked to; `active` whether
+the account is active or disabled; `roles` its UniView role and `emails` its username (both
+read-only here, derived). UniView keeps one name per user, which defaults to the username: SCIM
+shows it as both `displayName` and `name.formatted` when it is more than that default. Setting
+either sets it (`displayName` wins when a request sets both); removing either clears it back to
+the default. Attributes of the core User schema that UniView does not keep (`nickName`, `title`,
+…) are left out of the published schema and ignored in requests, as RFC 7644 §3.3 lets a service
+provider ignore what it does not store.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from scim2_models import (
+    AuthenticationScheme,
+    BaseModel,
+    Bulk,
+    ChangePassword,
+    ConflictException,
+    Context,
+    Email,
+    Error,
+    ETag,
+    Filter,
+    ForbiddenException,
+    InvalidValueException,
+    ListResponse,
+    Meta,
+    Mutability,
+    MutabilityException,
+    Name,
+    NotFoundException,
+    NotImplementedException,
+    Pagination,
+    Patch,
+    PatchOp,
+    Required,
+    ResourceType,
+    ResponseParameters,
+    Role,
+    Schema,
+    SCIMException,
+    SearchRequest,
+    ServiceProviderConfig,
+    Sort,
+    UnauthorizedException,
+    UniquenessException,
+    User,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from . import users
+from .models import Integration, Tenant
+from .models import User as UniViewUser
+
+MEDIA_TYPE = "application/scim+json"  # RFC 7644 §3.1
+MAX_RESULTS = 100  # filter.maxResults: the most resources one query or search answers
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Errors with their wire codes. scim2-models has a class for each scimType of RFC 7644 §3.12;
+# these are the answers it has no class for.
+
+
+class MethodNotAllowedException(SCIMException):
+    """An endpoint that exists, asked with a method it does not serve (RFC 9110 §15.5.6)."""
+
+    status = 405
+    _default_detail = "This endpoint does not support that method"
+
+    def __init__(self, *, allowed: list[str], **kw: Any) -> None:
+        self.allowed = allowed
+        super().__init__(**kw)
+
+
+class DeletionRefused(ConflictException):
+    """A user UniView cannot do without: the tenant's last active superuser. KaseyaOne disables
+    such a user instead (UV-DEP-2)."""
+
+    _default_detail = (
+        "Deleting this user is not an option: they are the last active superuser of this "
+        "UniView Portal. Disable the user instead (PATCH active to false)."
+    )
+
+
+# The service's description (RFC 7644 §4).
+
+SERVICE_PROVIDER_CONFIG = ServiceProviderConfig(
+    patch=Patch(supported=True),
+    bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+    filter=Filter(supported=True, max_results=MAX_RESULTS),
+    change_password=ChangePassword(supported=False),
+    sort=Sort(supported=False),
+    etag=ETag(supported=False),
+    authentication_schemes=[
+        AuthenticationScheme(
+            type=AuthenticationScheme.Type.oauthbearertoken,
+            name="OAuth Bearer Token",
+            description="The tenant's SCIM token, which KaseyaOne received when the KaseyaOne "
+            "integration was added, as 'Authorization: Bearer <token>'.",
+            spec_uri="https://www.rfc-editor.org/rfc/rfc6750",
+            primary=True,
+        )
+    ],
+    pagination=Pagination(
+        cursor=False,
+        index=True,
+        default_pagination_method=Pagination.DefaultPaginationMethod.index,
+        default_page_size=MAX_RESULTS,
+        max_page_size=MAX_RESULTS,
+    ),
+)
+
+USER_RESOURCE_TYPE = ResourceType.from_resource(User).model_copy(
+    update={"description": "UniView Portal users"}
+)
+
+
+def _uniview_user_schema() -> Schema:
+    """The core User schema (RFC 7643 §4.1) as UniView serves it: only the attributes it keeps,
+    with what it does to them."""
+    core = User.to_schema()
+
+    def attribute(name: str, parent=core, **changes):
+        return parent[name].model_copy(update=changes)
+
+    def read_only(name: str, parent, description: str):
+        return attribute(name, parent, mutability=Mutability.read_only, description=description)
+
+    emails, roles = core["emails"], core["roles"]
+    return core.model_copy(
+        update={
+            "description": "UniView Portal user account",
+            "attributes": [
+                attribute(
+                    "userName",
+                    description="The UniView Portal username: an email address, unique in "
+                    "the tenant, compared without case (stored in lower case).",
+                ),
+                attribute(
+                    "name",
+                    description="The user's name, as UniView keeps it: 'formatted' only.",
+                    sub_attributes=[
+                        attribute(
+                            "formatted",
+                            core["name"],
+                            description="The user's UniView name; the same as displayName.",
+                        )
+                    ],
+                ),
+                attribute(
+                    "displayName",
+                    description="The user's UniView name. Removing it (or 'name') gives the "
+                    "user back the default name, their username.",
+                ),
+                attribute(
+                    "active",
+                    required=Required.true,
+                    description="Whether the UniView account is active. False disables the "
+                    "account and ends the user's sessions at once; a UniView account is "
+                    "always active or disabled, so it cannot be removed. A creation without "
+                    "it makes an active account.",
+                ),
+                attribute(
+                    "emails",
+                    mutability=Mutability.read_only,
+                    description="The username, when it is a deliverable address. Change "
+                    "userName instead.",
+                    sub_attributes=[
+                        read_only("value", emails, "The username."),
+                        read_only("primary", emails, "Always true."),
+                    ],
+                ),
+                attribute(
+                    "roles",
+                    mutability=Mutability.read_only,
+                    description="The user's UniView role: superuser, administrator or "
+                    "monitor. Users created over SCIM get the integration's default role.",
+                    sub_attributes=[
+                        read_only("value", roles, "superuser, administrator or monitor."),
+                        read_only("primary", roles, "Always true."),
+                    ],
+                ),
+            ],
+        }
+    )
+
+
+USER_SCHEMA = _uniview_user_schema()
+
+
+def service_provider_config(base_url: str) -> ServiceProviderConfig:
+    return SERVICE_PROVIDER_CONFIG.model_copy(
+        update={
+            "meta": Meta(
+                resource_type="ServiceProviderConfig", location=f"{base_url}/ServiceProviderConfig"
+            )
+        }
+    )
+
+
+def _located_resource_type(base_url: str) -> ResourceType:
+    location = f"{base_url}/ResourceTypes/{USER_RESOURCE_TYPE.id}"
+    return USER_RESOURCE_TYPE.model_copy(
+        update={"meta": Meta(resource_type="ResourceType", location=location)}
+    )
+
+
+def _located_schema(base_url: str) -> Schema:
+    location = f"{base_url}/Schemas/{USER_SCHEMA.id}"
+    return USER_SCHEMA.model_copy(update={"meta": Meta(resource_type="Schema", location=location)})
+
+
+def resource_types(base_url: str) -> ListResponse[ResourceType]:
+    return ListResponse[ResourceType](
+        total_results=1,
+        start_index=1,
+        items_per_page=1,
+        resources=[_located_resource_type(base_url)],
+    )
+
+
+def get_resource_type(base_url: str, type_id: str) -> ResourceType:
+    if type_id != USER_RESOURCE_TYPE.id:
+        raise NotFoundException(detail=f"There is no resource type '{type_id}': only User.")
+    return _located_resource_type(base_url)
+
+
+def schemas(base_url: str) -> ListResponse[Schema]:
+    return ListResponse[Schema](
+        total_results=1, start_index=1, items_per_page=1, resources=[_located_schema(base_url)]
+    )
+
+
+def get_schema(base_url: str, schema_id: str) -> Schema:
+    if schema_id != USER_SCHEMA.id:
+        raise NotFoundException(detail=f"There is no schema '{schema_id}': only {USER_SCHEMA.id}.")
+    return _located_schema(base_url)
+
+
+def refuse_discovery_filter(query: Mapping[str, str]) -> None:
+    """RFC 7644 §4: the discovery endpoints ignore query parameters, and answer a filter with 403
+    so that no client believes its conditions were applied."""
+    if "filter" in query:
+        raise ForbiddenException(detail="The discovery endpoints cannot be filtered.")
+
+
+# Authentication (RFC 7644 §2).
+
+
+def authenticate(integration: Integration | None, authorization: str | None) -> None:
+    """Every request carries the tenant's SCIM token as a bearer token (RFC 6750 §2.1)."""
+    if integration is None:
+        raise UnauthorizedException(
+            detail="The KaseyaOne integration has not been added to this UniView Portal, so it "
+            "has no SCIM token to accept."
+        )
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedException(detail="Send 'Authorization: Bearer <the SCIM token>'.")
+    if not secrets.compare_digest(token.strip().encode(), integration.scim_token.encode()):
+        raise UnauthorizedException(detail="The bearer token is not this tenant's SCIM token.")
+
+
+# Reading requests, each in the context of its operation (RFC 7644 §3.2).
+
+SEARCH_PARAMETERS = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
+SORT_PARAMETERS = ("sortBy", "sortOrder")
+
+
+def parse(model: type[ModelT], payload: bytes | Mapping, scim_ctx: Context) -> ModelT:
+    """A request body (JSON bytes) or query (a mapping) read as `model`; whatever does not fit is
+    the SCIM error scim2-models gives it (invalidSyntax, invalidValue, invalidFilter, …)."""
+    try:
+        if isinstance(payload, bytes):
+            return model.model_validate_json(payload, scim_ctx=scim_ctx)
+        return model.model_validate(dict(payload), scim_ctx=scim_ctx)
+    except ValidationError as exc:
+        raise SCIMException.from_error(Error.from_validation_errors(exc)[0]) from exc
+
+
+def parse_search_query(query: Mapping[str, str]) -> SearchRequest[User]:
+    """The query parameters of GET /Users (RFC 7644 §3.4.2)."""
+    if any(key in query for key in SORT_PARAMETERS):
+        raise _sorting_not_supported()
+    return parse(
+        SearchRequest[User],
+        {key: query[key] for key in SEARCH_PARAMETERS if key in query},
+        Context.SEARCH_REQUEST,
+    )
+
+
+def parse_search_body(body: bytes) -> SearchRequest[User]:
+    """The body of POST /.search or /Users/.search (RFC 7644 §3.4.3)."""
+    search = parse(SearchRequest[User], body, Context.SEARCH_REQUEST)
+    if search.sort_by is not None or search.sort_order is not None:
+        raise _sorting_not_supported()
+    return search
+
+
+def _sorting_not_supported() -> NotImplementedException:
+    return NotImplementedException(
+        detail="Sorting is not supported (ServiceProviderConfig: sort.supported is false)."
+    )
+
+
+def parse_response_parameters(query: Mapping[str, str]) -> ResponseParameters[User]:
+    """`attributes` or `excludedAttributes`, on any request that answers a User (RFC 7644
+    §3.9)."""
+    wanted = {key: query[key] for key in ("attributes", "excludedAttributes") if key in query}
+    return parse(ResponseParameters[User], wanted, Context.RESOURCE_QUERY_REQUEST)
+
+
+# The mapping.
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)  # the tenant clock's datetimes are naive UTC
+
+
+def _emails(username: str) -> list[Email] | None:
+    try:
+        return [Email(value=username, primary=True)]
+    except ValidationError:
+        # Not an address scim2-models' Email accepts, such as one on the reserved .test domain
+        # (RFC 6761): no email to show, and a peer could not read the user with one.
+        return None
+
+
+def has_own_name(user: UniViewUser) -> bool:
+    return bool(user.name) and user.name != user.username
+
+
+def to_scim(user: UniViewUser, base_url: str) -> User:
+    named = has_own_name(user)
+    return User(
+        id=user.id,
+        external_id=user.k1_subject,
+        user_name=user.username,
+        name=Name(formatted=user.name) if named else None,
+        display_name=user.name if named else None,
+        active=user.is_active,
+        emails=_emails(user.username),
+        roles=[Role(value=user.role, primary=True)],
+        meta=Meta(
+            resource_type=USER_RESOURCE_TYPE.name,
+            created=_utc(user.created_at),
+            last_modified=_utc(user.modified_at or user.created_at),
+            location=f"{base_url}/Users/{user.id}",
+        ),
+    )
+
+
+def _formatted_name(resource: User) -> str | None:
+    name = resource.name
+    if name is None:
+        return None
+    if name.formatted:
+        return name.formatted
+    parts = (
+        name.honorific_prefix,
+        name.given_name,
+        name.middle_name,
+        name.family_name,
+        name.honorific_suffix,
+    )
+    return " ".join(part for part in parts if part) or None
+
+
+def _wanted_name(resource: User) -> str | None:
+    return resource.display_name or _formatted_name(resource)
+
+
+# Checks of the values UniView keeps.
+
+_EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def _checked_username(value: str | None) -> str:
+    username = (value or "").strip().lower()
+    if not _EMAIL_ADDRESS.fullmatch(username) or len(username) > 320:
+        raise InvalidValueException(
+            attribute="userName",
+            detail="userName must be an email address: it is the UniView Portal username.",
+        )
+    return username
+
+
+def _checked_external_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    if len(value) > 64:
+        raise InvalidValueException(
+            attribute="externalId",
+            detail="externalId, the KaseyaOne subject, is at most 64 characters long.",
+        )
+    return value
+
+
+def _checked_name(value: str | None) -> str | None:
+    if value is not None and len(value) > 200:
+        raise InvalidValueException(
+            attribute="displayName", detail="A UniView name is at most 200 characters long."
+        )
+    return value or None
+
+
+def _ensure_username_free(
+    session: DbSession, tenant: Tenant, username: str, user: UniViewUser | None = None
+) -> None:
+    holder = users.find_user(session, tenant, username)
+    if holder is not None and holder is not user:
+        raise UniquenessException(
+            attribute="userName",
+            value=username,
+            detail=f"Another UniView Portal user already has the userName '{username}'.",
+        )
+
+
+def _ensure_subject_free(
+    session: DbSession, tenant: Tenant, subject: str | None, user: UniViewUser | None = None
+) -> None:
+    if subject is None:
+        return
+    holder = session.scalar(
+        select(UniViewUser).where(
+            UniViewUser.tenant_id == tenant.id, UniViewUser.k1_subject == subject
+        )
+    )
+    if holder is not None and holder is not user:
+        raise UniquenessException(
+            attribute="externalId",
+            value=subject,
+            detail=f"Another UniView Portal user is already linked to the externalId '{subject}'.",
+        )
+
+
+# The operations.
+
+_KEEP: Any = object()  # an attribute a request leaves as it is
+
+
+def get_user(session: DbSession, tenant: Tenant, user_id: str) -> UniViewUser:
+    user = session.get(UniViewUser, user_id)
+    if user is None or user.tenant_id != tenant.id:
+        raise NotFoundException(detail=f"There is no UniView Portal user with the id '{user_id}'.")
+    return user
+
+
+def search_users(
+    session: DbSession, tenant: Tenant, search: SearchRequest[User], base_url: str
+) -> ListResponse[User]:
+    """RFC 7644 §3.4.2: the tenant's users that match the filter (userName compared without
+    case, externalId exactly, as RFC 7643 §4.1.1 and §3.1 have it), oldest first, one page of at
+    most `count` (and at most MAX_RESULTS) from `startIndex`."""
+    rows = session.scalars(
+        select(UniViewUser)
+        .where(UniViewUser.tenant_id == tenant.id)
+        .order_by(UniViewUser.created_at, UniViewUser.id)
+    )
+    found = [to_scim(user, base_url) for user in rows]
+    if search.filter is not None:
+        found = [resource for resource in found if search.filter.match(resource)]
+    start = search.start_index_0 or 0
+    count = MAX_RESULTS if search.count is None else min(search.count, MAX_RESULTS)
+    page = found[start : start + count]
+    return ListResponse[User](
+        total_results=len(found), start_index=start + 1, items_per_page=len(page), resources=page
+    )
+
+
+def create_user(session: DbSession, tenant: Tenant, resource: User) -> UniViewUser:
+    """RFC 7644 §3.3: a new UniView account, with the integration's default role and no
+    password: its user signs in through KaseyaOne."""
+    username = _checked_username(resource.user_name)
+    _ensure_username_free(session, tenant, username)
+    subject = _checked_external_id(resource.external_id)
+    _ensure_subject_free(session, tenant, subject)
+    return users.create_user(
+        session,
+        tenant,
+        username=username,
+        name=_checked_name(_wanted_name(resource)),
+        role=tenant.integration.default_role,
+        status="disabled" if resource.active is False else "active",
+        k1_subject=subject,
+    )
+
+
+def replace_user(
+    session: DbSession, tenant: Tenant, user: UniViewUser, replacement: User, base_url: str
+) -> UniViewUser:
+    """RFC 7644 §3.5.1: the user as the request describes it. Read-only attributes keep their
+    values; an omitted externalId or name is cleared; an omitted `active` leaves the account's
+    status as it is (a PUT that forgot it must not re-enable a disabled account)."""
+    replacement.replace(to_scim(user, base_url))
+    _update_user(
+        session,
+        tenant,
+        user,
+        username=replacement.user_name,
+        subject=replacement.external_id,
+        name=_wanted_name(replacement),
+        active=_KEEP if replacement.active is None else replacement.active,
+    )
+    return user
+
+
+def patch_user(
+    session: DbSession, tenant: Tenant, user: UniViewUser, patch: PatchOp[User], base_url: str
+) -> UniViewUser:
+    """RFC 7644 §3.5.2: the operations applied, by scim2-models, to the user's SCIM
+    representation, and what changed carried over to UniView. Applying the same PATCH twice
+    leaves the user as once."""
+    before = to_scim(user, base_url)
+    after = before.model_copy(deep=True)
+    patch.patch(after)
+    for derived in ("emails", "roles"):
+        if _dumped(getattr(after, derived)) != _dumped(getattr(before, derived)):
+            raise MutabilityException(
+                attribute=derived,
+                detail=f"'{derived}' is read-only here: it follows the user's "
+                f"{'userName' if derived == 'emails' else 'UniView role'}.",
+            )
+    if after.active is None:
+        raise MutabilityException(
+            attribute="active",
+            detail="'active' cannot be removed: a UniView account is always active or "
+            "disabled. Replace it with false to disable the user.",
+        )
+    _update_user(
+        session,
+        tenant,
+        user,
+        username=after.user_name,
+        subject=after.external_id,
+        name=_patched_name(before, after),
+        active=after.active,
+    )
+    return user
+
+
+def _dumped(values: list[BaseModel] | None) -> list[dict]:
+    return [value.model_dump() for value in values or []]
+
+
+def _patched_name(before: User, after: User) -> str | None:
+    if after.display_name != before.display_name:
+        return after.display_name
+    if _formatted_name(after) != _formatted_name(before):
+        return _formatted_name(after)
+    return _KEEP
+
+
+def _update_user(
+    session: DbSession,
+    tenant: Tenant,
+    user: UniViewUser,
+    *,
+    username: str | None = _KEEP,
+    subject: str | None = _KEEP,
+    name: str | None = _KEEP,
+    active: bool = _KEEP,
+) -> None:
+    """Make the user so; a value equal to the current one changes nothing (not even
+    meta.lastModified)."""
+    renamed = username is not _KEEP and (username or "").strip().lower() != user.username
+    relinked = subject is not _KEEP and (subject or None) != user.k1_subject
+    if renamed:
+        username = _checked_username(username)
+        _ensure_username_free(session, tenant, username, user)
+        if name is _KEEP and not has_own_name(user):
+            name = None  # the default name follows the username
+        user.username = username
+    if relinked:
+        subject = _checked_external_id(subject)
+        _ensure_subject_free(session, tenant, subject, user)
+        user.k1_subject = subject
+    if renamed or relinked:
+        users.mark_modified(session, user)
+    account = {}
+    if name is not _KEEP:
+        account["name"] = _checked_name(name) or user.username
+    if active is not _KEEP:
+        account["status"] = "active" if active else "disabled"
+    # Disabling ends every session of the user at once (UV-DEP-5).
+    users.change_user(session, user, account)
+    session.flush()
+
+
+def delete_user(session: DbSession, tenant: Tenant, user: UniViewUser) -> None:
+    """RFC 7644 §3.6: the user is deleted, their sessions and login exception with them (the
+    foreign keys cascade) — unless UniView cannot do without them."""
+    if user.role == "superuser" and user.is_active and users.count_superusers(session, tenant) <= 1:
+        raise DeletionRefused()
+    session.delete(user)
+    session.flush()

@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from sim_common.db import db
 from sim_common.errors import SimError
 
-from . import scim
+from . import scim, scim_discovery
 from .web import public_url_for, tenant_blueprint
 
 bp = tenant_blueprint("uv_scim", __name__)
@@ -65,35 +65,39 @@ def _resource(
 
 @bp.get(f"{ROOT}/ServiceProviderConfig")
 def service_provider_config():
-    scim.refuse_discovery_filter(request.args)
-    return _resource(scim.service_provider_config(_base_url()), Context.RESOURCE_QUERY_RESPONSE)
+    scim_discovery.refuse_discovery_filter(request.args)
+    return _resource(
+        scim_discovery.service_provider_config(_base_url()), Context.RESOURCE_QUERY_RESPONSE
+    )
 
 
 @bp.get(f"{ROOT}/ResourceTypes")
 def resource_types():
-    scim.refuse_discovery_filter(request.args)
-    listing = scim.resource_types(_base_url())
+    scim_discovery.refuse_discovery_filter(request.args)
+    listing = scim_discovery.resource_types(_base_url())
     return _respond(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
 @bp.get(f"{ROOT}/ResourceTypes/<type_id>")
 def resource_type(type_id: str):
-    scim.refuse_discovery_filter(request.args)
-    found = scim.get_resource_type(_base_url(), type_id)
+    scim_discovery.refuse_discovery_filter(request.args)
+    found = scim_discovery.get_resource_type(_base_url(), type_id)
     return _resource(found, Context.RESOURCE_QUERY_RESPONSE)
 
 
 @bp.get(f"{ROOT}/Schemas")
 def schemas():
-    scim.refuse_discovery_filter(request.args)
-    listing = scim.schemas(_base_url())
+    scim_discovery.refuse_discovery_filter(request.args)
+    listing = scim_discovery.schemas(_base_url())
     return _respond(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
 @bp.get(f"{ROOT}/Schemas/<schema_id>")
 def schema(schema_id: str):
-    scim.refuse_discovery_filter(request.args)
-    return _resource(scim.get_schema(_base_url(), schema_id), Context.RESOURCE_QUERY_RESPONSE)
+    scim_discovery.refuse_discovery_filter(request.args)
+    return _resource(
+        scim_discovery.get_schema(_base_url(), schema_id), Context.RESOURCE_QUERY_RESPONSE
+    )
 
 
 # Users (RFC 7644 §3.3 to §3.6).

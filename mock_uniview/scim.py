@@ -46,7 +46,8 @@ from scim2_models import (
     UniquenessException,
     User,
 )
-from sqlalchemy import select
+from scim2_models.path.expressions import CompareOperator, Comparison
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from . import users
@@ -284,25 +285,52 @@ def get_user(session: DbSession, tenant: Tenant, user_id: str) -> UniViewUser:
     return user
 
 
+def _indexed_condition(search: SearchRequest[User]):
+    """The SQL condition for the filters KaseyaOne sends (`userName eq`, `externalId eq`), which
+    the database answers by index; None for any other filter."""
+    ast = getattr(search.filter, "ast", None)
+    if not (
+        isinstance(ast, Comparison)
+        and ast.op == CompareOperator.eq
+        and ast.attr_path.sub_attr is None
+        and isinstance(ast.value, str)
+    ):
+        return None
+    attribute = ast.attr_path.attr.lower()
+    if attribute == "username":  # usernames are kept in lower case
+        return UniViewUser.username == ast.value.strip().lower()
+    if attribute == "externalid":
+        return UniViewUser.k1_subject == ast.value
+    return None
+
+
 def search_users(
     session: DbSession, tenant: Tenant, search: SearchRequest[User], base_url: str
 ) -> ListResponse[User]:
     """RFC 7644 §3.4.2: the tenant's users that match the filter (userName compared without
     case, externalId exactly, as RFC 7643 §4.1.1 and §3.1 have it), oldest first, one page of at
-    most `count` (and at most MAX_RESULTS) from `startIndex`."""
-    rows = session.scalars(
+    most `count` (and at most MAX_RESULTS) from `startIndex`. Without a filter, or with one the
+    database can answer by index, only the page is read and mapped; other filters are matched
+    against every user's SCIM view."""
+    query = (
         select(UniViewUser)
         .where(UniViewUser.tenant_id == tenant.id)
         .order_by(UniViewUser.created_at, UniViewUser.id)
     )
-    found = [to_scim(user, base_url) for user in rows]
-    if search.filter is not None:
-        found = [resource for resource in found if search.filter.match(resource)]
     start = search.start_index_0 or 0
     count = MAX_RESULTS if search.count is None else min(search.count, MAX_RESULTS)
-    page = found[start : start + count]
+    if search.filter is None:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = [to_scim(u, base_url) for u in session.scalars(query.offset(start).limit(count))]
+    else:
+        condition = _indexed_condition(search)
+        if condition is not None:
+            query = query.where(condition)
+        found = [to_scim(user, base_url) for user in session.scalars(query)]
+        found = [resource for resource in found if search.filter.match(resource)]
+        total, page = len(found), found[start : start + count]
     return ListResponse[User](
-        total_results=len(found), start_index=start + 1, items_per_page=len(page), resources=page
+        total_results=total, start_index=start + 1, items_per_page=len(page), resources=page
     )
 
 

@@ -9,15 +9,6 @@ from __future__ import annotations
 
 import requests
 from flask import current_app
-from scim2_models import (
-    Context,
-    Error,
-    ListResponse,
-    PatchOp,
-    PatchOperation,
-    SearchRequest,
-    User,
-)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,6 +21,8 @@ from .models import JournalEntry, ModuleInstance, ModuleUser, Outbox, Tenant
 from .models import User as K1User
 
 SCIM_JSON = "application/scim+json"
+# scim2-models is imported where it is used: it costs about 0.3 s at start-up, which every
+# served start, xdist worker and embedded run would otherwise pay before its first push.
 
 
 def deprovisioning_on(instance: ModuleInstance) -> bool:
@@ -127,6 +120,8 @@ class _Module:
 
     def find_user_id(self) -> str | None:
         """The module's SCIM id for this KaseyaOne user: by externalId, the KaseyaOne subject."""
+        from scim2_models import Context, ListResponse, SearchRequest, User
+
         search = SearchRequest(filter=f'externalId eq "{self.payload["external_id"]}"')
         params = search.model_dump(scim_ctx=Context.SEARCH_REQUEST, exclude={"schemas"})
         response = self.call("GET", "/Users?" + requests.compat.urlencode(params))
@@ -137,6 +132,8 @@ class _Module:
         return listing.resources[0].id if listing.resources else None
 
     def set_active(self, scim_id: str, active: bool) -> requests.Response:
+        from scim2_models import Context, PatchOp, PatchOperation, User
+
         patch = PatchOp[User](
             operations=[
                 PatchOperation[User](op=PatchOperation.Op.replace_, path="active", value=active)
@@ -149,6 +146,8 @@ class _Module:
 def refuse_if_error(response: requests.Response, body: dict | None) -> None:
     if response.status_code < 400:
         return
+    from scim2_models import Error
+
     detail = ""
     if body:
         try:

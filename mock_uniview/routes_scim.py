@@ -9,23 +9,19 @@ from __future__ import annotations
 import json
 
 from flask import Response, current_app, g, request
-from scim2_models import (
-    Context,
-    Error,
-    NotFoundException,
-    NotImplementedException,
-    PatchOp,
-    Resource,
-    SCIMException,
-    User,
-)
 from werkzeug.exceptions import HTTPException
 
 from sim_common.db import db
 from sim_common.errors import SimError
+from sim_common.lazy import LazyModule
 
-from . import scim, scim_discovery
 from .web import public_url_for, tenant_blueprint
+
+# scim2-models costs about 0.3 s to import: loaded on the first SCIM request, not at start-up,
+# which every served start, xdist worker and embedded run would otherwise pay.
+scim = LazyModule("mock_uniview.scim")
+scim_discovery = LazyModule("mock_uniview.scim_discovery")
+models = LazyModule("scim2_models")
 
 bp = tenant_blueprint("uv_scim", __name__)
 bp.fault_kind = "scim"
@@ -49,8 +45,8 @@ def _respond(body: dict | None, status: int = 200, headers: dict | None = None) 
 
 
 def _resource(
-    resource: Resource,
-    scim_ctx: Context,
+    resource: models.Resource,
+    scim_ctx: models.Context,
     response_parameters=None,
     status: int = 200,
     headers: dict | None = None,
@@ -67,7 +63,7 @@ def _resource(
 def service_provider_config():
     scim_discovery.refuse_discovery_filter(request.args)
     return _resource(
-        scim_discovery.service_provider_config(_base_url()), Context.RESOURCE_QUERY_RESPONSE
+        scim_discovery.service_provider_config(_base_url()), models.Context.RESOURCE_QUERY_RESPONSE
     )
 
 
@@ -75,28 +71,28 @@ def service_provider_config():
 def resource_types():
     scim_discovery.refuse_discovery_filter(request.args)
     listing = scim_discovery.resource_types(_base_url())
-    return _respond(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    return _respond(listing.model_dump(scim_ctx=models.Context.RESOURCE_QUERY_RESPONSE))
 
 
 @bp.get(f"{ROOT}/ResourceTypes/<type_id>")
 def resource_type(type_id: str):
     scim_discovery.refuse_discovery_filter(request.args)
     found = scim_discovery.get_resource_type(_base_url(), type_id)
-    return _resource(found, Context.RESOURCE_QUERY_RESPONSE)
+    return _resource(found, models.Context.RESOURCE_QUERY_RESPONSE)
 
 
 @bp.get(f"{ROOT}/Schemas")
 def schemas():
     scim_discovery.refuse_discovery_filter(request.args)
     listing = scim_discovery.schemas(_base_url())
-    return _respond(listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+    return _respond(listing.model_dump(scim_ctx=models.Context.RESOURCE_QUERY_RESPONSE))
 
 
 @bp.get(f"{ROOT}/Schemas/<schema_id>")
 def schema(schema_id: str):
     scim_discovery.refuse_discovery_filter(request.args)
     return _resource(
-        scim_discovery.get_schema(_base_url(), schema_id), Context.RESOURCE_QUERY_RESPONSE
+        scim_discovery.get_schema(_base_url(), schema_id), models.Context.RESOURCE_QUERY_RESPONSE
     )
 
 
@@ -107,7 +103,9 @@ def schema(schema_id: str):
 def list_users():
     search = scim.parse_search_query(request.args)
     listing = scim.search_users(db(), g.tenant, search, _base_url())
-    body = listing.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=search)
+    body = listing.model_dump(
+        scim_ctx=models.Context.RESOURCE_QUERY_RESPONSE, response_parameters=search
+    )
     return _respond(body)
 
 
@@ -116,42 +114,52 @@ def list_users():
 def search_users():
     search = scim.parse_search_body(request.get_data())
     listing = scim.search_users(db(), g.tenant, search, _base_url())
-    body = listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search)
+    body = listing.model_dump(scim_ctx=models.Context.SEARCH_RESPONSE, response_parameters=search)
     return _respond(body)
 
 
 @bp.post(f"{ROOT}/Users")
 def create_user():
     wanted = scim.parse_response_parameters(request.args)
-    resource = scim.parse(User, request.get_data(), Context.RESOURCE_CREATION_REQUEST)
+    resource = scim.parse(models.User, request.get_data(), models.Context.RESOURCE_CREATION_REQUEST)
     created = scim.to_scim(scim.create_user(db(), g.tenant, resource), _base_url())
     headers = {"Location": created.meta.location}
-    return _resource(created, Context.RESOURCE_CREATION_RESPONSE, wanted, 201, headers)
+    return _resource(created, models.Context.RESOURCE_CREATION_RESPONSE, wanted, 201, headers)
 
 
 @bp.get(f"{ROOT}/Users/<user_id>")
 def get_user(user_id: str):
     wanted = scim.parse_response_parameters(request.args)
     user = scim.get_user(db(), g.tenant, user_id)
-    return _resource(scim.to_scim(user, _base_url()), Context.RESOURCE_QUERY_RESPONSE, wanted)
+    return _resource(
+        scim.to_scim(user, _base_url()), models.Context.RESOURCE_QUERY_RESPONSE, wanted
+    )
 
 
 @bp.put(f"{ROOT}/Users/<user_id>")
 def replace_user(user_id: str):
     wanted = scim.parse_response_parameters(request.args)
     user = scim.get_user(db(), g.tenant, user_id)
-    replacement = scim.parse(User, request.get_data(), Context.RESOURCE_REPLACEMENT_REQUEST)
+    replacement = scim.parse(
+        models.User, request.get_data(), models.Context.RESOURCE_REPLACEMENT_REQUEST
+    )
     scim.replace_user(db(), g.tenant, user, replacement, _base_url())
-    return _resource(scim.to_scim(user, _base_url()), Context.RESOURCE_REPLACEMENT_RESPONSE, wanted)
+    return _resource(
+        scim.to_scim(user, _base_url()), models.Context.RESOURCE_REPLACEMENT_RESPONSE, wanted
+    )
 
 
 @bp.patch(f"{ROOT}/Users/<user_id>")
 def patch_user(user_id: str):
     wanted = scim.parse_response_parameters(request.args)
     user = scim.get_user(db(), g.tenant, user_id)
-    patch = scim.parse(PatchOp[User], request.get_data(), Context.RESOURCE_PATCH_REQUEST)
+    patch = scim.parse(
+        models.PatchOp[models.User], request.get_data(), models.Context.RESOURCE_PATCH_REQUEST
+    )
     scim.patch_user(db(), g.tenant, user, patch, _base_url())
-    return _resource(scim.to_scim(user, _base_url()), Context.RESOURCE_PATCH_RESPONSE, wanted)
+    return _resource(
+        scim.to_scim(user, _base_url()), models.Context.RESOURCE_PATCH_RESPONSE, wanted
+    )
 
 
 @bp.delete(f"{ROOT}/Users/<user_id>")
@@ -165,14 +173,14 @@ def delete_user(user_id: str):
 
 @bp.route(f"{ROOT}/Bulk", methods=METHODS)
 def bulk():
-    raise NotImplementedException(
+    raise models.NotImplementedException(
         detail="Bulk operations are not supported (ServiceProviderConfig: bulk.supported is false)."
     )
 
 
 @bp.route(f"{ROOT}/Me", methods=METHODS)
 def me():
-    raise NotImplementedException(
+    raise models.NotImplementedException(
         detail="/Me is not supported: this service provider's only client is KaseyaOne."
     )
 
@@ -196,20 +204,19 @@ def no_such_endpoint(rest: str):
             allowed=allowed,
             detail=f"This endpoint does not serve {request.method}, only {', '.join(allowed)}.",
         )
-    raise NotFoundException(detail=f"There is no SCIM endpoint '/{rest}' here.")
+    raise models.NotFoundException(detail=f"There is no SCIM endpoint '/{rest}' here.")
 
 
 # Errors, all as SCIM Errors (RFC 7644 §3.12). An Error is a message, not a resource: no
 # attribute of it is subject to a context, so it is dumped as it stands.
 
 
-def _error(error: Error, headers: dict | None = None) -> Response:
+def _error(error: models.Error, headers: dict | None = None) -> Response:
     db().rollback()
-    return _respond(error.model_dump(scim_ctx=Context.DEFAULT), error.status or 500, headers)
+    return _respond(error.model_dump(scim_ctx=models.Context.DEFAULT), error.status or 500, headers)
 
 
-@bp.errorhandler(SCIMException)
-def scim_error(exc: SCIMException):
+def scim_error(exc: models.SCIMException):
     headers = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="UniView Portal SCIM"'  # RFC 6750 §3
@@ -221,15 +228,19 @@ def scim_error(exc: SCIMException):
 @bp.errorhandler(SimError)
 def sim_error(exc: SimError):
     # The tenant of the URL does not exist (tenant_blueprint), or a UniView rule refused.
-    return _error(Error(status=exc.status_code, detail=exc.message))
+    return _error(models.Error(status=exc.status_code, detail=exc.message))
 
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    return _error(Error(status=exc.code or 500, detail=exc.description or exc.name))
+    return _error(models.Error(status=exc.code or 500, detail=exc.description or exc.name))
 
 
 @bp.errorhandler(Exception)
-def unexpected(exc: Exception):  # a bug, still answered as SCIM
+def unexpected(exc: Exception):
+    # SCIM's own errors come here too: registering a handler for their class would import
+    # scim2-models at start-up.
+    if isinstance(exc, models.SCIMException):
+        return scim_error(exc)
     current_app.logger.exception("unexpected error in the SCIM service provider")
-    return _error(Error(status=500, detail=f"Internal error: {type(exc).__name__}"))
+    return _error(models.Error(status=500, detail=f"Internal error: {type(exc).__name__}"))

@@ -66,7 +66,10 @@ def main(argv: list[str]) -> int:
         return 2
     ensure_environment()
     os.chdir(ROOT)
-    return subprocess.run(commands[argv[0]] + argv[1:]).returncode
+    try:
+        return subprocess.run(commands[argv[0]] + argv[1:]).returncode
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -55,10 +55,22 @@ def suite(argv: list[str]) -> int:
         served.stop()
 
 
-def serve_both() -> int:
+def serve_both(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="run.py serve",
+        description="Serve both simulators (gunicorn, two workers each) on 127.0.0.1 until "
+        "Ctrl-C, with a fast password hash and their state in a temporary folder that goes "
+        "when they stop. For lasting state or other options, run mock-kaseyaone serve and "
+        "mock-uniview serve yourself.",
+    )
+    parser.add_argument("--kaseyaone-port", type=int, default=8001)
+    parser.add_argument("--uniview-port", type=int, default=8002)
+    args = parser.parse_args(argv)
     from .served import start_served
 
-    served = start_served(workers=2, ports={"kaseyaone": 8001, "uniview": 8002})
+    served = start_served(
+        workers=2, ports={"kaseyaone": args.kaseyaone_port, "uniview": args.uniview_port}
+    )
     print(f"KaseyaOne: {served.urls['kaseyaone']}  control token: {served.tokens['kaseyaone']}")
     print(f"UniView:   {served.urls['uniview']}  control token: {served.tokens['uniview']}")
     print("Ctrl-C to stop.", flush=True)
@@ -75,7 +87,7 @@ def serve_both() -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
-        return serve_both()
+        return serve_both(argv[1:])
     return suite(argv)
 
 

@@ -113,7 +113,8 @@ def skip_reason(target, marker_names: set[str], allow_destructive: bool) -> str 
                 )
     if "harness" in marker_names and target.remote:
         return (
-            "the harness checks itself against simulators it serves; run it once, without a target"
+            "the harness checks itself once, against simulators it starts itself; it does not "
+            "run again for each target"
         )
     if "destructive" in marker_names and target.remote and not allow_destructive:
         return (
@@ -160,10 +161,19 @@ class Systems:
         self.kaseyaone = KaseyaOneDriver(urls["kaseyaone"], systems["kaseyaone"].control_token)
         self.uniview = UniViewDriver(urls["uniview"], systems["uniview"].control_token)
         for name, driver in (("kaseyaone", self.kaseyaone), ("uniview", self.uniview)):
-            if not driver.ready(control_plane=bool(systems[name].capabilities)):
+            # One clear stop, rather than every scenario failing on the same cause.
+            control_plane = bool(systems[name].capabilities)
+            if not driver.ready(control_plane=control_plane):
                 self.stop()
-                # One clear stop, rather than every scenario failing on the same cause.
                 pytest.exit(f"{name} does not answer at {driver.base_url}.", returncode=4)
+            if control_plane and not driver.control_authorized():
+                self.stop()
+                pytest.exit(
+                    f"{name}'s control plane at {driver.base_url}/_sim refused the token: set "
+                    f"K1_{name.upper()}_CONTROL_TOKEN (or the variable the target file names "
+                    "in control_token_env) to the token the simulator printed at start.",
+                    returncode=4,
+                )
 
     def stop(self) -> None:
         if self.embedded is not None:

@@ -72,7 +72,7 @@ def load_target(
         raise TargetError(
             f"Unknown target section(s) {', '.join(unknown)}; the systems are {', '.join(SYSTEMS)}."
         )
-    target = Target(name=data.get("name") or (Path(path).stem if path else "embedded"))
+    target = Target(name=data.get("name") or (Path(path).stem if path else ""))
     for system in SYSTEMS:
         spec = data.get(system, {})
         url = (urls or {}).get(system) or environ.get(f"K1_{system.upper()}_URL") or spec.get("url")
@@ -94,4 +94,6 @@ def load_target(
             else SIMULATOR_CAPABILITIES,
             port=int(spec.get("port", 0)),
         )
+    if not target.name:
+        target.name = "embedded" if not target.remote else "command line"
     return target

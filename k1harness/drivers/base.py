@@ -75,6 +75,14 @@ class SystemDriver:
         except requests.RequestException:
             return False
 
+    def control_authorized(self) -> bool:
+        """Whether the control plane takes this driver's token (a made-up tenant is then not
+        found, rather than the call refused)."""
+        response = self.http.get(
+            self.url("/_sim/tenants/-/clock"), headers=self._control_headers, timeout=self.timeout
+        )
+        return response.status_code != 401
+
     def create_tenant(self, name: str, **seed) -> dict:
         return self.control("POST", "/tenants", {"name": name, **seed})
 

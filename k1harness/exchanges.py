@@ -4,25 +4,12 @@ left out, since cookies and credentials travel there."""
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-SECRET_NAMES = {
-    "password",
-    "master_password",
-    "client_secret",
-    "code",
-    "code_verifier",
-    "state",
-    "nonce",
-    "access_token",
-    "id_token",
-    "refresh_token",
-    "token",
-}
+from sim_common.redact import redact_query, redact_text, redact_url
+
 _current: ContextVar[list[str] | None] = ContextVar("k1_exchanges", default=None)
 
 
@@ -40,30 +27,13 @@ def stop() -> None:
     _current.set(None)
 
 
-def redact_pairs(text: str) -> str:
-    pairs = parse_qsl(text, keep_blank_values=True)
-    return urlencode([(k, "***" if k in SECRET_NAMES else v) for k, v in pairs])
-
-
-def _redact_links(text: str) -> str:
-    return re.sub(r"/login/bypass/[^/?\"\s]+", "/login/bypass/***", text)
-
-
-def redact_url(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(
-        parts._replace(path=_redact_links(parts.path), query=redact_pairs(parts.query))
-    )
-
-
 def redact_body(body, content_type: str) -> str:
     if body is None:
         return ""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     if "x-www-form-urlencoded" in content_type:
-        return redact_pairs(text)
-    names = "|".join(sorted(SECRET_NAMES))
-    return _redact_links(re.sub(rf'"({names})"\s*:\s*"[^"]*"', r'"\1": "***"', text))[:2000]
+        return redact_query(text)
+    return redact_text(text)[:2000]
 
 
 def record(response: requests.Response, *args, **kwargs) -> None:

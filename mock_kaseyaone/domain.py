@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present
-from sim_common.passwords import hash_password
+from sim_common.passwords import check_user_password, hash_password
 from sim_common.web import new_id
 
 from .errors import (
@@ -84,25 +84,26 @@ def find_user_by_email(session: Session, tenant: Tenant, email: str) -> User | N
 def authenticate_master_user(session: Session, email: str, password: str) -> User:
     """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
     user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or not user.check_password(password) or not user.is_active:
+    if not check_user_password(user, password) or not user.is_active:
         raise BadCredentials()
     if not user.is_master:
         raise NotMasterUser()
     return user
 
 
-def set_user_status(session: Session, user: User, status: str) -> User:
+def set_user_status(session: Session, user: User, status: str) -> bool:
+    """Whether the status changed."""
     if status not in USER_STATUSES:
         raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.")
-    user.status = status
-    return user
+    changed, user.status = user.status != status, status
+    return changed
 
 
-def deactivate_user(session: Session, user: User) -> User:
+def deactivate_user(session: Session, user: User) -> bool:
     return set_user_status(session, user, "deactivated")
 
 
-def activate_user(session: Session, user: User) -> User:
+def activate_user(session: Session, user: User) -> bool:
     return set_user_status(session, user, "active")
 
 

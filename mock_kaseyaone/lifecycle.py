@@ -17,6 +17,7 @@ from sim_common.journal import journalled_session
 from sim_common.outbox import Outcome, Retry, deliver_due, enqueue
 from sim_common.web import after_commit
 
+from .domain import has_module_access
 from .models import JournalEntry, ModuleInstance, ModuleUser, Outbox, Tenant
 from .models import User as K1User
 
@@ -41,6 +42,10 @@ def _instances_with_account(session: Session, user: K1User, only: ModuleInstance
     return [i for i in instances if (only is None or i.id == only.id) and deprovisioning_on(i)]
 
 
+def _still_has_access(session: Session, user: K1User, instances):
+    return [i for i in instances if has_module_access(session, i.id, user)]
+
+
 def push_lifecycle_change(
     session: Session, user: K1User, change: str, only: ModuleInstance | None = None
 ) -> int:
@@ -54,6 +59,8 @@ def push_lifecycle_change(
     }[change]
     tenant = session.get(Tenant, user.tenant_id)
     instances = _instances_with_account(session, user, only)
+    if change == "activated":  # enabling is for modules the user may still use
+        instances = _still_has_access(session, user, instances)
     for instance in instances:
         enqueue(
             session,

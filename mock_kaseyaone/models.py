@@ -13,7 +13,6 @@ from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
-from sim_common.passwords import check_password
 
 
 def tenant_fk() -> ForeignKey:
@@ -65,9 +64,6 @@ class User(Base):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
-
-    def check_password(self, password: str) -> bool:
-        return check_password(self.password_hash, password)
 
 
 class Group(Base):

@@ -97,18 +97,23 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code, client):
         row = db().get(AuthorizationCode, code)
-        if row is None or row.client_id != client.client_id:
+        if row is None or row.client_id != client.client_id or row.is_expired():
             return None
-        if row.used_at is not None:
-            # RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
+        # Claimed with one conditional write, so that two requests racing with the same code
+        # cannot both have it (RFC 6749 §4.1.2: a code is used once).
+        claimed = db().execute(
+            update(AuthorizationCode)
+            .where(AuthorizationCode.code == code, AuthorizationCode.used_at.is_(None))
+            .values(used_at=tenant_now(row.tenant))
+        )
+        if claimed.rowcount == 0:
+            # Used before: what it was exchanged for is revoked.
             db().execute(update(Token).where(Token.code == code).values(revoked=True))
-            return None
-        if row.is_expired():
             return None
         return row
 
     def delete_authorization_code(self, authorization_code):
-        authorization_code.used_at = tenant_now(authorization_code.tenant)
+        pass  # spent when claimed in query_authorization_code
 
     def authenticate_user(self, authorization_code):
         user = authorization_code.user

@@ -8,6 +8,7 @@ from flask import Blueprint, g, request
 
 from sim_common.control import json_body
 from sim_common.db import db
+from sim_common.faults import injected_failure
 
 from . import domain
 from .errors import BadCredentials
@@ -26,6 +27,7 @@ def authenticate_master():
     g.master = domain.authenticate_master_user(db(), auth.username, auth.password)
     g.tenant = g.master.tenant
     g.tenant_id = g.tenant.id
+    return injected_failure()
 
 
 @bp.post("/module-instances")
@@ -112,15 +114,17 @@ def show_user(user_id):
 
 @bp.post("/users/<user_id>/deactivate")
 def deactivate_user(user_id):
-    user = domain.deactivate_user(db(), domain.get_user(db(), g.tenant, user_id))
-    pushes = push_lifecycle_change(db(), user, "deactivated")
+    user = domain.get_user(db(), g.tenant, user_id)
+    changed = domain.deactivate_user(db(), user)
+    pushes = push_lifecycle_change(db(), user, "deactivated") if changed else 0
     return {**domain.user_json(db(), user), "pushes": pushes}
 
 
 @bp.post("/users/<user_id>/activate")
 def activate_user(user_id):
-    user = domain.activate_user(db(), domain.get_user(db(), g.tenant, user_id))
-    pushes = push_lifecycle_change(db(), user, "activated")
+    user = domain.get_user(db(), g.tenant, user_id)
+    changed = domain.activate_user(db(), user)
+    pushes = push_lifecycle_change(db(), user, "activated") if changed else 0
     return {**domain.user_json(db(), user), "pushes": pushes}
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, g, request
 
 from sim_common.control import json_body
 from sim_common.db import db
+from sim_common.faults import injected_failure
 
 from . import domain
 from .errors import BadCredentials
@@ -24,6 +25,7 @@ def authenticate_module():
         raise BadCredentials("Use HTTP Basic with the module instance's client_id and secret.")
     g.instance = client.instance
     g.tenant_id = client.tenant_id
+    return injected_failure()
 
 
 @bp.put("/settings")

@@ -8,6 +8,8 @@ from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 
 from sim_common.db import db
+from sim_common.faults import injected_failure
+from sim_common.passwords import check_user_password
 
 from .domain import find_user_by_email, has_module_access
 from .models import OAuthClient
@@ -68,6 +70,8 @@ def authorize():
         ), 400
     client: OAuthClient = grant.request.client
     g.tenant_id = client.tenant_id
+    if failure := injected_failure():
+        return failure
     module_name = client.instance.name
     if request.method == "GET":
         return render_template(
@@ -80,7 +84,7 @@ def authorize():
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     user = find_user_by_email(db(), client.tenant, email)
-    if user is None or not user.check_password(password):
+    if not check_user_password(user, password):
         return render_template(
             "login.html",
             email=email,
@@ -109,6 +113,8 @@ def issue_token():
     client = db().get(OAuthClient, client_id) if client_id else None
     if client is not None:
         g.tenant_id = client.tenant_id
+        if failure := injected_failure():
+            return failure
     return _server().create_token_response()
 
 

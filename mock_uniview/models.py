@@ -11,7 +11,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
-from sim_common.passwords import check_password
 
 ROLES = ("superuser", "administrator", "monitor")
 
@@ -67,9 +66,6 @@ class User(Base):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
-
-    def check_password(self, password: str) -> bool:
-        return check_password(self.password_hash, password)
 
 
 class Session(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import tenant_now
 from sim_common.errors import InvalidRequest
-from sim_common.passwords import hash_password
+from sim_common.passwords import check_user_password, hash_password
 from sim_common.web import new_id
 
 from .errors import (
@@ -176,7 +176,7 @@ def sign_in_with_credentials(
     the ordinary page; the bypass link lets anyone with valid credentials through, and nothing
     else (UV-REQ-3 interpretation)."""
     user = find_user(session, tenant, username)
-    if user is None or not user.check_password(password or ""):
+    if not check_user_password(user, password):
         raise BadCredentials()
     if not user.is_active:
         raise AccountDisabled()

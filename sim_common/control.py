@@ -128,9 +128,9 @@ def delete_tenant(tenant_id: str):
     tenant = get_tenant(tenant_id)
     session = db()
     session.delete(tenant)
-    session.execute(
-        delete(_models().JournalEntry).where(_models().JournalEntry.tenant_id == tenant_id)
-    )
+    for model in (_models().JournalEntry, _models().Fault, _models().Outbox):
+        if model is not None:  # rows that name the tenant without a foreign key
+            session.execute(delete(model).where(model.tenant_id == tenant_id))
     return "", 204
 
 

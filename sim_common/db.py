@@ -78,8 +78,11 @@ def finish_request_session(commit: bool) -> None:
 def add_once(session: Session, model, **key) -> None:
     """Make an association row exist (granting twice is granting once)."""
     if session.get(model, key) is None:
-        session.add(model(**key))
-        session.flush()
+        try:
+            with session.begin_nested():  # another request may add it at the same moment
+                session.add(model(**key))
+        except IntegrityError:
+            pass
 
 
 def delete_if_present(session: Session, model, **key) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import requests
 
 from .clock import real_now
-from .web import redact_query
+from .redact import redact_query
 
 
 def journalled_session(

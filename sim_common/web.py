@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, g, render_template, request
 from jinja2 import ChoiceLoader, PackageLoader
@@ -16,19 +15,7 @@ from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
 from .errors import SimError
 from .faults import injected_failure
-
-# Never written to the journal in clear.
-SECRET_PARAMS = {
-    "code",
-    "client_secret",
-    "code_verifier",
-    "password",
-    "access_token",
-    "id_token",
-    "refresh_token",
-    "state",
-    "nonce",
-}
+from .redact import redact_path, redact_query
 
 
 @dataclass
@@ -38,11 +25,6 @@ class SimModels:
     Secret: type
     Fault: type | None = None
     Outbox: type | None = None
-
-
-def redact_query(query: str) -> str:
-    pairs = [(k, "***" if k in SECRET_PARAMS else v) for k, v in parse_qsl(query, True)]
-    return urlencode(pairs)
 
 
 def wants_json() -> bool:
@@ -74,7 +56,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     @app.after_request
     def journal_and_commit(response):
         if not request.path.startswith("/_sim/") and request.endpoint != "static":
-            path = request.path
+            path = redact_path(request.path)
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
             db().add(
@@ -89,7 +71,10 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
             )
         finish_request_session(commit=True)
         for callback in g.pop("sim_after_commit", []):
-            callback()
+            try:
+                callback()
+            except Exception:  # the change is committed; what the callback was for is retried
+                app.logger.exception("an after-commit step failed")
         return response
 
     @app.before_request
@@ -118,10 +103,16 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
         return error_response(exc.code or 500, name, exc.description or exc.name)
 
     @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception):  # pragma: no cover - a bug, still answered clearly
-        app.logger.exception("unexpected error")
+    def handle_unexpected(exc: Exception):  # a bug, still answered clearly
+        # The details may hold secrets (SQL parameters): logged here, never sent.
+        reference = secrets.token_hex(4)
+        app.logger.exception("unexpected error %s", reference)
         _rollback_keep_session()
-        return error_response(500, "internal_error", f"{type(exc).__name__}: {exc}")
+        return error_response(
+            500,
+            "internal_error",
+            f"An internal error ({type(exc).__name__}), logged as {reference}.",
+        )
 
     from .control import control_blueprint
 
@@ -137,6 +128,7 @@ def after_commit(callback) -> None:
 
 def _rollback_keep_session() -> None:
     """Undo whatever the failed request changed; the journal entry is still written after."""
+    g.pop("sim_after_commit", None)  # nothing was committed for them to follow
     session = g.get("sim_db")
     if session is not None:
         session.rollback()

@@ -77,6 +77,7 @@ def hub():
         json={"version": 2, "settings": {"automatic_user_deprovisioning": True}},
     )
     alice = seeded["users"][1]["id"]
+    client.put(f"/api/v1/module-instances/{instance['id']}/users/{alice}", auth=master)
     with app.app_context(), app.extensions["sim_store"].transaction() as session:
         record_module_user(session, instance["id"], session.get(User, alice))
 
@@ -231,3 +232,28 @@ def test_a_module_authenticates_with_its_own_client_credentials(hub):
         json={"version": 9, "settings": {}},
     )
     assert refused.status_code == 401 and refused.get_json()["error"] == "invalid_credentials"
+
+
+def test_re_activation_enables_only_where_the_user_still_has_access(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        hub.client.delete(
+            f"/api/v1/module-instances/{hub.instance}/users/{hub.alice}", auth=hub.master
+        )
+        assert len(patches(mock)) == 1  # access withdrawn: disabled
+        activated = hub.client.post(f"/api/v1/users/{hub.alice}/activate", auth=hub.master)
+        assert activated.get_json()["pushes"] == 0, "she was never deactivated, and has no access"
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        hub.client.post(f"/api/v1/users/{hub.alice}/activate", auth=hub.master)
+        assert [p["Operations"][0]["value"] for p in patches(mock)] == [False, False]
+
+
+def test_deactivating_twice_pushes_once(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        first = hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        second = hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        assert (first.get_json()["pushes"], second.get_json()["pushes"]) == (1, 0)
+        assert len(patches(mock)) == 1

@@ -45,6 +45,8 @@ def create_user(
         raise InvalidRequest("'email' must be an email address.", field="email")
     if status not in USER_STATUSES:
         raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.", field="status")
+    if not isinstance(master, bool):
+        raise InvalidRequest("'master' must be true or false.", field="master")
     if session.scalar(select(User.id).where(User.email == email)):
         raise EmailTaken()
     user = User(
@@ -114,7 +116,12 @@ def delete_user(session: Session, user: User) -> None:
 
 def apply_module_settings(instance: ModuleInstance, version, settings) -> bool:
     """A module pushes its integration settings document; only a newer version is applied."""
-    if isinstance(version, bool) or not isinstance(version, int) or not isinstance(settings, dict):
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or not 0 <= version < 2**31
+        or not isinstance(settings, dict)
+    ):
         raise InvalidRequest("Send an integer 'version' and a 'settings' object.")
     if version <= instance.settings_version:
         return False
@@ -143,6 +150,17 @@ def find_group_by_name(session: Session, tenant: Tenant, name: str) -> Group | N
     return session.scalar(select(Group).where(Group.tenant_id == tenant.id, Group.name == name))
 
 
+def set_user_groups(session: Session, tenant: Tenant, user: User, names) -> None:
+    """Put the user in these groups, creating those that do not exist yet."""
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise InvalidRequest("'groups' must be a list of group names.", field="groups")
+    for name in names:
+        group = find_group_by_name(session, tenant, name.strip()) or create_group(
+            session, tenant, name
+        )
+        add_group_member(session, group, user)
+
+
 def add_group_member(session: Session, group: Group, user: User) -> None:
     if user not in group.members:
         group.members.append(user)
@@ -158,7 +176,7 @@ def register_module_instance(
     """A module adds its KaseyaOne integration: KaseyaOne records the module instance and issues
     the confidential OpenID Connect client it signs users in with. A module that offers a SCIM
     service provider says where (`scim`: base_url and the bearer token for it)."""
-    if module not in MODULES:
+    if not isinstance(module, str) or module not in MODULES:
         raise UnknownModule(
             f"KaseyaOne knows no module '{module}'; it knows {', '.join(sorted(MODULES))}."
         )
@@ -280,10 +298,6 @@ def seed_tenant(session: Session, tenant: Tenant, seed: dict) -> dict:
             master=spec.get("master", False),
             status=spec.get("status", "active"),
         )
-        for group_name in spec.get("groups", []):
-            group = find_group_by_name(session, tenant, group_name) or create_group(
-                session, tenant, group_name
-            )
-            add_group_member(session, group, user)
+        set_user_groups(session, tenant, user, spec.get("groups", []))
         created.append(user_json(session, user))
     return {"users": created}

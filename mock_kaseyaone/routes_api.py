@@ -98,11 +98,7 @@ def create_user():
         password=body.get("password"),
         master=body.get("master", False),
     )
-    for name in body.get("groups", []):
-        group = domain.find_group_by_name(db(), g.tenant, name) or domain.create_group(
-            db(), g.tenant, name
-        )
-        domain.add_group_member(db(), group, user)
+    domain.set_user_groups(db(), g.tenant, user, body.get("groups", []))
     return domain.user_json(db(), user, domain.list_module_instances(db(), g.tenant)), 201
 
 

@@ -171,7 +171,7 @@ def exchange_code(
 def validate_id_token(integration: Integration, token: dict, *, nonce: str, now: int) -> dict:
     """Signature (by `kid`, RS256 only), iss, aud, azp, exp, iat, nonce and at_hash, against the
     tenant's simulated clock."""
-    if "id_token" not in token:
+    if not isinstance(token, dict) or not isinstance(token.get("id_token"), str):
         raise KaseyaOneRefused("KaseyaOne sent no ID token.")
     registry = JWSRegistry(algorithms=["RS256"])
     try:

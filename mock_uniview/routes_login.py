@@ -87,7 +87,9 @@ def login():
 
 def _bypass_token_or_404(token: str) -> None:
     integration = g.tenant.integration
-    if integration is None or not secrets.compare_digest(integration.bypass_token, token):
+    if integration is None or not secrets.compare_digest(
+        integration.bypass_token.encode(), token.encode()
+    ):
         raise NotFound("This log-in link is not valid.")
 
 

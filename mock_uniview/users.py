@@ -43,6 +43,10 @@ def create_user(
         raise InvalidRequest(f"'role' must be one of {', '.join(ROLES)}.", field="role")
     if status not in ("active", "disabled"):
         raise InvalidRequest("'status' must be active or disabled.", field="status")
+    if password is not None and not isinstance(password, str):
+        raise InvalidRequest("'password' must be a string.", field="password")
+    if name is not None and not isinstance(name, str):
+        raise InvalidRequest("'name' must be a string.", field="name")
     username = username.strip().lower()
     if find_user(session, tenant, username) is not None:
         raise InvalidRequest(f"A user '{username}' already exists.", field="username")
@@ -104,6 +108,8 @@ def change_user(session: DbSession, user: User, changes: dict) -> User:
         raise InvalidRequest(f"'role' must be one of {', '.join(ROLES)}.", field="role")
     if "status" in changes and changes["status"] not in ("active", "disabled"):
         raise InvalidRequest("'status' must be active or disabled.", field="status")
+    if "name" in changes and not (isinstance(changes["name"], str) and changes["name"].strip()):
+        raise InvalidRequest("'name' must be a non-empty string.", field="name")
     changed = any(getattr(user, key) != value for key, value in changes.items())
     for key, value in changes.items():
         setattr(user, key, value)
@@ -125,7 +131,7 @@ def find_mapped_user(session: DbSession, tenant: Tenant, claims: dict) -> User |
     user = session.scalar(
         select(User).where(User.tenant_id == tenant.id, User.k1_subject == claims["sub"])
     )
-    if user is None and claims.get("email"):
+    if user is None and isinstance(claims.get("email"), str):
         candidate = find_user(session, tenant, claims["email"])
         if candidate is not None and candidate.k1_subject is None:
             candidate.k1_subject = claims["sub"]
@@ -141,7 +147,8 @@ def user_for_kaseyaone_login(session: DbSession, tenant: Tenant, claims: dict) -
         integration = tenant.integration
         if not integration.automatic_user_creation:
             raise NoUniViewAccount()
-        if not claims.get("email") or find_user(session, tenant, claims["email"]) is not None:
+        email = claims.get("email")
+        if not isinstance(email, str) or find_user(session, tenant, email) is not None:
             # An account with that address exists but belongs to another KaseyaOne user.
             raise NoUniViewAccount(
                 "A UniView Portal account with your email address is linked to another "
@@ -150,7 +157,7 @@ def user_for_kaseyaone_login(session: DbSession, tenant: Tenant, claims: dict) -
         user = create_user(
             session,
             tenant,
-            username=claims["email"],
+            username=email,
             name=claims.get("name"),
             role=integration.default_role,
             k1_subject=claims["sub"],

@@ -16,6 +16,8 @@ from .clock import advance_clock, epoch_seconds, real_now, tenant_now
 from .db import db, finish_request_session
 from .errors import Conflict, InvalidRequest, NotFound, Unauthorized
 
+MAX_ADVANCE_SECONDS = 10 * 365 * 86400
+
 control_blueprint = Blueprint("sim_control", __name__, url_prefix="/_sim")
 
 
@@ -84,9 +86,11 @@ def openapi():
 def create_tenant(body: dict) -> dict:
     """A fresh tenant seeded in the same transaction: the control plane's and the seed file's."""
     name = body.get("name") or "Tenant"
+    if not isinstance(name, str):
+        raise InvalidRequest("'name' must be a string.", field="name")
     tenant_id = body.get("id") or slugify(name)
-    if not isinstance(name, str) or not isinstance(tenant_id, str):
-        raise InvalidRequest("'name' and 'id' must be strings.")
+    if not isinstance(tenant_id, str):
+        raise InvalidRequest("'id' must be a string.", field="id")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", tenant_id):
         raise InvalidRequest("'id' must be lower-case letters, digits and dashes.", field="id")
     session = db()
@@ -143,8 +147,14 @@ def read_clock(tenant_id: str):
 def advance(tenant_id: str):
     body = json_body()
     seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise InvalidRequest("'seconds' must be a number of seconds to move the clock forward.")
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not 0 <= seconds <= MAX_ADVANCE_SECONDS  # NaN fails this too
+    ):
+        raise InvalidRequest(
+            "'seconds' must be a number of seconds, from 0 to ten years, to move the clock forward."
+        )
     tenant = get_tenant(tenant_id)
     advance_clock(tenant, float(seconds))
     for job in current_app.extensions.get("sim_jobs", {}).values():

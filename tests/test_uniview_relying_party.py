@@ -184,6 +184,7 @@ def test_a_valid_id_token_signs_the_mapped_user_in(app, integrated, hub, hub_key
         ({"nonce": "replayed"}, "nonce"),
         ({"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}, "at_hash"),
         ({"sub": None}, "sub"),
+        ({"module_access": False}, "module_access"),
     ],
 )
 def test_an_id_token_a_careful_client_must_refuse_is_refused(

@@ -23,7 +23,7 @@ class KaseyaOneSignIn:
         page = self.kaseyaone_page
         if page is None:
             return None
-        return page.error or ("invalid_credentials" if page.status == 401 else None)
+        return page.error
 
 
 class UniViewDriver(SystemDriver):

@@ -12,7 +12,7 @@ from sim_common.db import db
 from sim_common.passwords import STRONG
 from sim_common.web import SimModels, init_sim_app
 
-from .models import Base, Fault, JournalEntry, Secret, Tenant
+from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
 from .users import seed_tenant
 
 DEFAULTS = {
@@ -32,13 +32,15 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_uniview")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault))
+    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from .routes_login import bp as login_bp
     from .routes_scim import bp as scim_bp
     from .routes_settings import bp as settings_bp
+    from .settings_sync import outbox_job
 
+    app.extensions["sim_jobs"] = {"outbox": outbox_job}
     app.register_blueprint(login_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(scim_bp)

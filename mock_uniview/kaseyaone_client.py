@@ -8,8 +8,6 @@ it on (`KASEYAONE_URL`): back-channel endpoints are rewritten onto the latter.
 
 from __future__ import annotations
 
-import contextlib
-
 import requests
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
@@ -23,6 +21,7 @@ from joserfc.jws import JWSRegistry
 
 from sim_common.db import db
 from sim_common.journal import journalled_session
+from sim_common.outbox import Retry
 
 from .errors import KaseyaOneRefused, KaseyaOneUnavailable
 from .models import Integration, JournalEntry
@@ -201,28 +200,25 @@ def validate_id_token(integration: Integration, token: dict, *, nonce: str, now:
     return dict(claims)
 
 
-def push_settings(tenant_id: str) -> None:
-    """After a settings change is committed: send KaseyaOne the settings document. A failure is
-    journalled and left for the next change (the settings outbox is issue 5's)."""
-    from sim_common.db import get_store
-
-    from .integration import SETTINGS
-    from .models import Tenant
-
-    with get_store().transaction() as session:
-        integration = session.get(Tenant, tenant_id).integration
-        if integration is None:
-            return
-        body = {
-            "version": integration.version,
-            "settings": {key: getattr(integration, key) for key in SETTINGS},
-        }
-        http = journalled_session(lambda: session, JournalEntry, tenant_id)
-        # Not answered: nothing journalled; the settings outbox (issue 5) will retry.
-        with contextlib.suppress(requests.RequestException):
-            http.put(
-                f"{_hub_url()}/api/v1/module/settings",
-                json=body,
-                auth=(integration.client_id, integration.client_secret),
-                timeout=_timeout(),
-            )
+def send_settings(session, integration: Integration, document: dict) -> dict:
+    """PUT the settings document to KaseyaOne as this module instance's OIDC client. A failure
+    worth trying again raises Retry; a refusal raises KaseyaOneRefused."""
+    http = journalled_session(lambda: session, JournalEntry, integration.tenant_id)
+    try:
+        response = http.put(
+            f"{_hub_url()}/api/v1/module/settings",
+            json=document,
+            auth=(integration.client_id, integration.client_secret),
+            timeout=_timeout(),
+        )
+    except requests.RequestException as exc:
+        raise Retry(f"KaseyaOne did not answer: {type(exc).__name__}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise Retry(f"KaseyaOne answered {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise Retry(f"KaseyaOne answered {response.status_code} without JSON") from None
+    if response.status_code >= 400 or not isinstance(body, dict):
+        raise KaseyaOneRefused(f"KaseyaOne refused the settings: {response.status_code} {body}")
+    return body

@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
+from sim_common.outbox import OutboxMixin
 
 ROLES = ("superuser", "administrator", "monitor")
 
@@ -38,6 +39,10 @@ class Secret(SecretMixin, Base):
 
 
 class Fault(FaultMixin, Base):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
     pass
 
 

@@ -13,7 +13,7 @@ from sim_common.errors import InvalidRequest, SimError
 from sim_common.web import after_commit
 
 from . import integration as k1
-from . import kaseyaone_client, users
+from . import kaseyaone_client, settings_sync, users
 from .errors import IntegrationAlreadyAdded
 from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
@@ -28,7 +28,10 @@ def _bypass_link() -> str:
 
 
 def _config_json() -> dict:
-    return k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link())
+    return {
+        **k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link()),
+        "syncing": settings_sync.syncing(db(), g.tenant),
+    }
 
 
 def add_kaseyaone_integration(master_email, master_password) -> None:
@@ -50,8 +53,9 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
 
 
 def _push_settings_after_commit() -> None:
+    settings_sync.queue_settings_push(db(), g.tenant)
     tenant_id = g.tenant.id
-    after_commit(lambda: kaseyaone_client.push_settings(tenant_id))
+    after_commit(lambda: settings_sync.deliver_now(tenant_id))
 
 
 @bp.get("/api/integrations/kaseyaone")

@@ -1,0 +1,65 @@
+"""UniView's settings document reaches KaseyaOne through the outbox: KaseyaOne down for a while
+loses nothing, the versions arrive in order, each once, and "syncing" shows in between."""
+
+import json
+
+import pytest
+import responses
+
+import mock_uniview
+from sim_common.passwords import FAST
+
+HUB = "http://hub.test"
+SETTINGS_URL = f"{HUB}/api/v1/module/settings"
+
+
+@pytest.fixture
+def uniview():
+    app = mock_uniview.create_app({"KASEYAONE_URL": HUB, "PASSWORD_HASH_METHOD": FAST})
+    client = app.test_client()
+    tenant = client.post(
+        "/_sim/tenants",
+        json={"users": [{"username": "su@acme.test", "password": "pw", "role": "superuser"}]},
+    ).get_json()
+    tenant_id = tenant["tenant"]["id"]
+    client.post(f"/t/{tenant_id}/login", data={"username": "su@acme.test", "password": "pw"})
+    return client, tenant_id
+
+
+def pushed_versions(mock):
+    return [
+        json.loads(c.request.body)["version"]
+        for c in mock.calls
+        if c.request.url == SETTINGS_URL
+        and c.response is not None
+        and c.response.status_code == 200
+    ]
+
+
+def test_settings_pushed_while_kaseyaone_is_down_arrive_in_order_once(uniview):
+    client, tenant = uniview
+    api = f"/t/{tenant}/api/integrations/kaseyaone"
+    with responses.RequestsMock() as mock:
+        mock.post(
+            f"{HUB}/api/v1/module-instances",
+            status=201,
+            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
+        )
+        mock.put(SETTINGS_URL, status=503)
+        added = client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
+        assert added.status_code == 201
+        changed = client.patch(api, json={"automatic_user_deprovisioning": True})
+        assert changed.get_json()["syncing"] is True
+        assert changed.get_json()["version"] == 2
+        mock.replace(responses.PUT, SETTINGS_URL, json={"applied": True})
+        client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 30})
+        assert pushed_versions(mock) == [1, 2]
+        assert client.get(api).get_json()["syncing"] is False
+        client.post(f"/_sim/tenants/{tenant}/jobs/run")
+        assert pushed_versions(mock) == [1, 2], "nothing delivered twice"
+    outbox = client.get(f"/_sim/tenants/{tenant}/outbox").get_json()["entries"]
+    assert [(r["state"], r["payload"]["version"]) for r in outbox] == [
+        ("delivered", 1),
+        ("delivered", 2),
+    ]
+    assert outbox[1]["payload"]["settings"]["automatic_user_deprovisioning"] is True

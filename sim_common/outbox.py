@@ -87,7 +87,16 @@ def deliver_due(
 ) -> int:
     """Attempt every due row of the tenant (every pending one, with `force`), oldest first. A
     destination whose earlier row is still pending is skipped, so that its changes arrive in
-    the order they were made. Returns how many rows were attempted."""
+    the order they were made. Returns how many rows were attempted.
+
+    Nothing is written until every attempt is over (no autoflush): while a destination answers,
+    the database is not locked for anyone else — with SQLite, a slow module would otherwise
+    stall every write of every tenant."""
+    with session.no_autoflush:
+        return _deliver_due(session, model, tenant, handlers, force)
+
+
+def _deliver_due(session: Session, model, tenant, handlers, force: bool) -> int:
     now = tenant_now(tenant)
     rows = session.scalars(
         select(model)
@@ -103,14 +112,15 @@ def deliver_due(
             blocked.add(row.destination)
             continue
         attempted += 1
-        row.attempts += 1
         try:
             outcome = handlers[row.kind](session, row.payload)
         except Exception as exc:  # Retry, or anything unforeseen: never lose the change
+            row.attempts += 1
             row.last_result = str(exc) if isinstance(exc, Retry) else f"{type(exc).__name__}: {exc}"
             row.next_attempt_at = now + backoff(row.attempts)
             blocked.add(row.destination)
             continue
+        row.attempts += 1
         row.state = "delivered" if outcome.done else "failed"
         row.last_result = outcome.result
         row.delivered_at = real_now()

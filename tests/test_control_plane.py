@@ -157,3 +157,54 @@ def test_a_tenant_id_can_be_chosen_once():
     assert again.status_code == 409 and again.get_json()["field"] == "id"
     bad = client.post("/_sim/tenants", json={"id": "Not OK!"})
     assert bad.status_code == 400 and bad.get_json()["field"] == "id"
+
+
+@pytest.mark.parametrize(
+    "kind, call",
+    [
+        ("admin", lambda c, inst: c.get("/api/v1/users", auth=("m@f.test", "pw"))),
+        (
+            "module",
+            lambda c, inst: c.put(
+                "/api/v1/module/settings",
+                auth=(inst["client_id"], inst["client_secret"]),
+                json={"version": 1, "settings": {}},
+            ),
+        ),
+        (
+            "oidc",
+            lambda c, inst: c.post(
+                "/oauth/token",
+                auth=(inst["client_id"], inst["client_secret"]),
+                data={"grant_type": "authorization_code", "code": "x"},
+            ),
+        ),
+    ],
+)
+def test_every_kaseyaone_fault_kind_fails_the_next_calls_then_recovers(kind, call):
+    client = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    tenant = client.post(
+        "/_sim/tenants",
+        json={"users": [{"email": "m@f.test", "name": "M", "password": "pw", "master": True}]},
+    ).get_json()
+    tenant_id = tenant["tenant"]["id"]
+    instance = client.post(
+        "/api/v1/module-instances",
+        auth=("m@f.test", "pw"),
+        json={"module": "uniview", "redirect_uris": ["http://uv/cb"]},
+    ).get_json()
+    added = client.post(
+        f"/_sim/tenants/{tenant_id}/faults", json={"kind": kind, "count": 2, "status": 502}
+    )
+    assert added.status_code == 201
+    assert [call(client, instance).status_code for _ in range(3)][:2] == [502, 502]
+    assert call(client, instance).status_code != 502
+
+
+def test_the_journal_never_holds_a_bypass_token():
+    app = mock_uniview.create_app({"PASSWORD_HASH_METHOD": FAST})
+    client = app.test_client()
+    tenant = client.post("/_sim/tenants", json={}).get_json()["tenant"]["id"]
+    client.get(f"/t/{tenant}/login/bypass/S3CR3T-TOKEN")
+    entries = client.get(f"/_sim/tenants/{tenant}/journal").get_json()["entries"]
+    assert entries and all("S3CR3T" not in e["url"] for e in entries)

@@ -55,7 +55,7 @@ class UniViewDriver(SystemDriver):
     ) -> KaseyaOneSignIn:
         """Click Log In with KaseyaOne, sign in on KaseyaOne's form, come back. Where KaseyaOne
         refuses with a page and a way back, go back as a person would."""
-        start = browser.open(self.tenant_url(tenant, "login/kaseyaone"), login_hint=email)
+        start = self.open_kaseyaone_login(browser, tenant, login_hint=email)
         if not kaseyaone.is_login_page(start):
             return KaseyaOneSignIn(start, reached_kaseyaone=False)
         page = kaseyaone.submit_login(browser, start, email, password)
@@ -64,6 +64,22 @@ class UniViewDriver(SystemDriver):
         if page.has_link("continue"):
             return KaseyaOneSignIn(browser.follow(page, "continue"), True, kaseyaone_page=page)
         return KaseyaOneSignIn(page, True, kaseyaone_page=page)
+
+    def open_kaseyaone_login(
+        self, browser: Browser, tenant: str, login_hint: str | None = None
+    ) -> Page:
+        """Click Log In with KaseyaOne (the person's email passed on as a login hint)."""
+        hint = {"login_hint": login_hint} if login_hint else {}
+        return browser.open(self.tenant_url(tenant, "login/kaseyaone"), **hint)
+
+    @staticmethod
+    def made_up_link_like(link: str, secret: str) -> str:
+        """A log-in link of the same shape as `link` with another secret in it."""
+        return link[: link.rindex("/") + 1] + secret
+
+    def scim_journal(self, tenant: str) -> list[dict]:
+        """The SCIM requests UniView received for the tenant (KaseyaOne's pushes), in order."""
+        return [e for e in self.journal(tenant) if "/scim/v2/" in e["url"]]
 
     def current_session(self, browser: Browser, tenant: str) -> dict | None:
         response = browser.http.get(self.tenant_url(tenant, "api/session"), timeout=self.timeout)

@@ -33,13 +33,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
-    from .lifecycle import outbox_job
+    from .lifecycle import DELIVERIES
     from .oidc import init_oidc
     from .routes_api import bp as api_bp
     from .routes_module import bp as module_bp
     from .routes_oidc import bp as oidc_bp
 
-    app.extensions["sim_jobs"] = {"outbox": outbox_job}
+    app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job}
     init_oidc(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(api_bp)

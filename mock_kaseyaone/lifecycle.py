@@ -12,10 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sim_common.db import db, get_store
 from sim_common.journal import journalled_session
-from sim_common.outbox import Outcome, Retry, deliver_due, enqueue
-from sim_common.web import after_commit
+from sim_common.outbox import Deliveries, Outcome, Retry, enqueue
 
 from .domain import has_module_access
 from .models import JournalEntry, ModuleInstance, ModuleUser, Outbox, Tenant
@@ -77,19 +75,8 @@ def push_lifecycle_change(
         )
     if instances:
         tenant_id = tenant.id
-        after_commit(lambda: deliver_now(tenant_id))
+        DELIVERIES.after_commit(tenant_id)
     return len(instances)
-
-
-def deliver_now(tenant_id: str) -> None:
-    with get_store().transaction() as session:
-        tenant = session.get(Tenant, tenant_id)
-        if tenant is not None:
-            deliver_due(session, Outbox, tenant, HANDLERS)
-
-
-def outbox_job(tenant, force: bool) -> int:
-    return deliver_due(db(), Outbox, tenant, HANDLERS, force=force)
 
 
 class _Module:
@@ -200,3 +187,4 @@ def _deliver(kind: str):
 
 
 HANDLERS = {kind: _deliver(kind) for kind in ("scim.deactivate", "scim.activate", "scim.delete")}
+DELIVERIES = Deliveries(Outbox, HANDLERS)

@@ -10,7 +10,6 @@ from flask import g, redirect, render_template, request, url_for
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError
-from sim_common.web import after_commit
 
 from . import integration as k1
 from . import kaseyaone_client, settings_sync, users
@@ -54,8 +53,7 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
 
 def _push_settings_after_commit() -> None:
     settings_sync.queue_settings_push(db(), g.tenant)
-    tenant_id = g.tenant.id
-    after_commit(lambda: settings_sync.deliver_now(tenant_id))
+    settings_sync.DELIVERIES.after_commit(g.tenant.id)
 
 
 @bp.get("/api/integrations/kaseyaone")

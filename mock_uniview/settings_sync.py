@@ -8,8 +8,7 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session as DbSession
 
-from sim_common.db import db, get_store
-from sim_common.outbox import Outcome, deliver_due, enqueue
+from sim_common.outbox import Deliveries, Outcome, enqueue
 
 from . import kaseyaone_client
 from .errors import KaseyaOneRefused
@@ -61,13 +60,4 @@ def _deliver(session: DbSession, payload: dict) -> Outcome:
 
 HANDLERS = {KIND: _deliver}
 
-
-def deliver_now(tenant_id: str) -> None:
-    with get_store().transaction() as session:
-        tenant = session.get(Tenant, tenant_id)
-        if tenant is not None:
-            deliver_due(session, Outbox, tenant, HANDLERS)
-
-
-def outbox_job(tenant, force: bool) -> int:
-    return deliver_due(db(), Outbox, tenant, HANDLERS, force=force)
+DELIVERIES = Deliveries(Outbox, HANDLERS)

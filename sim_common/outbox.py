@@ -125,3 +125,32 @@ def _deliver_due(session: Session, model, tenant, handlers, force: bool) -> int:
         row.last_result = outcome.result
         row.delivered_at = real_now()
     return attempted
+
+
+class Deliveries:
+    """How one simulator works its outbox: right after the commit that wrote a row, and as the
+    `outbox` job when the tenant's clock moves (or the control plane runs jobs)."""
+
+    def __init__(self, model, handlers: dict[str, Callable]) -> None:
+        self.model, self.handlers = model, handlers
+
+    def after_commit(self, tenant_id: str) -> None:
+        from .web import after_commit
+
+        after_commit(lambda: self.now(tenant_id))
+
+    def now(self, tenant_id: str) -> None:
+        from flask import current_app
+
+        from .db import get_store
+
+        tenant_model = current_app.extensions["sim_models"].Tenant
+        with get_store().transaction() as session:
+            tenant = session.get(tenant_model, tenant_id)
+            if tenant is not None:
+                deliver_due(session, self.model, tenant, self.handlers)
+
+    def job(self, tenant, force: bool) -> int:
+        from .db import db
+
+        return deliver_due(db(), self.model, tenant, self.handlers, force=force)

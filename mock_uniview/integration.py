@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import tenant_now
@@ -54,7 +55,10 @@ def add_integration(
     )
     session.add(integration)
     tenant.integration = integration
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another request added it at the same moment
+        raise IntegrationAlreadyAdded() from None
     return integration
 
 

@@ -12,7 +12,7 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from sim_common.clock import epoch_seconds, tenant_now
 from sim_common.db import db
 from sim_common.errors import NotFound
-from sim_common.web import wants_json
+from sim_common.web import rollback_request, wants_json
 
 from . import kaseyaone_client, users
 from .errors import (
@@ -37,7 +37,7 @@ PENDING = "kaseyaone_logins"  # Flask session key: state -> nonce and code_verif
 
 @bp.errorhandler(LoginRefused)
 def refused(exc: LoginRefused):
-    db().rollback()
+    rollback_request()
     if wants_json():
         return exc.to_json(), exc.status_code
     return _login_page(error=exc, status=exc.status_code)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from sim_common.db import db
 from sim_common.errors import SimError
 from sim_common.lazy import LazyModule
+from sim_common.web import rollback_request
 
 from .web import public_url_for, tenant_blueprint
 
@@ -212,7 +213,7 @@ def no_such_endpoint(rest: str):
 
 
 def _error(error: models.Error, headers: dict | None = None) -> Response:
-    db().rollback()
+    rollback_request()
     return _respond(error.model_dump(scim_ctx=models.Context.DEFAULT), error.status or 500, headers)
 
 

@@ -10,6 +10,7 @@ from flask import g, redirect, render_template, request, url_for
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError
+from sim_common.web import rollback_request
 
 from . import integration as k1
 from . import kaseyaone_client, settings_sync, users
@@ -153,7 +154,7 @@ def integrations_form():
         else:
             raise InvalidRequest("Unknown action.")
     except SimError as exc:
-        db().rollback()
+        rollback_request()
         return _settings_page(error=exc, status=exc.status_code)
     return redirect(url_for("uv_settings.integrations_page"))
 

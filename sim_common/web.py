@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from jinja2 import ChoiceLoader, PackageLoader
 from werkzeug.exceptions import HTTPException
 
@@ -89,14 +89,14 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     @app.errorhandler(SimError)
     def handle_sim_error(exc: SimError):
-        _rollback_keep_session()
+        rollback_request()
         if wants_json():
             return exc.to_json(), exc.status_code
         return error_response(exc.status_code, exc.error, exc.message)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
-        _rollback_keep_session()
+        rollback_request()
         if type(exc).get_body is not HTTPException.get_body:
             return exc.get_response()  # a protocol library's own error body (RFC 6750 §3)
         name = (exc.name or "error").lower().replace(" ", "_")
@@ -107,7 +107,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
         # The details may hold secrets (SQL parameters): logged here, never sent.
         reference = secrets.token_hex(4)
         app.logger.exception("unexpected error %s", reference)
-        _rollback_keep_session()
+        rollback_request()
         return error_response(
             500,
             "internal_error",
@@ -126,12 +126,24 @@ def after_commit(callback) -> None:
     g.setdefault("sim_after_commit", []).append(callback)
 
 
-def _rollback_keep_session() -> None:
-    """Undo whatever the failed request changed; the journal entry is still written after."""
+def rollback_request() -> None:
+    """Undo whatever the failed request changed, except the journal: what the simulator sent
+    while trying is kept, and the request's own entry is written after."""
     g.pop("sim_after_commit", None)  # nothing was committed for them to follow
     session = g.get("sim_db")
     if session is not None:
+        journal = current_app.extensions["sim_models"].JournalEntry
+        sent = [
+            {
+                column: getattr(entry, column)
+                for column in ("tenant_id", "at", "direction", "method", "url", "status", "detail")
+            }
+            # Written by this request (pending, or flushed already) and about to be undone.
+            for entry in [*session.new, *session.identity_map.values()]
+            if isinstance(entry, journal) and entry.direction == "sent"
+        ]
         session.rollback()
+        session.add_all(journal(**values) for values in sent)
 
 
 def new_id(prefix: str = "") -> str:

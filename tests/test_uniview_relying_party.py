@@ -248,6 +248,11 @@ def test_kaseyaone_refusing_the_code_is_a_clear_refusal(app, integrated, hub):
     response = finish(browser, integrated, params)
     assert response.status_code == 403
     assert response.get_json()["kaseyaone_error"] == "invalid_grant"
+    # What UniView sent stays in the journal though the request failed and was rolled back.
+    entries = app.test_client().get(f"/_sim/tenants/{integrated}/journal").get_json()["entries"]
+    assert ("sent", "POST", f"{HUB}/oauth/token", 400) in [
+        (e["direction"], e["method"], e["url"], e["status"]) for e in entries
+    ]
 
 
 @pytest.mark.parametrize(

@@ -71,14 +71,6 @@ class IntegrationAlreadyAdded(Conflict):
     message = "The KaseyaOne integration is already added."
 
 
-class SettingLocked(Conflict):
-    error = "kaseyaone_login_disabled"
-    message = (
-        "Log In with KaseyaOne is off, so the other centralized user management settings "
-        "are off and cannot be changed. Turn Log In with KaseyaOne on first."
-    )
-
-
 class UserNotFound(NotFound):
     error = "user_not_found"
     message = "There is no such UniView Portal user."

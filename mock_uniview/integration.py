@@ -13,19 +13,13 @@ from sqlalchemy.orm import Session as DbSession
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present
 from sim_common.errors import InvalidRequest
-
-from .errors import IntegrationAlreadyAdded, IntegrationNotAdded, SettingLocked
-from .models import ROLES, Integration, LoginException, Tenant, User
-
-LOGIN = "login_with_kaseyaone"
-# The centralized-user-management settings that need Log In with KaseyaOne (UV-SSO-3/4).
-DEPENDENT_SETTINGS = (
-    "require_login",
-    "automatic_user_creation",
-    "automatic_user_deprovisioning",
-    "access_groups",
+from sim_common.uniview_settings import (
+    SETTINGS,
+    changed_settings,
 )
-SETTINGS = (LOGIN, *DEPENDENT_SETTINGS, "default_role")
+
+from .errors import IntegrationAlreadyAdded, IntegrationNotAdded
+from .models import Integration, LoginException, Tenant, User
 
 
 def get_integration(tenant: Tenant) -> Integration:
@@ -62,44 +56,33 @@ def add_integration(
     return integration
 
 
+def current_settings(integration: Integration) -> dict:
+    return {key: getattr(integration, key) for key in SETTINGS}
+
+
 def change_settings(integration: Integration, changes: dict) -> list[str]:
-    """Apply a settings change as a whole or not at all. Turning Log In with KaseyaOne off
-    turns every dependent setting off; while it is off, none of them may change."""
-    if not isinstance(changes, dict) or not changes:
-        raise InvalidRequest(f"Send the settings to change: any of {', '.join(SETTINGS)}.")
-    unknown = sorted(set(changes) - set(SETTINGS))
-    if unknown:
-        raise InvalidRequest(
-            f"Unknown setting(s): {', '.join(unknown)}. The settings are {', '.join(SETTINGS)}.",
-            fields=unknown,
-        )
-    for key, value in changes.items():
-        if key == "default_role":
-            if value not in ROLES:
-                raise InvalidRequest(
-                    f"'default_role' must be one of {', '.join(ROLES)}.", field=key
-                )
-        elif not isinstance(value, bool):
-            raise InvalidRequest(f"'{key}' must be true or false.", field=key)
-
-    login_after = changes.get(LOGIN, integration.login_with_kaseyaone)
-    if not login_after:
-        locked = [
-            k
-            for k in (*DEPENDENT_SETTINGS, "default_role")
-            if k in changes
-            and changes[k] != (False if k != "default_role" else integration.default_role)
-        ]
-        if locked:
-            raise SettingLocked(fields=locked)
-        changes = {**changes, **dict.fromkeys(DEPENDENT_SETTINGS, False)}
-
-    changed = [k for k in SETTINGS if k in changes and getattr(integration, k) != changes[k]]
-    for key in changed:
-        setattr(integration, key, changes[key])
+    """Apply a settings change made in UniView, as a whole or not at all (the rules are
+    `sim_common.uniview_settings`'s); each change is a new version of the settings document."""
+    changed = changed_settings(current_settings(integration), changes)
+    for key, value in changed.items():
+        setattr(integration, key, value)
     if changed:
         integration.version += 1
-    return changed
+    return list(changed)
+
+
+def apply_pushed_settings(integration: Integration, version, settings) -> bool:
+    """A settings document pushed by KaseyaOne: applied if it is newer than UniView's, or as new
+    (KaseyaOne wins a tie: both sides changed at once); the rules hold here too."""
+    if isinstance(version, bool) or not isinstance(version, int) or not isinstance(settings, dict):
+        raise InvalidRequest("Send an integer 'version' and a 'settings' object.")
+    if version < integration.version:
+        return False
+    changed = changed_settings(current_settings(integration), {**settings}) if settings else {}
+    for key, value in changed.items():
+        setattr(integration, key, value)
+    integration.version = version
+    return True
 
 
 def grant_login_exception(session: DbSession, integration: Integration, user: User) -> None:

@@ -13,8 +13,6 @@ from sim_common.faults import FaultMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
 
-ROLES = ("superuser", "administrator", "monitor")
-
 
 def tenant_fk() -> ForeignKey:
     return ForeignKey("tenants.id", ondelete="CASCADE")

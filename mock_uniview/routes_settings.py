@@ -10,6 +10,7 @@ from flask import g, redirect, render_template, request, url_for
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError
+from sim_common.uniview_settings import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.web import rollback_request
 
 from . import integration as k1
@@ -108,8 +109,8 @@ def _settings_page(error: SimError | None = None, status: int = 200):
         integration=integration,
         error=error,
         config=_config_json() if integration else None,
-        settings=k1.SETTINGS,
-        dependent=k1.DEPENDENT_SETTINGS,
+        settings=SETTINGS,
+        dependent=DEPENDENT_SETTINGS,
         roles=users.ROLES,
         users=users.list_users(db(), g.tenant),
     ), status
@@ -129,14 +130,14 @@ def integrations_form():
         if form.get("action") == "add":
             add_kaseyaone_integration(form.get("master_email"), form.get("master_password"))
         elif form.get("action") == "settings":
-            changes = {key: key in form for key in (k1.LOGIN, *k1.DEPENDENT_SETTINGS)}
+            changes = {key: key in form for key in (LOGIN, *DEPENDENT_SETTINGS)}
             if "default_role" in form:
                 changes["default_role"] = form["default_role"]
             current = k1.get_integration(g.tenant)
-            if not changes[k1.LOGIN]:
+            if not changes[LOGIN]:
                 # Unticked boxes of locked settings are not an attempt to change them.
                 changes = {
-                    k: v for k, v in changes.items() if k == k1.LOGIN or v != getattr(current, k)
+                    k: v for k, v in changes.items() if k == LOGIN or v != getattr(current, k)
                 }
             if k1.change_settings(current, changes):
                 _push_settings_after_commit()

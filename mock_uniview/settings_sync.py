@@ -9,10 +9,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.outbox import Deliveries, Outcome, enqueue
+from sim_common.uniview_settings import SETTINGS
 
 from . import kaseyaone_client
 from .errors import KaseyaOneRefused
-from .integration import SETTINGS
 from .models import Integration, Outbox, Tenant
 
 KIND = "settings.push"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 from sim_common.clock import tenant_now
 from sim_common.errors import InvalidRequest
 from sim_common.passwords import check_user_password, hash_password
+from sim_common.uniview_settings import ROLES
 from sim_common.web import new_id
 
 from .errors import (
@@ -21,7 +22,7 @@ from .errors import (
     NoUniViewAccount,
     UserNotFound,
 )
-from .models import ROLES, LoginException, Session, Tenant, User
+from .models import LoginException, Session, Tenant, User
 
 SESSION_METHODS = ("uniview", "bypass", "kaseyaone")
 

@@ -3,10 +3,10 @@ operation itself: a change applies whole or not at all."""
 
 import pytest
 
-from mock_uniview.errors import SettingLocked
-from mock_uniview.integration import DEPENDENT_SETTINGS, change_settings
+from mock_uniview.integration import change_settings
 from mock_uniview.models import Integration
 from sim_common.errors import InvalidRequest
+from sim_common.uniview_settings import DEPENDENT_SETTINGS, SettingLocked
 
 
 def integration(**settings) -> Integration:

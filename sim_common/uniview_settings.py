@@ -1,0 +1,73 @@
+"""The UniView integration's centralized-user-management settings and their rules, known to
+both sides: UniView (Settings > Integrations > KaseyaOne) and KaseyaOne (Module Management).
+The rules hold whichever side makes the change (UV-SSO-3/4): turning Log In with KaseyaOne
+off turns every other setting off, and while it is off none of them may change. Some changes
+made in KaseyaOne need an extra confirmation (UV-SYNC-3, an interpretation)."""
+
+from __future__ import annotations
+
+from .errors import Conflict, InvalidRequest
+
+ROLES = ("superuser", "administrator", "monitor")
+LOGIN = "login_with_kaseyaone"
+DEPENDENT_SETTINGS = (
+    "require_login",
+    "automatic_user_creation",
+    "automatic_user_deprovisioning",
+    "access_groups",
+)
+SETTINGS = (LOGIN, *DEPENDENT_SETTINGS, "default_role")
+DEFAULTS = {LOGIN: True, **dict.fromkeys(DEPENDENT_SETTINGS, False), "default_role": "monitor"}
+
+
+class SettingLocked(Conflict):
+    error = "kaseyaone_login_disabled"
+    message = (
+        "Log In with KaseyaOne is off, so the other centralized user management settings are off "
+        "and cannot be changed. Turn Log In with KaseyaOne on first."
+    )
+
+
+class ConfirmationRequired(Conflict):
+    error = "confirmation_required"
+    message = "This change needs an extra confirmation: send it again with confirmed true."
+
+
+def changed_settings(current: dict, changes: dict) -> dict:
+    """The settings a change would set (only those that differ), as a whole or not at all."""
+    if not isinstance(changes, dict) or not changes:
+        raise InvalidRequest(f"Send the settings to change: any of {', '.join(SETTINGS)}.")
+    unknown = sorted(set(changes) - set(SETTINGS))
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown setting(s): {', '.join(unknown)}. The settings are {', '.join(SETTINGS)}.",
+            fields=unknown,
+        )
+    for key, value in changes.items():
+        if key == "default_role":
+            if value not in ROLES:
+                raise InvalidRequest(
+                    f"'default_role' must be one of {', '.join(ROLES)}.", field=key
+                )
+        elif not isinstance(value, bool):
+            raise InvalidRequest(f"'{key}' must be true or false.", field=key)
+    if not changes.get(LOGIN, current[LOGIN]):
+        locked = [
+            k
+            for k in (*DEPENDENT_SETTINGS, "default_role")
+            if k in changes and changes[k] != (False if k != "default_role" else current[k])
+        ]
+        if locked:
+            raise SettingLocked(fields=locked)
+        changes = {**changes, **dict.fromkeys(DEPENDENT_SETTINGS, False)}
+    return {k: changes[k] for k in SETTINGS if k in changes and current[k] != changes[k]}
+
+
+def needing_confirmation(changed: dict) -> list[str]:
+    """Turning Log In with KaseyaOne off, or Require Login on (UV-SYNC-3, interpretation)."""
+    needs = []
+    if changed.get(LOGIN) is False:
+        needs.append(LOGIN)
+    if changed.get("require_login") is True:
+        needs.append("require_login")
+    return needs

@@ -8,5 +8,6 @@ pytest_plugins = [
     "steps.require_login",
     "steps.provisioning",
     "steps.deprovisioning",
+    "steps.settings_sync",
     "steps.harness",
 ]

@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sim_common import uniview_settings
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present
 from sim_common.passwords import check_user_password, hash_password
@@ -129,6 +130,26 @@ def apply_module_settings(instance: ModuleInstance, version, settings) -> bool:
     return True
 
 
+def module_settings(instance: ModuleInstance) -> dict:
+    return {**uniview_settings.DEFAULTS, **(instance.settings or {})}
+
+
+def change_module_settings(instance: ModuleInstance, changes, confirmed) -> dict:
+    """A master user edits a module instance's settings in Module Management (UV-SYNC-2): the
+    module's rules hold, and some changes need an extra confirmation (UV-SYNC-3). A change is a
+    new version of the settings document. Returns the settings that changed."""
+    if instance.module != "uniview":
+        raise InvalidRequest("Module Management edits UniView module instances only, so far.")
+    changed = uniview_settings.changed_settings(module_settings(instance), changes)
+    needs = uniview_settings.needing_confirmation(changed)
+    if needs and confirmed is not True:
+        raise uniview_settings.ConfirmationRequired(fields=needs)
+    if changed:
+        instance.settings = {**module_settings(instance), **changed}
+        instance.settings_version += 1
+    return changed
+
+
 def create_group(session: Session, tenant: Tenant, name) -> Group:
     name = _text(name, "name")
     if session.scalar(select(Group.id).where(Group.tenant_id == tenant.id, Group.name == name)):
@@ -200,6 +221,9 @@ def register_module_instance(
         created_at=tenant_now(tenant),
         scim_base_url=scim["base_url"].rstrip("/") if scim else None,
         scim_token=_text(scim["token"], "scim.token") if scim else None,
+        settings_url=scim.get("settings_url")
+        if scim and _is_url(scim.get("settings_url"))
+        else None,
     )
     instance.client = OAuthClient(
         client_id="k1c_" + secrets.token_hex(12),

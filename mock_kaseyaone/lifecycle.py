@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import requests
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from sim_common.journal import journalled_session
@@ -186,5 +186,65 @@ def _deliver(kind: str):
     return handler
 
 
+def _deliver_settings(session: Session, payload: dict) -> Outcome:
+    """Module Management's change, to the module (UV-SYNC-2): PUT the settings document."""
+    instance = session.get(ModuleInstance, payload["instance_id"])
+    if instance is None or not instance.settings_url:
+        return Outcome(False, "the module instance is gone, or takes no settings")
+    http = journalled_session(lambda: session, JournalEntry, instance.tenant_id)
+    try:
+        response = http.put(
+            instance.settings_url,
+            json={"version": payload["version"], "settings": payload["settings"]},
+            headers={"Authorization": f"Bearer {instance.scim_token}"},
+            timeout=current_app.config["PUSH_TIMEOUT"],
+        )
+    except requests.RequestException as exc:
+        raise Retry(f"the module did not answer: {type(exc).__name__}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise Retry(f"the module answered {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise Retry(f"the module answered {response.status_code} without JSON") from None
+    if response.status_code >= 400:
+        return Outcome(False, f"the module refused with {response.status_code}: {body}")
+    return Outcome(True, "applied" if body.get("applied") else "the module holds a newer version")
+
+
+def push_module_settings(session: Session, instance: ModuleInstance) -> None:
+    tenant = session.get(Tenant, instance.tenant_id)
+    enqueue(
+        session,
+        Outbox,
+        tenant,
+        destination=instance.id,
+        kind="settings.push",
+        payload={
+            "instance_id": instance.id,
+            "version": instance.settings_version,
+            "settings": instance.settings,
+        },
+    )
+    DELIVERIES.after_commit(tenant.id)
+
+
+def settings_syncing(session: Session, instance: ModuleInstance) -> bool:
+    """The orange clock: a version made in Module Management has not reached the module."""
+    return (
+        session.scalar(
+            select(
+                exists().where(
+                    Outbox.destination == instance.id,
+                    Outbox.kind == "settings.push",
+                    Outbox.state == "pending",
+                )
+            )
+        )
+        or False
+    )
+
+
 HANDLERS = {kind: _deliver(kind) for kind in ("scim.deactivate", "scim.activate", "scim.delete")}
+HANDLERS["settings.push"] = _deliver_settings
 DELIVERIES = Deliveries(Outbox, HANDLERS)

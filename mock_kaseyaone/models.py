@@ -102,6 +102,8 @@ class ModuleInstance(Base):
     # Where and how KaseyaOne pushes lifecycle changes to the module (RFC 7644), if it can.
     scim_base_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     scim_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Where KaseyaOne sends settings changed in Module Management (with the same token).
+    settings_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The module's integration settings as it last pushed them (the settings document).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     settings_version: Mapped[int] = mapped_column(default=0)

@@ -12,7 +12,7 @@ from sim_common.faults import injected_failure
 
 from . import domain
 from .errors import BadCredentials
-from .lifecycle import push_lifecycle_change
+from .lifecycle import push_lifecycle_change, push_module_settings, settings_syncing
 from .oidc import issuer
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1")
@@ -143,3 +143,29 @@ def add_group_member(group_id, user_id):
     group = domain.get_group(db(), g.tenant, group_id)
     domain.add_group_member(db(), group, domain.get_user(db(), g.tenant, user_id))
     return {"id": group.id, "name": group.name, "members": [u.id for u in group.members]}
+
+
+# Module Management (UV-SYNC-2/3/4): master users only, as every route here.
+
+
+def _settings_json(instance) -> dict:
+    return {
+        "module_instance": instance.id,
+        "version": instance.settings_version,
+        "settings": domain.module_settings(instance),
+        "syncing": settings_syncing(db(), instance),
+    }
+
+
+@bp.get("/module-instances/<instance_id>/settings")
+def module_settings(instance_id):
+    return _settings_json(domain.get_module_instance(db(), g.tenant, instance_id))
+
+
+@bp.patch("/module-instances/<instance_id>/settings")
+def change_module_settings(instance_id):
+    instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    body = json_body()
+    if domain.change_module_settings(instance, body.get("changes"), body.get("confirmed")):
+        push_module_settings(db(), instance)
+    return _settings_json(instance)

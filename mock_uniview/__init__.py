@@ -38,11 +38,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_login import bp as login_bp
     from .routes_scim import bp as scim_bp
     from .routes_settings import bp as settings_bp
+    from .routes_settings import push_bp
     from .settings_sync import DELIVERIES
 
     app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job}
     app.register_blueprint(login_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(push_bp)
     app.register_blueprint(scim_bp)
 
     @app.get("/")

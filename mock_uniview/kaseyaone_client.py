@@ -72,6 +72,7 @@ def register_module_instance(
     redirect_uri: str,
     scim_base_url: str,
     scim_token: str,
+    settings_url: str,
 ) -> dict:
     """KaseyaOne's admin API, as the master user the superuser named: the OIDC redirect URI, and
     where and how KaseyaOne pushes lifecycle changes to this tenant over SCIM 2.0."""
@@ -83,7 +84,7 @@ def register_module_instance(
             "module": "uniview",
             "name": name,
             "redirect_uris": [redirect_uri],
-            "scim": {"base_url": scim_base_url, "token": scim_token},
+            "scim": {"base_url": scim_base_url, "token": scim_token, "settings_url": settings_url},
         },
     )
 

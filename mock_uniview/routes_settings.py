@@ -9,7 +9,7 @@ from flask import g, redirect, render_template, request, url_for
 
 from sim_common.control import json_body
 from sim_common.db import db
-from sim_common.errors import InvalidRequest, SimError
+from sim_common.errors import InvalidRequest, SimError, Unauthorized
 from sim_common.uniview_settings import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.web import rollback_request
 
@@ -47,6 +47,7 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         name=f"UniView Portal ({g.tenant.name})",
         redirect_uri=_redirect_uri(),
         scim_base_url=public_url_for("uv_login.home") + "scim/v2",
+        settings_url=public_url_for("uv_from_kaseyaone.pushed_settings"),
         scim_token=scim_token,
     )
     k1.add_integration(db(), g.tenant, registration, scim_token)
@@ -189,3 +190,28 @@ def change_user(username):
     require_superuser()
     user = users.change_user(db(), users.get_user(db(), g.tenant, username), json_body())
     return users.user_json(user)
+
+
+# What KaseyaOne calls on UniView, apart from SCIM: its own fault kind, so that a test can make
+# these fail without failing a superuser's own settings calls.
+push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
+push_bp.fault_kind = "pushed_settings"
+
+
+@push_bp.put("/api/kaseyaone/settings")
+def pushed_settings():
+    """KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2),
+    with the token it holds for this UniView (the SCIM token)."""
+    integration = k1.get_integration(g.tenant)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        token.strip().encode(), integration.scim_token.encode()
+    ):
+        raise Unauthorized("Send KaseyaOne's bearer token for this UniView.")
+    body = json_body()
+    applied = k1.apply_pushed_settings(integration, body.get("version"), body.get("settings"))
+    return {
+        "applied": applied,
+        "version": integration.version,
+        "settings": k1.current_settings(integration),
+    }

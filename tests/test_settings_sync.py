@@ -63,3 +63,41 @@ def test_settings_pushed_while_kaseyaone_is_down_arrive_in_order_once(uniview):
         ("delivered", 2),
     ]
     assert outbox[1]["payload"]["settings"]["automatic_user_deprovisioning"] is True
+
+
+def test_changes_made_on_both_sides_at_once_end_equal_and_kaseyaone_wins():
+    """Both sides change the settings while the other is unreachable; when both are back, each
+    side holds KaseyaOne's version (the documented tie rule: KaseyaOne wins)."""
+    from k1harness.drivers import Browser, KaseyaOneDriver, UniViewDriver
+    from k1harness.embedded import start_embedded
+
+    sims = start_embedded()
+    try:
+        hub, uv = KaseyaOneDriver(sims.kaseyaone.url), UniViewDriver(sims.uniview.url)
+        hub_tenant = hub.create_tenant(
+            "Both", users=[{"email": "m@both.test", "name": "M", "password": "pw", "master": True}]
+        )
+        tenant = uv.create_tenant(
+            "Both", users=[{"username": "su@both.test", "password": "pw", "role": "superuser"}]
+        )
+        hub_id, uv_id = hub_tenant["tenant"]["id"], tenant["tenant"]["id"]
+        su = Browser()
+        uv.log_in_with_credentials(su, uv_id, "su@both.test", "pw")
+        added = uv.add_kaseyaone_integration(su, uv_id, "m@both.test", "pw").body
+        instance = added["kaseyaone"]["module_instance"]
+        admin = hub.admin("m@both.test", "pw")
+        hub.inject_fault(hub_id, "module", 5)
+        uv.inject_fault(uv_id, "pushed_settings", 5)
+        uv.change_integration_settings(su, uv_id, automatic_user_creation=True)
+        admin.change_module_settings(instance, access_groups=True)
+        for _ in range(8):  # long enough for both backoffs to pass the faults
+            hub.advance_clock(hub_id, 600)
+            uv.advance_clock(uv_id, 600)
+        at_hub = admin.module_settings(instance).body
+        at_uv = uv.integration(su, uv_id).body
+        assert at_hub["syncing"] is False and at_uv["syncing"] is False
+        assert at_uv["settings"] == at_hub["settings"]
+        assert at_hub["settings"]["access_groups"] is True  # KaseyaOne's change
+        assert at_hub["settings"]["automatic_user_creation"] is False  # UniView's lost the tie
+    finally:
+        sims.stop()

@@ -47,6 +47,20 @@ class KaseyaOneAdmin:
     def module_instances(self) -> ApiResult:
         return self.call("GET", "/module-instances")
 
+    def module_settings(self, instance_id: str) -> ApiResult:
+        """Module Management: a module instance's settings, version and syncing state."""
+        return self.call("GET", f"/module-instances/{instance_id}/settings")
+
+    def change_module_settings(
+        self, instance_id: str, confirmed: bool = False, **changes
+    ) -> ApiResult:
+        """Module Management: Edit, change settings, Review, (confirm,) Confirm."""
+        return self.call(
+            "PATCH",
+            f"/module-instances/{instance_id}/settings",
+            {"changes": changes, "confirmed": confirmed},
+        )
+
     def grant_module_access(self, instance_id: str, user_id: str) -> ApiResult:
         return self.call("PUT", f"/module-instances/{instance_id}/users/{user_id}")
 

@@ -9,5 +9,6 @@ pytest_plugins = [
     "steps.provisioning",
     "steps.deprovisioning",
     "steps.settings_sync",
+    "steps.reset",
     "steps.harness",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from sim_common import uniview_settings
@@ -128,6 +128,18 @@ def apply_module_settings(instance: ModuleInstance, version, settings) -> bool:
         return False
     instance.settings, instance.settings_version = dict(settings), version
     return True
+
+
+def remove_module_instance(session: Session, instance: ModuleInstance) -> str:
+    from .models import Outbox
+
+    instance_id = instance.id
+    session.execute(
+        delete(Outbox).where(Outbox.destination == instance_id, Outbox.state == "pending")
+    )
+    session.delete(instance)
+    session.flush()
+    return instance_id
 
 
 def module_settings(instance: ModuleInstance) -> dict:

@@ -28,6 +28,14 @@ def authenticate_module():
     return injected_failure()
 
 
+@bp.delete("/instance")
+def remove_instance():
+    """The module resets its integration: KaseyaOne forgets the module instance, its OIDC
+    client, module access and pending pushes (UV-RESET-1)."""
+    removed = domain.remove_module_instance(db(), g.instance)
+    return {"removed": removed}
+
+
 @bp.put("/settings")
 def push_settings():
     body = json_body()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -83,6 +83,38 @@ def apply_pushed_settings(integration: Integration, version, settings) -> bool:
         setattr(integration, key, value)
     integration.version = version
     return True
+
+
+def integration_users(session: DbSession, tenant: Tenant) -> list[User]:
+    """The users the integration maps to KaseyaOne users (what a reset removes)."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.tenant_id == tenant.id, User.k1_subject.is_not(None))
+            .order_by(User.username)
+        )
+    )
+
+
+def reset_integration(session: DbSession, tenant: Tenant) -> int:
+    """Remove the integration and every user mapping from UniView (UV-RESET-1): KaseyaOne
+    sign-in stops, sessions opened through it end, UniView credentials keep working, and the
+    integration can be added again from scratch. Returns how many mappings were removed."""
+    from .models import Outbox, Session
+
+    integration = get_integration(tenant)
+    mapped = integration_users(session, tenant)
+    for user in mapped:
+        user.k1_subject = None
+    session.execute(delete(LoginException).where(LoginException.tenant_id == tenant.id))
+    session.execute(
+        delete(Session).where(Session.tenant_id == tenant.id, Session.method == "kaseyaone")
+    )
+    session.execute(delete(Outbox).where(Outbox.tenant_id == tenant.id, Outbox.state == "pending"))
+    session.delete(integration)
+    tenant.integration = None
+    session.flush()
+    return len(mapped)
 
 
 def grant_login_exception(session: DbSession, integration: Integration, user: User) -> None:

@@ -54,6 +54,8 @@ def _call_json(method: str, url: str, **kwargs) -> dict:
         raise KaseyaOneUnavailable(
             f"KaseyaOne answered {response.status_code} without JSON."
         ) from None
+    if response.status_code >= 500 or not isinstance(body, dict):
+        raise KaseyaOneUnavailable(f"KaseyaOne answered {response.status_code}.")
     if response.status_code >= 400:
         message = body.get("message") or body.get("error_description") or body.get("error")
         raise KaseyaOneRefused(
@@ -199,6 +201,15 @@ def validate_id_token(integration: Integration, token: dict, *, nonce: str, now:
             f"{' (' + exc.description + ')' if exc.description else ''}."
         ) from exc
     return dict(claims)
+
+
+def remove_module_instance(integration: Integration) -> dict:
+    """Resetting the integration: KaseyaOne removes this UniView's module instance (UV-RESET-1)."""
+    return _call_json(
+        "DELETE",
+        f"{_hub_url()}/api/v1/module/instance",
+        auth=(integration.client_id, integration.client_secret),
+    )
 
 
 def send_settings(session, integration: Integration, document: dict) -> dict:

@@ -3,9 +3,11 @@ a JSON API for programs, both calling the same operations in `integration`."""
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 
-from flask import g, redirect, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 
 from sim_common.control import json_body
 from sim_common.db import db
@@ -81,6 +83,37 @@ def change_settings():
     return _config_json()
 
 
+@bp.get("/api/integrations/kaseyaone/users")
+def integration_users():
+    """The list to keep before a reset (UV-RESET-2): JSON, or CSV with ?format=csv."""
+    require_superuser()
+    k1.get_integration(g.tenant)
+    rows = [users.user_json(u) for u in k1.integration_users(db(), g.tenant)]
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(
+            out, fieldnames=["username", "name", "role", "status", "kaseyaone_subject"]
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(
+            out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=kaseyaone-users.csv"},
+        )
+    return {"users": rows}
+
+
+@bp.delete("/api/integrations/kaseyaone")
+def reset_integration():
+    """Reset (UV-RESET-1): KaseyaOne removes the module instance first; if it cannot be reached,
+    nothing is removed here either and the superuser is told to try again."""
+    require_superuser()
+    kaseyaone_client.remove_module_instance(k1.get_integration(g.tenant))
+    removed = k1.reset_integration(db(), g.tenant)
+    return {"reset": True, "mappings_removed": removed}
+
+
 @bp.put("/api/integrations/kaseyaone/exceptions/<username>")
 def grant_exception(username):
     require_superuser()
@@ -142,6 +175,9 @@ def integrations_form():
                 }
             if k1.change_settings(current, changes):
                 _push_settings_after_commit()
+        elif form.get("action") == "reset":
+            kaseyaone_client.remove_module_instance(k1.get_integration(g.tenant))
+            k1.reset_integration(db(), g.tenant)
         elif form.get("action") in ("grant_exception", "withdraw_exception"):
             operation = (
                 k1.grant_login_exception

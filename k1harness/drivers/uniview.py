@@ -122,6 +122,18 @@ class UniViewDriver(SystemDriver):
     def withdraw_login_exception(self, browser: Browser, tenant: str, username: str) -> ApiResult:
         return self.api(browser, tenant, "DELETE", f"integrations/kaseyaone/exceptions/{username}")
 
+    def integration_users(self, browser: Browser, tenant: str, fmt: str = "json"):
+        """The list of the integration's users a superuser keeps before a reset."""
+        params = {"format": "csv"} if fmt == "csv" else None
+        return browser.http.get(
+            self.tenant_url(tenant, "api/integrations/kaseyaone/users"),
+            params=params,
+            timeout=self.timeout,
+        )
+
+    def reset_integration(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "DELETE", "integrations/kaseyaone")
+
     def users(self, browser: Browser, tenant: str) -> ApiResult:
         return self.api(browser, tenant, "GET", "users")
 

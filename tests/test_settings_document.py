@@ -101,3 +101,41 @@ def test_changes_made_on_both_sides_at_once_end_equal_and_kaseyaone_wins():
         assert at_hub["settings"]["automatic_user_creation"] is False  # UniView's lost the tie
     finally:
         sims.stop()
+
+
+def test_a_hundred_changes_while_kaseyaone_fails_a_third_of_its_calls_arrive_in_order_once(
+    uniview,
+):
+    client, tenant = uniview
+    api = f"/t/{tenant}/api/integrations/kaseyaone"
+    received = []
+    calls = iter(range(10_000))
+
+    def kaseyaone(request):
+        if next(calls) % 3 == 2:  # every third call fails
+            return (503, {}, '{"error": "unavailable"}')
+        received.append(json.loads(request.body)["version"])
+        return (200, {}, json.dumps({"applied": True}))
+
+    with responses.RequestsMock() as mock:
+        mock.post(
+            f"{HUB}/api/v1/module-instances",
+            status=201,
+            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
+        )
+        mock.add_callback(responses.PUT, SETTINGS_URL, callback=kaseyaone)
+        assert (
+            client.post(api, json={"master_email": "m@x.test", "master_password": "pw"}).status_code
+            == 201
+        )
+        roles = ["administrator", "monitor"]
+        for i in range(100):
+            answer = client.patch(api, json={"default_role": roles[i % 2]})
+            assert answer.status_code == 200
+            # A minute: any retry is due (30 s after a first failure), and the superuser's
+            # session (eight hours) outlives the hundred minutes.
+            client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 60})
+        for _ in range(5):  # let the last retries fall due
+            client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 60})
+    assert received == list(range(1, 102)), "every version, in order, each once"
+    assert client.get(api).get_json()["syncing"] is False

@@ -35,6 +35,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from .lifecycle import DELIVERIES
     from .oidc import init_oidc
+    from .routes_admin_pages import bp as admin_pages_bp
     from .routes_api import bp as api_bp
     from .routes_module import bp as module_bp
     from .routes_oidc import bp as oidc_bp
@@ -44,6 +45,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(oidc_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(module_bp)
+    app.register_blueprint(admin_pages_bp)
 
     @app.get("/")
     def home():

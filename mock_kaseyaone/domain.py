@@ -84,9 +84,15 @@ def find_user_by_email(session: Session, tenant: Tenant, email: str) -> User | N
     )
 
 
+def find_user_by_any_tenant(session: Session, email: str) -> User | None:
+    """A KaseyaOne username is unique across the hub: signing in to Admin Settings needs no
+    tenant."""
+    return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
 def authenticate_master_user(session: Session, email: str, password: str) -> User:
     """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
-    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    user = find_user_by_any_tenant(session, email)
     if not check_user_password(user, password) or not user.is_active:
         raise BadCredentials()
     if not user.is_master:

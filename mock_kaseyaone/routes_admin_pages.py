@@ -1,0 +1,132 @@
+"""KaseyaOne's Admin Settings > Module Management as pages a person can use (UV-SYNC-2/3/4):
+a master user signs in, opens the module instance, clicks Edit, changes settings, Review,
+confirms where a change needs it, and Confirm. The same operations as the JSON API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from sim_common import uniview_settings
+from sim_common.db import db
+from sim_common.errors import SimError
+from sim_common.passwords import check_user_password
+from sim_common.web import rollback_request
+
+from . import domain
+from .errors import BadCredentials, NotMasterUser
+from .lifecycle import push_module_settings, settings_syncing
+from .models import User
+
+bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
+MASTER = "k1_master"  # Flask session key: the signed-in master user's id
+
+
+@bp.before_request
+def load_master():
+    g.master = db().get(User, session.get(MASTER, "")) if session.get(MASTER) else None
+    if g.master is not None and (not g.master.is_active or not g.master.is_master):
+        g.master = None
+    if g.master is not None:
+        g.tenant, g.tenant_id = g.master.tenant, g.master.tenant_id
+    if g.master is None and request.endpoint not in ("admin_pages.login", "admin_pages.sign_in"):
+        return redirect(url_for("admin_pages.login"))
+    return None
+
+
+@bp.get("/login")
+def login():
+    return render_template("admin_login.html", error=None, email="")
+
+
+@bp.post("/login")
+def sign_in():
+    email, password = request.form.get("email", ""), request.form.get("password", "")
+    user = domain.find_user_by_any_tenant(db(), email)
+    try:
+        if not check_user_password(user, password) or not user.is_active:
+            raise BadCredentials()
+        if not user.is_master:
+            raise NotMasterUser()
+    except SimError as exc:
+        rollback_request()
+        return render_template("admin_login.html", error=exc, email=email), exc.status_code
+    session[MASTER] = user.id
+    return redirect(url_for("admin_pages.modules"))
+
+
+@bp.post("/logout")
+def logout():
+    session.pop(MASTER, None)
+    return redirect(url_for("admin_pages.login"))
+
+
+@bp.get("/modules")
+def modules():
+    instances = domain.list_module_instances(db(), g.tenant)
+    return render_template(
+        "admin_modules.html",
+        instances=instances,
+        syncing={i.id: settings_syncing(db(), i) for i in instances},
+    )
+
+
+def _page(instance, *, editing=False, review=None, needs=(), error=None, status=200):
+    return render_template(
+        "admin_module.html",
+        instance=instance,
+        settings=domain.module_settings(instance),
+        syncing=settings_syncing(db(), instance),
+        editing=editing,
+        review=review,
+        needs=needs,
+        error=error,
+        names=uniview_settings.SETTINGS,
+        dependent=uniview_settings.DEPENDENT_SETTINGS,
+        roles=uniview_settings.ROLES,
+    ), status
+
+
+def _form_changes() -> dict:
+    changes = {
+        key: key in request.form for key in uniview_settings.SETTINGS if key != "default_role"
+    }
+    changes["default_role"] = request.form.get("default_role", "monitor")
+    return changes
+
+
+@bp.get("/modules/<instance_id>")
+def module(instance_id):
+    instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    return _page(instance, editing=request.args.get("edit") == "1")
+
+
+@bp.post("/modules/<instance_id>/review")
+def review(instance_id):
+    instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    try:
+        changed = uniview_settings.changed_settings(
+            domain.module_settings(instance), _form_changes()
+        )
+    except SimError as exc:
+        return _page(instance, editing=True, error=exc, status=exc.status_code)
+    return _page(instance, review=changed, needs=uniview_settings.needing_confirmation(changed))
+
+
+@bp.post("/modules/<instance_id>/confirm")
+def confirm(instance_id):
+    instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    changes = _form_changes()
+    try:
+        if domain.change_module_settings(instance, changes, "confirmed" in request.form):
+            push_module_settings(db(), instance)
+    except SimError as exc:
+        rollback_request()
+        changed = uniview_settings.changed_settings(domain.module_settings(instance), changes)
+        return _page(
+            instance,
+            review=changed,
+            error=exc,
+            status=exc.status_code,
+            needs=uniview_settings.needing_confirmation(changed),
+        )
+    return redirect(url_for("admin_pages.module", instance_id=instance.id))

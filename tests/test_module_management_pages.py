@@ -1,0 +1,86 @@
+"""KaseyaOne's Module Management as a person uses it: sign in as a master user, open the UniView
+instance, Edit, Review, confirm where needed, Confirm (UV-SYNC-2/3/4)."""
+
+import re
+
+import pytest
+
+import mock_kaseyaone
+from sim_common.passwords import FAST
+
+
+@pytest.fixture
+def hub():
+    app = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST})
+    client = app.test_client()
+    client.post(
+        "/_sim/tenants",
+        json={
+            "users": [
+                {"email": "m@acme.test", "name": "Mia", "password": "pw", "master": True},
+                {"email": "u@acme.test", "name": "Uli", "password": "pw"},
+            ]
+        },
+    )
+    instance = client.post(
+        "/api/v1/module-instances",
+        auth=("m@acme.test", "pw"),
+        json={"module": "uniview", "name": "UniView Acme", "redirect_uris": ["http://uv/cb"]},
+    ).get_json()
+    return client, instance["id"]
+
+
+def sign_in(client, email):
+    return client.post("/admin/login", data={"email": email, "password": "pw"})
+
+
+def settings(client, instance):
+    return client.get(
+        f"/api/v1/module-instances/{instance}/settings", auth=("m@acme.test", "pw")
+    ).get_json()["settings"]
+
+
+def test_a_master_user_edits_reviews_confirms_and_the_change_is_made(hub):
+    client, instance = hub
+    assert sign_in(client, "m@acme.test").status_code == 302
+    listing = client.get("/admin/modules").get_data(as_text=True)
+    assert "UniView Acme" in listing and "in sync" in listing
+    edit = client.get(f"/admin/modules/{instance}?edit=1").get_data(as_text=True)
+    assert 'id="edit"' in edit
+    form = {
+        "login_with_kaseyaone": "on",
+        "automatic_user_creation": "on",
+        "default_role": "administrator",
+    }
+    review = client.post(f"/admin/modules/{instance}/review", data=form).get_data(as_text=True)
+    assert "Automatic User Creation: on" in review and 'id="confirmed"' not in review
+    confirmed = client.post(f"/admin/modules/{instance}/confirm", data=form)
+    assert confirmed.status_code == 302
+    after = settings(client, instance)
+    assert after["automatic_user_creation"] is True and after["default_role"] == "administrator"
+
+
+def test_turning_require_login_on_needs_the_extra_confirmation(hub):
+    client, instance = hub
+    sign_in(client, "m@acme.test")
+    form = {"login_with_kaseyaone": "on", "require_login": "on", "default_role": "monitor"}
+    review = client.post(f"/admin/modules/{instance}/review", data=form).get_data(as_text=True)
+    assert 'id="confirmed"' in review
+    refused = client.post(f"/admin/modules/{instance}/confirm", data=form)
+    assert refused.status_code == 409
+    assert re.search(r'data-error="confirmation_required"', refused.get_data(as_text=True))
+    assert settings(client, instance)["require_login"] is False
+    done = client.post(f"/admin/modules/{instance}/confirm", data={**form, "confirmed": "on"})
+    assert done.status_code == 302 and settings(client, instance)["require_login"] is True
+
+
+def test_only_a_master_user_gets_into_module_management(hub):
+    client, instance = hub
+    refused = sign_in(client, "u@acme.test")
+    assert refused.status_code == 403 and b'data-error="master_user_required"' in refused.data
+    assert client.get("/admin/modules").status_code == 302  # back to the sign-in page
+    assert (
+        client.post(f"/admin/modules/{instance}/confirm", data={"require_login": "on"}).status_code
+        == 302
+    )
+    assert settings(client, instance)["require_login"] is False

@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from sim_common.journal import journalled_session
-from sim_common.outbox import Deliveries, Outcome, Retry, enqueue
+from sim_common.outbox import Deliveries, Outcome, Retry, enqueue, json_delivery
 
 from .domain import has_module_access
 from .models import JournalEntry, ModuleInstance, ModuleUser, Outbox, Tenant
@@ -191,24 +191,17 @@ def _deliver_settings(session: Session, payload: dict) -> Outcome:
     instance = session.get(ModuleInstance, payload["instance_id"])
     if instance is None or not instance.settings_url:
         return Outcome(False, "the module instance is gone, or takes no settings")
-    http = journalled_session(lambda: session, JournalEntry, instance.tenant_id)
-    try:
-        response = http.put(
-            instance.settings_url,
-            json={"version": payload["version"], "settings": payload["settings"]},
-            headers={"Authorization": f"Bearer {instance.scim_token}"},
-            timeout=current_app.config["PUSH_TIMEOUT"],
-        )
-    except requests.RequestException as exc:
-        raise Retry(f"the module did not answer: {type(exc).__name__}") from exc
-    if response.status_code >= 500 or response.status_code == 429:
-        raise Retry(f"the module answered {response.status_code}")
-    try:
-        body = response.json()
-    except ValueError:
-        raise Retry(f"the module answered {response.status_code} without JSON") from None
-    if response.status_code >= 400:
-        return Outcome(False, f"the module refused with {response.status_code}: {body}")
+    status, body = json_delivery(
+        journalled_session(lambda: session, JournalEntry, instance.tenant_id),
+        "PUT",
+        instance.settings_url,
+        other_side="the module",
+        json={"version": payload["version"], "settings": payload["settings"]},
+        headers={"Authorization": f"Bearer {instance.scim_token}"},
+        timeout=current_app.config["PUSH_TIMEOUT"],
+    )
+    if status >= 400 or not isinstance(body, dict):
+        return Outcome(False, f"the module refused with {status}: {body}")
     return Outcome(True, "applied" if body.get("applied") else "the module holds a newer version")
 
 

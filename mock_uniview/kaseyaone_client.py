@@ -21,7 +21,7 @@ from joserfc.jws import JWSRegistry
 
 from sim_common.db import db
 from sim_common.journal import journalled_session
-from sim_common.outbox import Retry
+from sim_common.outbox import json_delivery
 
 from .errors import KaseyaOneRefused, KaseyaOneUnavailable
 from .models import Integration, JournalEntry
@@ -215,22 +215,15 @@ def remove_module_instance(integration: Integration) -> dict:
 def send_settings(session, integration: Integration, document: dict) -> dict:
     """PUT the settings document to KaseyaOne as this module instance's OIDC client. A failure
     worth trying again raises Retry; a refusal raises KaseyaOneRefused."""
-    http = journalled_session(lambda: session, JournalEntry, integration.tenant_id)
-    try:
-        response = http.put(
-            f"{_hub_url()}/api/v1/module/settings",
-            json=document,
-            auth=(integration.client_id, integration.client_secret),
-            timeout=_timeout(),
-        )
-    except requests.RequestException as exc:
-        raise Retry(f"KaseyaOne did not answer: {type(exc).__name__}") from exc
-    if response.status_code >= 500 or response.status_code == 429:
-        raise Retry(f"KaseyaOne answered {response.status_code}")
-    try:
-        body = response.json()
-    except ValueError:
-        raise Retry(f"KaseyaOne answered {response.status_code} without JSON") from None
-    if response.status_code >= 400 or not isinstance(body, dict):
-        raise KaseyaOneRefused(f"KaseyaOne refused the settings: {response.status_code} {body}")
+    status, body = json_delivery(
+        journalled_session(lambda: session, JournalEntry, integration.tenant_id),
+        "PUT",
+        f"{_hub_url()}/api/v1/module/settings",
+        other_side="KaseyaOne",
+        json=document,
+        auth=(integration.client_id, integration.client_secret),
+        timeout=_timeout(),
+    )
+    if status >= 400 or not isinstance(body, dict):
+        raise KaseyaOneRefused(f"KaseyaOne refused the settings: {status} {body}")
     return body

@@ -127,6 +127,23 @@ def _deliver_due(session: Session, model, tenant, handlers, force: bool) -> int:
     return attempted
 
 
+def json_delivery(http, method: str, url: str, *, other_side: str, **kwargs) -> tuple[int, object]:
+    """One delivery attempt over HTTP that expects JSON back: the status and body, or Retry where
+    the other side did not take it (no answer, 5xx, 429, an answer that is not JSON)."""
+    import requests
+
+    try:
+        response = http.request(method, url, **kwargs)
+    except requests.RequestException as exc:
+        raise Retry(f"{other_side} did not answer: {type(exc).__name__}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise Retry(f"{other_side} answered {response.status_code}")
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        raise Retry(f"{other_side} answered {response.status_code} without JSON") from None
+
+
 class Deliveries:
     """How one simulator works its outbox: right after the commit that wrote a row, and as the
     `outbox` job when the tenant's clock moves (or the control plane runs jobs)."""

@@ -46,6 +46,9 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     """Attach the store, the journal and the error handlers to a simulator application."""
     app.config.setdefault("DATABASE_URL", "sqlite://")
     app.config.setdefault("SIM_CONTROL_TOKEN", None)
+    # Cookie-authenticated forms (UniView's settings, KaseyaOne's Admin Settings): a cross-site
+    # POST carries no session cookie.
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("sim_common")])
     store = Store(app.config["DATABASE_URL"], metadata)
     app.extensions["sim_store"] = store

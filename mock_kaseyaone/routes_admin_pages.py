@@ -121,6 +121,8 @@ def confirm(instance_id):
             push_module_settings(db(), instance)
     except SimError as exc:
         rollback_request()
+        if not isinstance(exc, uniview_settings.ConfirmationRequired):
+            return _page(instance, editing=True, error=exc, status=exc.status_code)
         changed = uniview_settings.changed_settings(domain.module_settings(instance), changes)
         return _page(
             instance,

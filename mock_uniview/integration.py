@@ -16,6 +16,7 @@ from sim_common.errors import InvalidRequest
 from sim_common.uniview_settings import (
     SETTINGS,
     changed_settings,
+    whole_document,
 )
 
 from .errors import IntegrationAlreadyAdded, IntegrationNotAdded
@@ -74,12 +75,17 @@ def change_settings(integration: Integration, changes: dict) -> list[str]:
 def apply_pushed_settings(integration: Integration, version, settings) -> bool:
     """A settings document pushed by KaseyaOne: applied if it is newer than UniView's, or as new
     (KaseyaOne wins a tie: both sides changed at once); the rules hold here too."""
-    if isinstance(version, bool) or not isinstance(version, int) or not isinstance(settings, dict):
-        raise InvalidRequest("Send an integer 'version' and a 'settings' object.")
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or not 0 <= version < 2**31
+        or not isinstance(settings, dict)
+    ):
+        raise InvalidRequest("Send an integer 'version' (0 to 2^31) and a 'settings' object.")
+    document = whole_document(current_settings(integration), settings)
     if version < integration.version:
         return False
-    changed = changed_settings(current_settings(integration), {**settings}) if settings else {}
-    for key, value in changed.items():
+    for key, value in document.items():
         setattr(integration, key, value)
     integration.version = version
     return True

@@ -17,7 +17,7 @@ from sim_common.web import rollback_request
 
 from . import integration as k1
 from . import kaseyaone_client, settings_sync, users
-from .errors import IntegrationAlreadyAdded
+from .errors import IntegrationAlreadyAdded, KaseyaOneRefused
 from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
 
@@ -104,13 +104,23 @@ def integration_users():
     return {"users": rows}
 
 
+def _reset() -> int:
+    """KaseyaOne removes the module instance first; one it no longer knows (removed already,
+    say by an earlier reset whose answer was lost) counts as removed."""
+    try:
+        kaseyaone_client.remove_module_instance(k1.get_integration(g.tenant))
+    except KaseyaOneRefused as exc:
+        if exc.details.get("kaseyaone_status") not in (401, 404):
+            raise
+    return k1.reset_integration(db(), g.tenant)
+
+
 @bp.delete("/api/integrations/kaseyaone")
 def reset_integration():
     """Reset (UV-RESET-1): KaseyaOne removes the module instance first; if it cannot be reached,
     nothing is removed here either and the superuser is told to try again."""
     require_superuser()
-    kaseyaone_client.remove_module_instance(k1.get_integration(g.tenant))
-    removed = k1.reset_integration(db(), g.tenant)
+    removed = _reset()
     return {"reset": True, "mappings_removed": removed}
 
 
@@ -176,8 +186,7 @@ def integrations_form():
             if k1.change_settings(current, changes):
                 _push_settings_after_commit()
         elif form.get("action") == "reset":
-            kaseyaone_client.remove_module_instance(k1.get_integration(g.tenant))
-            k1.reset_integration(db(), g.tenant)
+            _reset()
         elif form.get("action") in ("grant_exception", "withdraw_exception"):
             operation = (
                 k1.grant_login_exception

@@ -71,3 +71,25 @@ def needing_confirmation(changed: dict) -> list[str]:
     if changed.get("require_login") is True:
         needs.append("require_login")
     return needs
+
+
+def whole_document(current: dict, settings: dict) -> dict:
+    """A settings document the other side sends, taken as a whole (not as a change: the other
+    side applied the rules when it was made): known keys, right types, and consistent — with
+    Log In with KaseyaOne off, every dependent setting off."""
+    if not isinstance(settings, dict):
+        raise InvalidRequest("'settings' must be an object.")
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise InvalidRequest(f"Unknown setting(s): {', '.join(unknown)}.", fields=unknown)
+    document = {**current, **settings}
+    if document["default_role"] not in ROLES or not all(
+        isinstance(document[k], bool) for k in (LOGIN, *DEPENDENT_SETTINGS)
+    ):
+        raise InvalidRequest("The settings document has a value of the wrong kind.")
+    if not document[LOGIN] and any(document[k] for k in DEPENDENT_SETTINGS):
+        raise SettingLocked(
+            "The settings document turns Log In with KaseyaOne off but not "
+            "the settings that need it."
+        )
+    return document

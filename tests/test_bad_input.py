@@ -136,3 +136,14 @@ def test_a_bypass_link_with_any_characters_is_simply_not_found(uniview):
     client, tenant = uniview
     page = client.get(f"/t/{tenant}/login/bypass/%C3%A9t%C3%A9", headers={"Accept": "text/html"})
     assert page.status_code == 404 and b"<h1>" in page.data
+
+
+@pytest.mark.parametrize("version", [10**30, 2**63, -1])
+def test_a_pushed_settings_version_must_be_a_sane_integer(uniview, version):
+    client, tenant = uniview
+    response = client.put(
+        f"/t/{tenant}/api/kaseyaone/settings",
+        headers={"Authorization": "Bearer T0KEN"},
+        json={"version": version, "settings": {}},
+    )
+    refused(response)

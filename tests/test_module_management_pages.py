@@ -78,9 +78,34 @@ def test_only_a_master_user_gets_into_module_management(hub):
     client, instance = hub
     refused = sign_in(client, "u@acme.test")
     assert refused.status_code == 403 and b'data-error="master_user_required"' in refused.data
-    assert client.get("/admin/modules").status_code == 302  # back to the sign-in page
-    assert (
-        client.post(f"/admin/modules/{instance}/confirm", data={"require_login": "on"}).status_code
-        == 302
-    )
+    assert client.get("/admin/modules").headers["Location"].endswith("/admin/login")
+    # A form a master could confirm, from someone who is not signed in as one:
+    form = {"login_with_kaseyaone": "on", "require_login": "on", "confirmed": "on"}
+    attempt = client.post(f"/admin/modules/{instance}/confirm", data=form)
+    assert attempt.status_code == 302 and attempt.headers["Location"].endswith("/admin/login")
     assert settings(client, instance)["require_login"] is False
+
+
+def test_a_master_user_deactivated_after_signing_in_loses_module_management(hub):
+    client, instance = hub
+    sign_in(client, "m@acme.test")
+    assert client.get("/admin/modules").status_code == 200
+    client.post(
+        "/api/v1/users",
+        auth=("m@acme.test", "pw"),
+        json={"email": "m2@acme.test", "name": "M2", "password": "pw", "master": True},
+    )
+    users = client.get("/api/v1/users", auth=("m2@acme.test", "pw")).get_json()["users"]
+    mia = next(u for u in users if u["email"] == "m@acme.test")
+    client.post(f"/api/v1/users/{mia['id']}/deactivate", auth=("m2@acme.test", "pw"))
+    assert client.get("/admin/modules").headers["Location"].endswith("/admin/login")
+
+
+def test_a_refused_confirm_shows_the_module_page_with_the_reason(hub):
+    client, instance = hub
+    sign_in(client, "m@acme.test")
+    page = client.post(
+        f"/admin/modules/{instance}/confirm",
+        data={"login_with_kaseyaone": "on", "default_role": "bogus"},
+    )
+    assert page.status_code == 400 and b'id="edit"' in page.data

@@ -65,7 +65,26 @@ def test_settings_pushed_while_kaseyaone_is_down_arrive_in_order_once(uniview):
     assert outbox[1]["payload"]["settings"]["automatic_user_deprovisioning"] is True
 
 
-def test_changes_made_on_both_sides_at_once_end_equal_and_kaseyaone_wins():
+@pytest.mark.parametrize(
+    "uniview_change, kaseyaone_change, expected",
+    [
+        (
+            {"automatic_user_creation": True},
+            {"access_groups": True},
+            {"access_groups": True, "automatic_user_creation": False},
+        ),
+        # KaseyaOne turns login off while UniView changes the default role: a document is
+        # taken whole, not as a change UniView's own rules would refuse.
+        (
+            {"default_role": "administrator"},
+            {"login_with_kaseyaone": False},
+            {"login_with_kaseyaone": False, "default_role": "monitor"},
+        ),
+    ],
+)
+def test_changes_made_on_both_sides_at_once_end_equal_and_kaseyaone_wins(
+    uniview_change, kaseyaone_change, expected
+):
     """Both sides change the settings while the other is unreachable; when both are back, each
     side holds KaseyaOne's version (the documented tie rule: KaseyaOne wins)."""
     from k1harness.drivers import Browser, KaseyaOneDriver, UniViewDriver
@@ -88,8 +107,8 @@ def test_changes_made_on_both_sides_at_once_end_equal_and_kaseyaone_wins():
         admin = hub.admin("m@both.test", "pw")
         hub.inject_fault(hub_id, "module", 5)
         uv.inject_fault(uv_id, "pushed_settings", 5)
-        uv.change_integration_settings(su, uv_id, automatic_user_creation=True)
-        admin.change_module_settings(instance, access_groups=True)
+        uv.change_integration_settings(su, uv_id, **uniview_change)
+        admin.change_module_settings(instance, confirmed=True, **kaseyaone_change)
         for _ in range(8):  # long enough for both backoffs to pass the faults
             hub.advance_clock(hub_id, 600)
             uv.advance_clock(uv_id, 600)
@@ -97,8 +116,10 @@ def test_changes_made_on_both_sides_at_once_end_equal_and_kaseyaone_wins():
         at_uv = uv.integration(su, uv_id).body
         assert at_hub["syncing"] is False and at_uv["syncing"] is False
         assert at_uv["settings"] == at_hub["settings"]
-        assert at_hub["settings"]["access_groups"] is True  # KaseyaOne's change
-        assert at_hub["settings"]["automatic_user_creation"] is False  # UniView's lost the tie
+        for key, value in expected.items():  # KaseyaOne's change kept, UniView's lost the tie
+            assert at_hub["settings"][key] == value, key
+        outbox = hub.outbox(hub_id)
+        assert all(row["state"] == "delivered" for row in outbox), outbox
     finally:
         sims.stop()
 
@@ -139,3 +160,44 @@ def test_a_hundred_changes_while_kaseyaone_fails_a_third_of_its_calls_arrive_in_
             client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 60})
     assert received == list(range(1, 102)), "every version, in order, each once"
     assert client.get(api).get_json()["syncing"] is False
+
+
+@pytest.mark.parametrize("status", [401, 404])
+def test_a_reset_completes_when_kaseyaone_no_longer_knows_the_instance(uniview, status):
+    client, tenant = uniview
+    api = f"/t/{tenant}/api/integrations/kaseyaone"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(
+            f"{HUB}/api/v1/module-instances",
+            status=201,
+            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
+        )
+        mock.put(SETTINGS_URL, json={"applied": True})
+        client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
+        mock.delete(
+            f"{HUB}/api/v1/module/instance",
+            status=status,
+            json={"error": "invalid_credentials", "message": "No such client."},
+        )
+        assert client.delete(api).status_code == 200
+        assert client.get(api).status_code == 404
+
+
+def test_a_reset_with_kaseyaone_refusing_for_another_reason_removes_nothing(uniview):
+    client, tenant = uniview
+    api = f"/t/{tenant}/api/integrations/kaseyaone"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(
+            f"{HUB}/api/v1/module-instances",
+            status=201,
+            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
+        )
+        mock.put(SETTINGS_URL, json={"applied": True})
+        client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
+        mock.delete(
+            f"{HUB}/api/v1/module/instance",
+            status=403,
+            json={"error": "forbidden", "message": "No."},
+        )
+        assert client.delete(api).status_code == 403
+        assert client.get(api).status_code == 200

@@ -32,9 +32,7 @@ def uniview_fails_kaseyaone(cast, count):
 
 @when("half an hour passes, ten minutes at a time")
 def half_an_hour_passes(cast):
-    for _ in range(3):
-        cast.kaseyaone.advance_clock(cast.hub_tenant, 600)
-        cast.uniview.advance_clock(cast.uv_tenant, 600)
+    cast.let_time_pass(1800)
 
 
 @when(parsers.parse('the master user turns "{setting}" {state:w} in Module Management'))

@@ -26,6 +26,15 @@ def uniview():
     return client, tenant_id
 
 
+def answer_registration(mock):
+    """KaseyaOne takes UniView's registration when the integration is added."""
+    mock.post(
+        f"{HUB}/api/v1/module-instances",
+        status=201,
+        json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
+    )
+
+
 def pushed_versions(mock):
     return [
         json.loads(c.request.body)["version"]
@@ -40,11 +49,7 @@ def test_settings_pushed_while_kaseyaone_is_down_arrive_in_order_once(uniview):
     client, tenant = uniview
     api = f"/t/{tenant}/api/integrations/kaseyaone"
     with responses.RequestsMock() as mock:
-        mock.post(
-            f"{HUB}/api/v1/module-instances",
-            status=201,
-            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
-        )
+        answer_registration(mock)
         mock.put(SETTINGS_URL, status=503)
         added = client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
         assert added.status_code == 201
@@ -139,11 +144,7 @@ def test_a_hundred_changes_while_kaseyaone_fails_a_third_of_its_calls_arrive_in_
         return (200, {}, json.dumps({"applied": True}))
 
     with responses.RequestsMock() as mock:
-        mock.post(
-            f"{HUB}/api/v1/module-instances",
-            status=201,
-            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
-        )
+        answer_registration(mock)
         mock.add_callback(responses.PUT, SETTINGS_URL, callback=kaseyaone)
         assert (
             client.post(api, json={"master_email": "m@x.test", "master_password": "pw"}).status_code
@@ -167,11 +168,7 @@ def test_a_reset_completes_when_kaseyaone_no_longer_knows_the_instance(uniview, 
     client, tenant = uniview
     api = f"/t/{tenant}/api/integrations/kaseyaone"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(
-            f"{HUB}/api/v1/module-instances",
-            status=201,
-            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
-        )
+        answer_registration(mock)
         mock.put(SETTINGS_URL, json={"applied": True})
         client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
         mock.delete(
@@ -187,11 +184,7 @@ def test_a_reset_with_kaseyaone_refusing_for_another_reason_removes_nothing(univ
     client, tenant = uniview
     api = f"/t/{tenant}/api/integrations/kaseyaone"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(
-            f"{HUB}/api/v1/module-instances",
-            status=201,
-            json={"id": "i", "tenant": "t", "issuer": HUB, "client_id": "c", "client_secret": "s"},
-        )
+        answer_registration(mock)
         mock.put(SETTINGS_URL, json={"applied": True})
         client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
         mock.delete(

@@ -10,5 +10,6 @@ pytest_plugins = [
     "steps.deprovisioning",
     "steps.settings_sync",
     "steps.reset",
+    "steps.access_groups",
     "steps.harness",
 ]

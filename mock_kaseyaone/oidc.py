@@ -67,7 +67,10 @@ def user_claims(user, client: OAuthClient, scope: str) -> dict:
     if "profile" in scopes:
         claims["name"] = user.name
     if "groups" in scopes:
+        # Names to show, and each group with its KaseyaOne id: a module keys the groups it
+        # imports by id, so a renamed group stays the same group.
         claims["groups"] = [g.name for g in user.groups]
+        claims["kaseyaone_groups"] = [{"id": g.id, "name": g.name} for g in user.groups]
     return claims
 
 
@@ -262,6 +265,7 @@ def provider_metadata() -> dict:
             "email_verified",
             "name",
             "groups",
+            "kaseyaone_groups",
             "module_access",
             "kaseyaone_tenant",
         ],

@@ -35,17 +35,20 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
+    from .group_sync import job as group_sync_job
+    from .routes_groups import bp as groups_bp
     from .routes_login import bp as login_bp
     from .routes_scim import bp as scim_bp
     from .routes_settings import bp as settings_bp
     from .routes_settings import push_bp
     from .settings_sync import DELIVERIES
 
-    app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job}
+    app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job, "groups": group_sync_job}
     app.register_blueprint(login_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(scim_bp)
+    app.register_blueprint(groups_bp)
 
     @app.get("/")
     def home():

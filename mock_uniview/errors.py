@@ -76,6 +76,24 @@ class UserNotFound(NotFound):
     message = "There is no such UniView Portal user."
 
 
+class GroupNotFound(NotFound):
+    error = "group_not_found"
+    message = "There is no such group."
+
+
+class OrganizationNotFound(NotFound):
+    error = "organization_not_found"
+    message = "There is no such organization."
+
+
+class GroupsManagedByKaseyaOne(Conflict):
+    error = "groups_managed_by_kaseyaone"
+    message = (
+        "Access Groups is on, so the Groups page is view-only: add, edit or remove groups in "
+        "KaseyaOne (Admin Settings > Groups)."
+    )
+
+
 class KaseyaOneUnavailable(UpstreamError):
     error = "kaseyaone_unavailable"
     message = "KaseyaOne did not answer. Try again later."

@@ -19,6 +19,7 @@ from sim_common.uniview_settings import (
     whole_document,
 )
 
+from . import groups
 from .errors import IntegrationAlreadyAdded, IntegrationNotAdded
 from .models import Integration, LoginException, Tenant, User
 
@@ -69,6 +70,8 @@ def change_settings(integration: Integration, changes: dict) -> list[str]:
         setattr(integration, key, value)
     if changed:
         integration.version += 1
+    if "access_groups" in changed:
+        groups.access_groups_changed(integration)
     return list(changed)
 
 
@@ -85,9 +88,12 @@ def apply_pushed_settings(integration: Integration, version, settings) -> bool:
     document = whole_document(current_settings(integration), settings)
     if version < integration.version:
         return False
+    access_groups_before = integration.access_groups
     for key, value in document.items():
         setattr(integration, key, value)
     integration.version = version
+    if integration.access_groups != access_groups_before:
+        groups.access_groups_changed(integration)
     return True
 
 
@@ -154,4 +160,5 @@ def integration_json(session: DbSession, integration: Integration, bypass_link: 
         "version": integration.version,
         "exceptions": excepted_usernames(session, integration),
         "bypass_login_link": bypass_link,
+        "access_groups": groups.sync_json(integration),
     }

@@ -57,7 +57,12 @@ def _call_json(method: str, url: str, **kwargs) -> dict:
     if response.status_code >= 500 or not isinstance(body, dict):
         raise KaseyaOneUnavailable(f"KaseyaOne answered {response.status_code}.")
     if response.status_code >= 400:
-        message = body.get("message") or body.get("error_description") or body.get("error")
+        message = (
+            body.get("message")
+            or body.get("detail")  # a SCIM Error (RFC 7644 §3.12)
+            or body.get("error_description")
+            or body.get("error")
+        )
         raise KaseyaOneRefused(
             f"KaseyaOne refused: {message}",
             kaseyaone_error=body.get("error"),
@@ -227,3 +232,43 @@ def send_settings(session, integration: Integration, document: dict) -> dict:
     if status >= 400 or not isinstance(body, dict):
         raise KaseyaOneRefused(f"KaseyaOne refused the settings: {status} {body}")
     return body
+
+
+GROUPS_PAGE = 1000  # the most KaseyaOne's SCIM service provider answers at once
+
+
+def read_groups(integration: Integration) -> dict[str, str]:
+    """Every group of the tenant in KaseyaOne (id -> name), read from KaseyaOne's SCIM service
+    provider (RFC 7644 §3.4.2) as this module instance, page by page, without their members.
+    Pages are read with scim2-models; an answer that is not a SCIM ListResponse of Groups is
+    KaseyaOneUnavailable."""
+    from pydantic import ValidationError
+    from scim2_models import Context, Group, ListResponse
+
+    groups: dict[str, str] = {}
+    start = 1
+    while True:
+        body = _call_json(
+            "GET",
+            f"{_hub_url()}/scim/v2/Groups",
+            params={
+                "startIndex": start,
+                "count": GROUPS_PAGE,
+                "excludedAttributes": "members",
+            },
+            headers={"Accept": "application/scim+json"},
+            auth=(integration.client_id, integration.client_secret),
+        )
+        try:
+            page = ListResponse[Group].model_validate(
+                body, scim_ctx=Context.RESOURCE_QUERY_RESPONSE
+            )
+        except ValidationError as exc:
+            raise KaseyaOneUnavailable("KaseyaOne's SCIM answer is not a list of groups.") from exc
+        resources = page.resources or []
+        for group in resources:
+            if group.id and group.display_name:
+                groups[group.id] = group.display_name
+        start += len(resources)
+        if not resources or start > (page.total_results or 0):
+            return groups

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
@@ -111,6 +111,12 @@ class Integration(Base):
     scim_token: Mapped[str] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     added_at: Mapped[datetime] = mapped_column(DateTime)
+    # Access Groups: when the next import of KaseyaOne's groups falls due (None: no sync), and
+    # how the last one went.
+    groups_next_sync_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    groups_last_sync_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    groups_last_sync_result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    groups_imported_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     tenant: Mapped[Tenant] = relationship(back_populates="integration")
 
@@ -123,4 +129,61 @@ class LoginException(Base):
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
     user_id: Mapped[str] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Group(Base):
+    """A group (formerly a scope): which organizations its members see. Added by hand in UniView
+    (`source` "uniview") or imported from KaseyaOne (`source` "kaseyaone", keyed by the
+    KaseyaOne group's id, so a rename there is a rename here)."""
+
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("tenant_id", "kaseyaone_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16), default="uniview")  # uniview | kaseyaone
+    kaseyaone_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    @property
+    def imported(self) -> bool:
+        return self.source == "kaseyaone"
+
+
+class UserGroup(Base):
+    __tablename__ = "user_groups"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Organization(Base):
+    """A customer organization, with the data a user sees once one of their groups is mapped to
+    it: its appliances and their backups."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    appliances: Mapped[list] = mapped_column(JSON, default=list)
+    backups: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OrganizationGroup(Base):
+    __tablename__ = "organization_groups"
+
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True
     )

@@ -14,7 +14,7 @@ from sim_common.db import db
 from sim_common.errors import NotFound
 from sim_common.web import rollback_request, wants_json
 
-from . import kaseyaone_client, users
+from . import groups, kaseyaone_client, users
 from .errors import (
     InvalidLoginAttempt,
     KaseyaOneLoginOff,
@@ -159,7 +159,10 @@ def kaseyaone_callback():
     )
     if not claims.get("module_access"):
         raise KaseyaOneRefused("Your KaseyaOne account has no access to the UniView Portal.")
-    return _signed_in(users.user_for_kaseyaone_login(db(), g.tenant, claims), "kaseyaone")
+    user = users.user_for_kaseyaone_login(db(), g.tenant, claims)
+    if integration.access_groups:
+        groups.refresh_user_groups(db(), g.tenant, user, claims.get("kaseyaone_groups"))
+    return _signed_in(user, "kaseyaone")
 
 
 @bp.get("/")

@@ -22,6 +22,7 @@ from .errors import (
     NoUniViewAccount,
     UserNotFound,
 )
+from .groups import seed_groups
 from .models import LoginException, Session, Tenant, User
 
 SESSION_METHODS = ("uniview", "bypass", "kaseyaone")
@@ -260,4 +261,6 @@ def seed_tenant(session: DbSession, tenant: Tenant, seed: dict) -> dict:
             status=spec.get("status", "active"),
         )
         created.append(user_json(user))
+    memberships = {u["username"]: s.get("groups", []) for u, s in zip(created, users, strict=True)}
+    seed_groups(session, tenant, seed, memberships)
     return {"users": created}

@@ -4,7 +4,7 @@ operation itself: a change applies whole or not at all."""
 import pytest
 
 from mock_uniview.integration import change_settings
-from mock_uniview.models import Integration
+from mock_uniview.models import Integration, Tenant
 from sim_common.errors import InvalidRequest
 from sim_common.uniview_settings import DEPENDENT_SETTINGS, SettingLocked
 
@@ -17,7 +17,7 @@ def integration(**settings) -> Integration:
         **dict.fromkeys(DEPENDENT_SETTINGS, False),
         **settings,
     }
-    return Integration(**values)
+    return Integration(tenant=Tenant(id="t", name="T", clock_offset_seconds=0.0), **values)
 
 
 def test_turning_login_off_turns_every_dependent_setting_off():
@@ -55,6 +55,14 @@ def test_login_and_a_dependent_setting_can_be_turned_on_together():
     current = integration(login_with_kaseyaone=False)
     change_settings(current, {"login_with_kaseyaone": True, "access_groups": True})
     assert current.login_with_kaseyaone and current.access_groups
+
+
+def test_turning_access_groups_on_schedules_the_first_import_and_off_stops_the_sync():
+    current = integration()
+    change_settings(current, {"access_groups": True})
+    assert current.groups_next_sync_at is not None
+    change_settings(current, {"access_groups": False})
+    assert current.groups_next_sync_at is None
 
 
 def test_repeating_the_current_values_is_no_change():

@@ -461,6 +461,8 @@ def test_full_sign_in_checked_by_the_oic_client_library(tenant, browser):
     assert id_token["email_verified"] is True
     assert id_token["name"] == "Alice Example"
     assert sorted(id_token["groups"]) == ["Ops", "Support"]
+    assert sorted(g["name"] for g in id_token["kaseyaone_groups"]) == ["Ops", "Support"]
+    assert len({g["id"] for g in id_token["kaseyaone_groups"]}) == 2
     assert id_token["module_access"] is True
     assert id_token["kaseyaone_tenant"] == tenant.id
 

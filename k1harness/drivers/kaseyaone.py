@@ -61,6 +61,24 @@ class KaseyaOneAdmin:
             {"changes": changes, "confirmed": confirmed},
         )
 
+    def groups(self) -> ApiResult:
+        return self.call("GET", "/groups")
+
+    def create_group(self, name: str) -> ApiResult:
+        return self.call("POST", "/groups", {"name": name})
+
+    def rename_group(self, group_id: str, name: str) -> ApiResult:
+        return self.call("PATCH", f"/groups/{group_id}", {"name": name})
+
+    def delete_group(self, group_id: str) -> ApiResult:
+        return self.call("DELETE", f"/groups/{group_id}")
+
+    def add_group_member(self, group_id: str, user_id: str) -> ApiResult:
+        return self.call("PUT", f"/groups/{group_id}/members/{user_id}")
+
+    def remove_group_member(self, group_id: str, user_id: str) -> ApiResult:
+        return self.call("DELETE", f"/groups/{group_id}/members/{user_id}")
+
     def grant_module_access(self, instance_id: str, user_id: str) -> ApiResult:
         return self.call("PUT", f"/module-instances/{instance_id}/users/{user_id}")
 

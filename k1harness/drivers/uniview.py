@@ -139,3 +139,56 @@ class UniViewDriver(SystemDriver):
 
     def change_user(self, browser: Browser, tenant: str, username: str, **changes) -> ApiResult:
         return self.api(browser, tenant, "PATCH", f"users/{username}", changes)
+
+    # --- Settings > Groups and Organizations (superuser), and what a user sees
+
+    def groups(self, browser: Browser, tenant: str) -> ApiResult:
+        """Every group, where it came from, the organizations it is mapped to, and the state of
+        the Access Groups sync."""
+        return self.api(browser, tenant, "GET", "groups")
+
+    def groups_page(self, browser: Browser, tenant: str) -> Page:
+        return browser.open(self.tenant_url(tenant, "settings/groups"))
+
+    def add_group(self, browser: Browser, tenant: str, name: str) -> ApiResult:
+        return self.api(browser, tenant, "POST", "groups", {"name": name})
+
+    def rename_group(self, browser: Browser, tenant: str, group_id: str, name: str) -> ApiResult:
+        return self.api(browser, tenant, "PATCH", f"groups/{group_id}", {"name": name})
+
+    def remove_group(self, browser: Browser, tenant: str, group_id: str) -> ApiResult:
+        return self.api(browser, tenant, "DELETE", f"groups/{group_id}")
+
+    def user_groups(self, browser: Browser, tenant: str, username: str) -> ApiResult:
+        return self.api(browser, tenant, "GET", f"users/{username}/groups")
+
+    def set_user_groups(
+        self, browser: Browser, tenant: str, username: str, group_ids: list[str]
+    ) -> ApiResult:
+        return self.api(browser, tenant, "PUT", f"users/{username}/groups", {"groups": group_ids})
+
+    def organizations(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "GET", "organizations")
+
+    def add_organization(
+        self, browser: Browser, tenant: str, name: str, *, groups=(), appliances=(), backups=()
+    ) -> ApiResult:
+        body = {
+            "name": name,
+            "groups": list(groups),
+            "appliances": list(appliances),
+            "backups": list(backups),
+        }
+        return self.api(browser, tenant, "POST", "organizations", body)
+
+    def edit_organization(
+        self, browser: Browser, tenant: str, organization_id: str, **changes
+    ) -> ApiResult:
+        return self.api(browser, tenant, "PATCH", f"organizations/{organization_id}", changes)
+
+    def organizations_page(self, browser: Browser, tenant: str) -> Page:
+        return browser.open(self.tenant_url(tenant, "organizations"))
+
+    def visible_organizations(self, browser: Browser, tenant: str) -> ApiResult:
+        """The organizations (and their data) the signed-in user sees."""
+        return self.api(browser, tenant, "GET", "my/organizations")

@@ -54,6 +54,18 @@ class Cast:
         for _ in range(seconds // step):
             self.kaseyaone.advance_clock(self.hub_tenant, step)
             self.uniview.advance_clock(self.uv_tenant, step)
+        self.keep_superuser_signed_in()
+
+    def keep_superuser_signed_in(self) -> None:
+        """A UniView session lasts eight hours; after a longer wait the superuser signs in
+        again, as they would."""
+        superuser = self.superuser
+        if superuser is None or self.uv_tenant is None:
+            return
+        if self.uniview.current_session(superuser.browser, self.uv_tenant) is None:
+            self.uniview.log_in_with_credentials(
+                superuser.browser, self.uv_tenant, superuser.email, superuser.password
+            )
 
     def close(self) -> None:
         for person in [self.master, self.superuser, *self.people.values()]:

@@ -1,5 +1,6 @@
 """A simulated KaseyaOne: the hub that signs users in to Kaseya's modules (a real OpenID Connect
-provider), with users, master users, groups, module instances and module access."""
+provider), with users, master users, groups, module instances and module access, and serves its
+groups and users to modules as a read-only SCIM service provider."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_api import bp as api_bp
     from .routes_module import bp as module_bp
     from .routes_oidc import bp as oidc_bp
+    from .routes_scim import bp as scim_bp
 
     app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job}
     init_oidc(app)
@@ -46,6 +48,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(module_bp)
     app.register_blueprint(admin_pages_bp)
+    app.register_blueprint(scim_bp)
 
     @app.get("/")
     def home():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from sim_common import uniview_settings
 from sim_common.clock import tenant_now
@@ -17,6 +17,7 @@ from sim_common.web import new_id
 from .errors import (
     BadCredentials,
     EmailTaken,
+    GroupNameTaken,
     GroupNotFound,
     InvalidRequest,
     ModuleInstanceNotFound,
@@ -24,7 +25,16 @@ from .errors import (
     UnknownModule,
     UserNotFound,
 )
-from .models import Group, ModuleAccess, ModuleInstance, ModuleUser, OAuthClient, Tenant, User
+from .models import (
+    Group,
+    GroupMember,
+    ModuleAccess,
+    ModuleInstance,
+    ModuleUser,
+    OAuthClient,
+    Tenant,
+    User,
+)
 
 MODULES = {"uniview": "UniView Portal", "autotask": "Autotask"}
 USER_STATUSES = ("active", "deactivated")
@@ -100,11 +110,22 @@ def authenticate_master_user(session: Session, email: str, password: str) -> Use
     return user
 
 
+def authenticate_module_instance(session: Session, client_id, client_secret) -> ModuleInstance:
+    """The module instance behind a call it makes itself: HTTP Basic with the client_id and
+    client_secret of the OAuth client KaseyaOne issued it."""
+    client = session.get(OAuthClient, client_id) if isinstance(client_id, str) else None
+    if client is None or not client.check_client_secret(client_secret):
+        raise BadCredentials("Use HTTP Basic with the module instance's client_id and secret.")
+    return client.instance
+
+
 def set_user_status(session: Session, user: User, status: str) -> bool:
     """Whether the status changed."""
     if status not in USER_STATUSES:
         raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.")
     changed, user.status = user.status != status, status
+    if changed:
+        user.modified_at = tenant_now(user.tenant)
     return changed
 
 
@@ -117,6 +138,8 @@ def activate_user(session: Session, user: User) -> bool:
 
 
 def delete_user(session: Session, user: User) -> None:
+    groups_of_user = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
+    _touch_all(session, Group, groups_of_user, tenant_now(user.tenant))  # they lose a member
     session.delete(user)
     session.flush()
 
@@ -168,11 +191,36 @@ def change_module_settings(instance: ModuleInstance, changes, confirmed) -> dict
     return changed
 
 
+# Groups. Their SCIM views (mock_kaseyaone.scim) show when they last changed: a rename, or a
+# member added or removed, changes the group and its members (whose `groups` show its name).
+
+
+def _group_name(value) -> str:
+    name = _text(value, "name")
+    if len(name) > 200:
+        raise InvalidRequest("'name' must be at most 200 characters long.", field="name")
+    return name
+
+
+def _ensure_group_name_free(session: Session, tenant: Tenant, name: str, group=None) -> None:
+    holder = find_group_by_name(session, tenant, name)
+    if holder is not None and holder is not group:
+        raise GroupNameTaken(f"A group named '{name}' already exists.", field="name")
+
+
+def _touch_all(session: Session, model, ids, moment) -> None:
+    """Mark the rows of `model` whose ids `ids` (a select) names as changed at `moment`."""
+    session.execute(update(model).where(model.id.in_(ids)).values(modified_at=moment))
+
+
+def _members_of(group: Group):
+    return select(GroupMember.user_id).where(GroupMember.group_id == group.id)
+
+
 def create_group(session: Session, tenant: Tenant, name) -> Group:
-    name = _text(name, "name")
-    if session.scalar(select(Group.id).where(Group.tenant_id == tenant.id, Group.name == name)):
-        raise InvalidRequest(f"A group named '{name}' already exists.", field="name")
-    group = Group(id=new_id(), tenant_id=tenant.id, name=name)
+    name = _group_name(name)
+    _ensure_group_name_free(session, tenant, name)
+    group = Group(id=new_id(), tenant_id=tenant.id, name=name, created_at=tenant_now(tenant))
     session.add(group)
     session.flush()
     return group
@@ -185,8 +233,38 @@ def get_group(session: Session, tenant: Tenant, group_id: str) -> Group:
     return group
 
 
+def list_groups(session: Session, tenant: Tenant) -> list[Group]:
+    return list(
+        session.scalars(
+            select(Group)
+            .where(Group.tenant_id == tenant.id)
+            .order_by(Group.name, Group.id)
+            .options(selectinload(Group.members))
+        )
+    )
+
+
 def find_group_by_name(session: Session, tenant: Tenant, name: str) -> Group | None:
     return session.scalar(select(Group).where(Group.tenant_id == tenant.id, Group.name == name))
+
+
+def rename_group(session: Session, group: Group, name) -> bool:
+    """Whether the name changed. Names are unique in a tenant."""
+    name = _group_name(name)
+    if name == group.name:
+        return False
+    _ensure_group_name_free(session, group.tenant, name, group)
+    now = tenant_now(group.tenant)
+    group.name, group.modified_at = name, now
+    _touch_all(session, User, _members_of(group), now)
+    session.flush()
+    return True
+
+
+def delete_group(session: Session, group: Group) -> None:
+    _touch_all(session, User, _members_of(group), tenant_now(group.tenant))
+    session.delete(group)
+    session.flush()
 
 
 def set_user_groups(session: Session, tenant: Tenant, user: User, names) -> None:
@@ -200,9 +278,27 @@ def set_user_groups(session: Session, tenant: Tenant, user: User, names) -> None
         add_group_member(session, group, user)
 
 
-def add_group_member(session: Session, group: Group, user: User) -> None:
+def add_group_member(session: Session, group: Group, user: User) -> bool:
+    """Whether the user was not a member yet."""
+    if user in group.members:
+        return False
+    group.members.append(user)
+    group.modified_at = user.modified_at = tenant_now(group.tenant)
+    return True
+
+
+def remove_group_member(session: Session, group: Group, user: User) -> bool:
+    """Whether the user was a member (removing a non-member changes nothing)."""
     if user not in group.members:
-        group.members.append(user)
+        return False
+    group.members.remove(user)
+    group.modified_at = user.modified_at = tenant_now(group.tenant)
+    return True
+
+
+def group_json(group: Group) -> dict:
+    members = sorted(group.members, key=lambda user: user.email)
+    return {"id": group.id, "name": group.name, "members": [user.id for user in members]}
 
 
 def _is_url(value) -> bool:

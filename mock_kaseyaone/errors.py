@@ -18,6 +18,11 @@ class GroupNotFound(NotFound):
     message = "There is no such KaseyaOne group in this tenant."
 
 
+class GroupNameTaken(Conflict):
+    error = "group_name_taken"
+    message = "This tenant already has a KaseyaOne group with that name."
+
+
 class ModuleInstanceNotFound(NotFound):
     error = "module_instance_not_found"
     message = "There is no such module instance in this tenant."
@@ -42,6 +47,7 @@ __all__ = [
     "EmailTaken",
     "UserNotFound",
     "GroupNotFound",
+    "GroupNameTaken",
     "ModuleInstanceNotFound",
     "NotMasterUser",
     "BadCredentials",

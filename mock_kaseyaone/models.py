@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from authlib.oauth2.rfc6749 import ClientMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
@@ -45,6 +54,8 @@ class Outbox(OutboxMixin, Base):
 
 class User(Base):
     __tablename__ = "users"
+    # SCIM lists a tenant's users in this order, a page at a time (RFC 7644 §3.4.2.4).
+    __table_args__ = (Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -55,6 +66,8 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | deactivated
     is_master: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # When the user's SCIM view last changed (status, groups); None: never since created.
+    modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     tenant: Mapped[Tenant] = relationship()
     groups: Mapped[list[Group]] = relationship(
@@ -68,17 +81,26 @@ class User(Base):
 
 class Group(Base):
     __tablename__ = "groups"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        # SCIM lists a tenant's groups in this order, a page at a time (RFC 7644 §3.4.2.4).
+        Index("ix_groups_tenant_created", "tenant_id", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # When the group was last renamed or its members changed; None: never since created.
+    modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
+    tenant: Mapped[Tenant] = relationship()
     members: Mapped[list[User]] = relationship(secondary="group_members", back_populates="groups")
 
 
 class GroupMember(Base):
     __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_user", "user_id"),)  # a user's groups
 
     group_id: Mapped[str] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True

@@ -11,7 +11,7 @@ from sim_common.db import db
 from sim_common.faults import injected_failure
 
 from . import domain
-from .errors import BadCredentials
+from .errors import BadCredentials, InvalidRequest
 from .lifecycle import push_lifecycle_change, push_module_settings, settings_syncing
 from .oidc import issuer
 
@@ -132,17 +132,50 @@ def delete_user(user_id):
     return {"deleted": user_id, "pushes": pushes}
 
 
+@bp.get("/groups")
+def list_groups():
+    return {"groups": [domain.group_json(group) for group in domain.list_groups(db(), g.tenant)]}
+
+
 @bp.post("/groups")
 def create_group():
     group = domain.create_group(db(), g.tenant, json_body().get("name"))
-    return {"id": group.id, "name": group.name, "members": []}, 201
+    return domain.group_json(group), 201
+
+
+@bp.get("/groups/<group_id>")
+def show_group(group_id):
+    return domain.group_json(domain.get_group(db(), g.tenant, group_id))
+
+
+@bp.patch("/groups/<group_id>")
+def change_group(group_id):
+    group = domain.get_group(db(), g.tenant, group_id)
+    body = json_body()
+    if set(body) != {"name"}:
+        raise InvalidRequest('Send {"name": ...}: a group\'s name is all that can be changed.')
+    domain.rename_group(db(), group, body["name"])
+    return domain.group_json(group)
+
+
+@bp.delete("/groups/<group_id>")
+def delete_group(group_id):
+    domain.delete_group(db(), domain.get_group(db(), g.tenant, group_id))
+    return "", 204
 
 
 @bp.put("/groups/<group_id>/members/<user_id>")
 def add_group_member(group_id, user_id):
     group = domain.get_group(db(), g.tenant, group_id)
     domain.add_group_member(db(), group, domain.get_user(db(), g.tenant, user_id))
-    return {"id": group.id, "name": group.name, "members": [u.id for u in group.members]}
+    return domain.group_json(group)
+
+
+@bp.delete("/groups/<group_id>/members/<user_id>")
+def remove_group_member(group_id, user_id):
+    group = domain.get_group(db(), g.tenant, group_id)
+    domain.remove_group_member(db(), group, domain.get_user(db(), g.tenant, user_id))
+    return domain.group_json(group)
 
 
 # Module Management (UV-SYNC-2/3/4): master users only, as every route here.

@@ -10,8 +10,6 @@ from sim_common.db import db
 from sim_common.faults import injected_failure
 
 from . import domain
-from .errors import BadCredentials
-from .models import OAuthClient
 
 bp = Blueprint("module_api", __name__, url_prefix="/api/v1/module")
 bp.fault_kind = "module"
@@ -20,11 +18,10 @@ bp.fault_kind = "module"
 @bp.before_request
 def authenticate_module():
     auth = request.authorization
-    client = db().get(OAuthClient, auth.username) if auth and auth.username else None
-    if client is None or not client.check_client_secret(auth.password):
-        raise BadCredentials("Use HTTP Basic with the module instance's client_id and secret.")
-    g.instance = client.instance
-    g.tenant_id = client.tenant_id
+    g.instance = domain.authenticate_module_instance(
+        db(), auth and auth.username, auth and auth.password
+    )
+    g.tenant_id = g.instance.tenant_id
     return injected_failure()
 
 

@@ -19,58 +19,34 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import ValidationError
 from scim2_models import (
     BaseModel,
     ConflictException,
-    Context,
-    Email,
-    Error,
     InvalidValueException,
     ListResponse,
-    Meta,
     MutabilityException,
     Name,
     NotFoundException,
-    NotImplementedException,
     PatchOp,
-    ResponseParameters,
     Role,
-    SCIMException,
     SearchRequest,
     UnauthorizedException,
     UniquenessException,
     User,
 )
-from scim2_models.path.expressions import CompareOperator, Comparison
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
+
+from sim_common.scim import emails, list_response, meta, search_resources
 
 from . import users
 from .models import Integration, Tenant
 from .models import User as UniViewUser
 from .scim_discovery import MAX_RESULTS, USER_RESOURCE_TYPE
 
-MEDIA_TYPE = "application/scim+json"  # RFC 7644 §3.1
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-# Errors with their wire codes. scim2-models has a class for each scimType of RFC 7644 §3.12;
-# these are the answers it has no class for.
-
-
-class MethodNotAllowedException(SCIMException):
-    """An endpoint that exists, asked with a method it does not serve (RFC 9110 §15.5.6)."""
-
-    status = 405
-    _default_detail = "This endpoint does not support that method"
-
-    def __init__(self, *, allowed: list[str], **kw: Any) -> None:
-        self.allowed = allowed
-        super().__init__(**kw)
+# Errors with their wire codes, beyond those of scim2-models and sim_common.scim.
 
 
 class DeletionRefused(ConflictException):
@@ -100,69 +76,7 @@ def authenticate(integration: Integration | None, authorization: str | None) -> 
         raise UnauthorizedException(detail="The bearer token is not this tenant's SCIM token.")
 
 
-# Reading requests, each in the context of its operation (RFC 7644 §3.2).
-
-SEARCH_PARAMETERS = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
-SORT_PARAMETERS = ("sortBy", "sortOrder")
-
-
-def parse(model: type[ModelT], payload: bytes | Mapping, scim_ctx: Context) -> ModelT:
-    """A request body (JSON bytes) or query (a mapping) read as `model`; whatever does not fit is
-    the SCIM error scim2-models gives it (invalidSyntax, invalidValue, invalidFilter, …)."""
-    try:
-        if isinstance(payload, bytes):
-            return model.model_validate_json(payload, scim_ctx=scim_ctx)
-        return model.model_validate(dict(payload), scim_ctx=scim_ctx)
-    except ValidationError as exc:
-        raise SCIMException.from_error(Error.from_validation_errors(exc)[0]) from exc
-
-
-def parse_search_query(query: Mapping[str, str]) -> SearchRequest[User]:
-    """The query parameters of GET /Users (RFC 7644 §3.4.2)."""
-    if any(key in query for key in SORT_PARAMETERS):
-        raise _sorting_not_supported()
-    return parse(
-        SearchRequest[User],
-        {key: query[key] for key in SEARCH_PARAMETERS if key in query},
-        Context.SEARCH_REQUEST,
-    )
-
-
-def parse_search_body(body: bytes) -> SearchRequest[User]:
-    """The body of POST /.search or /Users/.search (RFC 7644 §3.4.3)."""
-    search = parse(SearchRequest[User], body, Context.SEARCH_REQUEST)
-    if search.sort_by is not None or search.sort_order is not None:
-        raise _sorting_not_supported()
-    return search
-
-
-def _sorting_not_supported() -> NotImplementedException:
-    return NotImplementedException(
-        detail="Sorting is not supported (ServiceProviderConfig: sort.supported is false)."
-    )
-
-
-def parse_response_parameters(query: Mapping[str, str]) -> ResponseParameters[User]:
-    """`attributes` or `excludedAttributes`, on any request that answers a User (RFC 7644
-    §3.9)."""
-    wanted = {key: query[key] for key in ("attributes", "excludedAttributes") if key in query}
-    return parse(ResponseParameters[User], wanted, Context.RESOURCE_QUERY_REQUEST)
-
-
 # The mapping.
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)  # the tenant clock's datetimes are naive UTC
-
-
-def _emails(username: str) -> list[Email] | None:
-    try:
-        return [Email(value=username, primary=True)]
-    except ValidationError:
-        # Not an address scim2-models' Email accepts, such as one on the reserved .test domain
-        # (RFC 6761): no email to show, and a peer could not read the user with one.
-        return None
 
 
 def has_own_name(user: UniViewUser) -> bool:
@@ -178,13 +92,13 @@ def to_scim(user: UniViewUser, base_url: str) -> User:
         name=Name(formatted=user.name) if named else None,
         display_name=user.name if named else None,
         active=user.is_active,
-        emails=_emails(user.username),
+        emails=emails(user.username),
         roles=[Role(value=user.role, primary=True)],
-        meta=Meta(
-            resource_type=USER_RESOURCE_TYPE.name,
-            created=_utc(user.created_at),
-            last_modified=_utc(user.modified_at or user.created_at),
-            location=f"{base_url}/Users/{user.id}",
+        meta=meta(
+            USER_RESOURCE_TYPE.name,
+            f"{base_url}/Users/{user.id}",
+            user.created_at,
+            user.modified_at,
         ),
     )
 
@@ -285,53 +199,35 @@ def get_user(session: DbSession, tenant: Tenant, user_id: str) -> UniViewUser:
     return user
 
 
-def _indexed_condition(search: SearchRequest[User]):
-    """The SQL condition for the filters KaseyaOne sends (`userName eq`, `externalId eq`), which
-    the database answers by index; None for any other filter."""
-    ast = getattr(search.filter, "ast", None)
-    if not (
-        isinstance(ast, Comparison)
-        and ast.op == CompareOperator.eq
-        and ast.attr_path.sub_attr is None
-        and isinstance(ast.value, str)
-    ):
-        return None
-    attribute = ast.attr_path.attr.lower()
+def _indexed_condition(attribute: str, value: str):
+    """The filters KaseyaOne sends (`userName eq`, `externalId eq`), which the database answers by
+    index: userName compared without case, externalId exactly (RFC 7643 §4.1.1 and §3.1)."""
     if attribute == "username":  # usernames are kept in lower case
-        return UniViewUser.username == ast.value.strip().lower()
+        return UniViewUser.username == value.lower()
     if attribute == "externalid":
-        return UniViewUser.k1_subject == ast.value
+        return UniViewUser.k1_subject == value
     return None
 
 
 def search_users(
     session: DbSession, tenant: Tenant, search: SearchRequest[User], base_url: str
 ) -> ListResponse[User]:
-    """RFC 7644 §3.4.2: the tenant's users that match the filter (userName compared without
-    case, externalId exactly, as RFC 7643 §4.1.1 and §3.1 have it), oldest first, one page of at
-    most `count` (and at most MAX_RESULTS) from `startIndex`. Without a filter, or with one the
-    database can answer by index, only the page is read and mapped; other filters are matched
-    against every user's SCIM view."""
+    """RFC 7644 §3.4.2: the tenant's users that match the filter, oldest first, one page of at
+    most `count` (and at most MAX_RESULTS) from `startIndex`."""
     query = (
         select(UniViewUser)
         .where(UniViewUser.tenant_id == tenant.id)
         .order_by(UniViewUser.created_at, UniViewUser.id)
     )
-    start = search.start_index_0 or 0
-    count = MAX_RESULTS if search.count is None else min(search.count, MAX_RESULTS)
-    if search.filter is None:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        page = [to_scim(u, base_url) for u in session.scalars(query.offset(start).limit(count))]
-    else:
-        condition = _indexed_condition(search)
-        if condition is not None:
-            query = query.where(condition)
-        found = [to_scim(user, base_url) for user in session.scalars(query)]
-        found = [resource for resource in found if search.filter.match(resource)]
-        total, page = len(found), found[start : start + count]
-    return ListResponse[User](
-        total_results=total, start_index=start + 1, items_per_page=len(page), resources=page
+    total, page = search_resources(
+        session,
+        query,
+        search,
+        to_scim=lambda rows: [to_scim(user, base_url) for user in rows],
+        indexed=_indexed_condition,
+        max_results=MAX_RESULTS,
     )
+    return list_response(User, search, total, page)
 
 
 def create_user(session: DbSession, tenant: Tenant, resource: User) -> UniViewUser:

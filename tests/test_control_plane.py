@@ -179,6 +179,12 @@ def test_a_tenant_id_can_be_chosen_once():
                 data={"grant_type": "authorization_code", "code": "x"},
             ),
         ),
+        (
+            "scim",
+            lambda c, inst: c.get(
+                "/scim/v2/Groups", auth=(inst["client_id"], inst["client_secret"])
+            ),
+        ),
     ],
 )
 def test_every_kaseyaone_fault_kind_fails_the_next_calls_then_recovers(kind, call):

@@ -1,0 +1,323 @@
+"""What every SCIM 2.0 service provider of the simulators shares (RFC 7643, RFC 7644), without
+Flask: reading requests into scim2-models in the context of their operation (RFC 7644 §3.2),
+one page of a query or search (§3.4.2, §3.4.3), the description of the service (§4), and the
+answers scim2-models has no class for. UniView serves its Users through it, KaseyaOne its Groups
+and Users.
+
+scim2-models costs about 0.3 s to import, so nothing imports this module at start-up:
+`sim_common.scim_routes` loads it on the first SCIM request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from scim2_models import (
+    AuthenticationScheme,
+    BaseModel,
+    Bulk,
+    ChangePassword,
+    Context,
+    Email,
+    Error,
+    ETag,
+    Filter,
+    ForbiddenException,
+    ListResponse,
+    Meta,
+    NotFoundException,
+    NotImplementedException,
+    Pagination,
+    Patch,
+    Resource,
+    ResourceType,
+    ResponseParameters,
+    Schema,
+    SCIMException,
+    SearchRequest,
+    ServiceProviderConfig,
+    Sort,
+)
+from scim2_models.path.expressions import (
+    CompareOperator,
+    Comparison,
+    FilterNode,
+    LogicalExpr,
+    Not,
+    Present,
+    ValuePath,
+)
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+MEDIA_TYPE = "application/scim+json"  # RFC 7644 §3.1
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class MethodNotAllowedException(SCIMException):
+    """An endpoint that exists, asked with a method it does not serve (RFC 9110 §15.5.6)."""
+
+    status = 405
+    _default_detail = "This endpoint does not support that method"
+
+    def __init__(self, *, allowed: list[str], **kw: Any) -> None:
+        self.allowed = allowed
+        super().__init__(**kw)
+
+
+# Reading requests, each in the context of its operation (RFC 7644 §3.2).
+
+SEARCH_PARAMETERS = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
+SORT_PARAMETERS = ("sortBy", "sortOrder")
+RESPONSE_PARAMETERS = ("attributes", "excludedAttributes")
+
+
+def parse(model: type[ModelT], payload: bytes | Mapping, scim_ctx: Context) -> ModelT:
+    """A request body (JSON bytes) or query (a mapping) read as `model`; whatever does not fit is
+    the SCIM error scim2-models gives it (invalidSyntax, invalidValue, invalidFilter, …)."""
+    try:
+        if isinstance(payload, bytes):
+            return model.model_validate_json(payload, scim_ctx=scim_ctx)
+        return model.model_validate(dict(payload), scim_ctx=scim_ctx)
+    except ValidationError as exc:
+        raise SCIMException.from_error(Error.from_validation_errors(exc)[0]) from exc
+
+
+def parse_search_query(served: Any, query: Mapping[str, str]) -> SearchRequest:
+    """The query parameters of GET on a resource endpoint (RFC 7644 §3.4.2); `served` is the
+    resource model the endpoint serves."""
+    if any(key in query for key in SORT_PARAMETERS):
+        raise _sorting_not_supported()
+    return parse(
+        SearchRequest[served],
+        {key: query[key] for key in SEARCH_PARAMETERS if key in query},
+        Context.SEARCH_REQUEST,
+    )
+
+
+def parse_search_body(served: Any, body: bytes) -> SearchRequest:
+    """The body of POST /.search (RFC 7644 §3.4.3)."""
+    search = parse(SearchRequest[served], body, Context.SEARCH_REQUEST)
+    if search.sort_by is not None or search.sort_order is not None:
+        raise _sorting_not_supported()
+    return search
+
+
+def _sorting_not_supported() -> NotImplementedException:
+    return NotImplementedException(
+        detail="Sorting is not supported (ServiceProviderConfig: sort.supported is false)."
+    )
+
+
+def parse_response_parameters(served: Any, query: Mapping[str, str]) -> ResponseParameters:
+    """`attributes` or `excludedAttributes`, on any request that answers a resource (RFC 7644
+    §3.9)."""
+    wanted = {key: query[key] for key in RESPONSE_PARAMETERS if key in query}
+    return parse(ResponseParameters[served], wanted, Context.RESOURCE_QUERY_REQUEST)
+
+
+def requested(parameters: ResponseParameters | None, field_name: str) -> bool:
+    """Whether an answer shaped by these `attributes`/`excludedAttributes` holds the top-level
+    attribute `field_name` (its model field name) — so that what it would not hold is not even
+    loaded."""
+    if parameters is None:
+        return True
+
+    def bindings(paths):
+        return [b for b in (path.resolve() for path in paths or ()) if b is not None]
+
+    if parameters.attributes:
+        return any(b.field_name == field_name for b in bindings(parameters.attributes))
+    return not any(
+        b.field_name == field_name and b.sub_field_name is None
+        for b in bindings(parameters.excluded_attributes)
+    )
+
+
+def filter_mentions(search: SearchRequest, attribute: str) -> bool:
+    """Whether the search's filter tests the top-level attribute named `attribute`."""
+
+    def mentions(node: FilterNode) -> bool:
+        if isinstance(node, Comparison | Present | ValuePath):
+            return node.attr_path.attr.lower() == attribute.lower()
+        if isinstance(node, Not):
+            return mentions(node.expr)
+        if isinstance(node, LogicalExpr):
+            return any(mentions(term) for term in node.terms)
+        return False
+
+    return search.filter is not None and mentions(search.filter.ast)
+
+
+def refuse_discovery_filter(query: Mapping[str, str]) -> None:
+    """RFC 7644 §4: the discovery endpoints ignore query parameters, and answer a filter with 403
+    so that no client believes its conditions were applied."""
+    if "filter" in query:
+        raise ForbiddenException(detail="The discovery endpoints cannot be filtered.")
+
+
+# Building resources.
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)  # the tenant clock's datetimes are naive UTC
+
+
+def emails(address: str) -> list[Email] | None:
+    """An account's email address as SCIM `emails`."""
+    try:
+        return [Email(value=address, primary=True)]
+    except ValidationError:
+        # Not an address scim2-models' Email accepts, such as one on the reserved .test domain
+        # (RFC 6761): no email to show, and a peer could not read the user with one.
+        return None
+
+
+def meta(resource_type: str, location: str, created: datetime, modified: datetime | None) -> Meta:
+    return Meta(
+        resource_type=resource_type,
+        created=utc(created),
+        last_modified=utc(modified or created),
+        location=location,
+    )
+
+
+# Queries and searches (RFC 7644 §3.4.2).
+
+# Given the attribute of an `attr eq "value"` filter (lower case, with its sub-attribute as in
+# "members.value") and the value: the SQL condition that selects exactly the resources it
+# matches, or None to match the filter in Python.
+IndexedCondition = Callable[[str, str], Any]
+
+
+def _equality(search: SearchRequest) -> tuple[str, str] | None:
+    ast = getattr(search.filter, "ast", None)
+    if not (
+        isinstance(ast, Comparison) and ast.op == CompareOperator.eq and isinstance(ast.value, str)
+    ):
+        return None
+    path = ast.attr_path
+    attribute = path.attr if path.sub_attr is None else f"{path.attr}.{path.sub_attr}"
+    return attribute.lower(), ast.value
+
+
+def page_bounds(search: SearchRequest, max_results: int) -> tuple[int, int]:
+    """Where the page starts (0-based) and how many it holds at most: `count`, and never more
+    than max_results (RFC 7644 §3.4.2.4)."""
+    count = max_results if search.count is None else min(search.count, max_results)
+    return search.start_index_0 or 0, count
+
+
+def search_resources(
+    session: Session,
+    query: Select,
+    search: SearchRequest,
+    *,
+    to_scim: Callable[[list], list[Resource]],
+    indexed: IndexedCondition,
+    max_results: int,
+    bounds: tuple[int, int] | None = None,
+) -> tuple[int, list[Resource]]:
+    """The total number of rows of `query` (ordered, stable) whose SCIM view matches the
+    search's filter, and one page of them as resources (`to_scim` maps a list of rows at once,
+    so that it can load what they refer to in a query or two). Without a filter, or with one the
+    database answers exactly (`indexed`), only the page is read and mapped; any other filter is
+    matched against every row's SCIM view."""
+    start, count = bounds or page_bounds(search, max_results)
+    if search.filter is not None:
+        equality = _equality(search)
+        condition = indexed(*equality) if equality else None
+        if condition is None:
+            found = [r for r in to_scim(list(session.scalars(query))) if search.filter.match(r)]
+            return len(found), found[start : start + count]
+        query = query.where(condition)
+    counted = query.order_by(None).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
+    page = list(session.scalars(query.offset(start).limit(count))) if count else []
+    return total, to_scim(page)
+
+
+def list_response(
+    served: Any, search: SearchRequest, total: int, page: list[Resource]
+) -> ListResponse:
+    return ListResponse[served](
+        total_results=total,
+        start_index=(search.start_index_0 or 0) + 1,
+        items_per_page=len(page),
+        resources=page,
+    )
+
+
+# The service's description (RFC 7644 §4).
+
+
+class ServiceDescription:
+    """ServiceProviderConfig, ResourceTypes and Schemas of a service provider that supports
+    filtering (at most `max_results` resources an answer) and index pagination, and neither bulk,
+    sorting, ETags nor password changes."""
+
+    def __init__(
+        self,
+        *,
+        authentication_scheme: AuthenticationScheme,
+        max_results: int,
+        patch: bool,
+        resources: Sequence[tuple[ResourceType, Schema]],
+    ) -> None:
+        self.max_results = max_results
+        self.config = ServiceProviderConfig(
+            patch=Patch(supported=patch),
+            bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+            filter=Filter(supported=True, max_results=max_results),
+            change_password=ChangePassword(supported=False),
+            sort=Sort(supported=False),
+            etag=ETag(supported=False),
+            authentication_schemes=[authentication_scheme],
+            pagination=Pagination(
+                cursor=False,
+                index=True,
+                default_pagination_method=Pagination.DefaultPaginationMethod.index,
+                default_page_size=max_results,
+                max_page_size=max_results,
+            ),
+        )
+        # The discovery endpoints that list resources (RFC 7644 §4): their model, and what they
+        # list by id.
+        self._listed = {
+            "ResourceTypes": (ResourceType, {found.id: found for found, _ in resources}),
+            "Schemas": (Schema, {found.id: found for _, found in resources}),
+        }
+
+    def service_provider_config(self, base_url: str) -> ServiceProviderConfig:
+        location = f"{base_url}/ServiceProviderConfig"
+        return self.config.model_copy(
+            update={"meta": Meta(resource_type="ServiceProviderConfig", location=location)}
+        )
+
+    @staticmethod
+    def _located(endpoint: str, found: ModelT, base_url: str) -> ModelT:
+        located = Meta(
+            resource_type=type(found).__name__, location=f"{base_url}/{endpoint}/{found.id}"
+        )
+        return found.model_copy(update={"meta": located})
+
+    def listing(self, endpoint: str, base_url: str) -> ListResponse:
+        """/ResourceTypes or /Schemas: every resource type, or every schema, of the service."""
+        model, listed = self._listed[endpoint]
+        located = [self._located(endpoint, found, base_url) for found in listed.values()]
+        count = len(located)
+        return ListResponse[model](
+            total_results=count, start_index=1, items_per_page=count, resources=located
+        )
+
+    def get(self, endpoint: str, base_url: str, found_id: str) -> ResourceType | Schema:
+        """/ResourceTypes/{id} or /Schemas/{id}."""
+        model, listed = self._listed[endpoint]
+        if found_id not in listed:
+            raise NotFoundException(
+                detail=f"There is no {model.__name__} '{found_id}' here: only {', '.join(listed)}."
+            )
+        return self._located(endpoint, listed[found_id], base_url)

@@ -11,5 +11,6 @@ pytest_plugins = [
     "steps.settings_sync",
     "steps.reset",
     "steps.access_groups",
+    "steps.conformance",
     "steps.harness",
 ]

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Nested runs name their feature modules, so that they never collect this feature again.
 CREDENTIALS = "features/test_require_login.py", "-k", "every_active_user"  # two scenarios
 LOGIN_OFF = "features/test_log_in_with_kaseyaone.py", "-m", "uv_sso_2"
+PROVIDER_CHECKS = "features/test_provider_conformance.py"
 
 
 @dataclass
@@ -85,17 +86,18 @@ def outcomes_of(junit: Path) -> dict[str, str]:
     return outcomes
 
 
-def served_target(served, name="served", uniview_capabilities=None) -> tuple[str, dict]:
-    capabilities = (
-        f"capabilities = {json.dumps(uniview_capabilities)}\n"
-        if uniview_capabilities is not None
-        else ""
-    )
+def served_target(
+    served, name="served", uniview_capabilities=None, kaseyaone_capabilities=None
+) -> tuple[str, dict]:
+    def capabilities(given):
+        return f"capabilities = {json.dumps(given)}\n" if given is not None else ""
+
     text = (
         f'name = "{name}"\n[kaseyaone]\nurl = "{served.urls["kaseyaone"]}"\n'
         'control_token_env = "SERVED_K1_TOKEN"\n'
-        f'[uniview]\nurl = "{served.urls["uniview"]}"\ncontrol_token_env = "SERVED_UV_TOKEN"\n'
-        + capabilities
+        + capabilities(kaseyaone_capabilities)
+        + f'[uniview]\nurl = "{served.urls["uniview"]}"\ncontrol_token_env = "SERVED_UV_TOKEN"\n'
+        + capabilities(uniview_capabilities)
     )
     env = {
         "SERVED_K1_TOKEN": served.tokens["kaseyaone"],
@@ -147,6 +149,33 @@ def run_mixed(run_suite, served_simulators):
 def run_without_control_plane(run_suite, served_simulators):
     target, env = served_target(served_simulators, "no-control-plane", uniview_capabilities=[])
     return run_suite(*CREDENTIALS, target=target, env=env)
+
+
+@when(
+    "the provider checks and the Require Login scenarios for UniView credentials run against "
+    "a target without any control plane",
+    target_fixture="run",
+)
+def run_without_any_control_plane(run_suite, served_simulators):
+    target, _ = served_target(
+        served_simulators, "real", uniview_capabilities=[], kaseyaone_capabilities=[]
+    )
+    return run_suite(
+        PROVIDER_CHECKS,
+        CREDENTIALS[0],
+        "-k",
+        f"{CREDENTIALS[2]} or provider_conformance",
+        target=target,
+    )
+
+
+@then(parsers.parse('the provider checks pass and the others are skipped because "{reason}"'))
+def provider_checks_pass(run, reason):
+    checks = {n: o for n, o in run.outcomes.items() if "kaseyaone" in n.lower()}
+    others = {n: o for n, o in run.outcomes.items() if n not in checks}
+    assert len(checks) >= 5 and set(checks.values()) == {"passed"}, run.output[-3000:]
+    assert others and all(o.startswith("skipped") and reason in o for o in others.values()), others
+    assert run.returncode == 0
 
 
 @when(

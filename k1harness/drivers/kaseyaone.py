@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import requests
+
 from .base import ApiResult, SystemDriver, result_of
 from .browser import Browser, Page
 
@@ -100,3 +102,47 @@ class KaseyaOneDriver(SystemDriver):
         return self.http.get(
             self.url("/.well-known/openid-configuration"), timeout=self.timeout
         ).json()
+
+    # --- the OpenID Connect provider from the outside, as any client sees it
+
+    def jwks(self) -> dict:
+        return self.http.get(self.discovery()["jwks_uri"], timeout=self.timeout).json()
+
+    def token_request(self, client_id: str, client_secret: str) -> requests.Response:
+        """An authorization-code token request (RFC 6749 §4.1.3) as the given client."""
+        return self.http.post(
+            self.discovery()["token_endpoint"],
+            data={
+                "grant_type": "authorization_code",
+                "code": "made-up-code",
+                "redirect_uri": "https://client.invalid/callback",
+                "code_verifier": "v" * 43,
+            },
+            auth=(client_id, client_secret),
+            timeout=self.timeout,
+        )
+
+    def authorization_request(self, client_id: str, redirect_uri: str) -> requests.Response:
+        """A browser's first request of a sign-in (RFC 6749 §4.1.1, PKCE S256), not following
+        any redirect."""
+        return self.http.get(
+            self.discovery()["authorization_endpoint"],
+            params={
+                "response_type": "code",
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "scope": "openid email",
+                "state": "s" * 16,
+                "nonce": "n" * 16,
+                "code_challenge": "c" * 43,
+                "code_challenge_method": "S256",
+            },
+            allow_redirects=False,
+            timeout=self.timeout,
+        )
+
+    def userinfo_request(self, access_token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+        return self.http.get(
+            self.discovery()["userinfo_endpoint"], headers=headers, timeout=self.timeout
+        )

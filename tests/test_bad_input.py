@@ -2,11 +2,10 @@
 never a half-applied change. Each case here once answered 500."""
 
 import pytest
+from support import add_uniview_integration
 
 import mock_kaseyaone
 import mock_uniview
-from mock_uniview.integration import add_integration
-from mock_uniview.models import Tenant
 from sim_common.passwords import FAST
 
 
@@ -44,15 +43,7 @@ def uniview():
     ).get_json()
     tenant_id = tenant["tenant"]["id"]
     client.post(f"/t/{tenant_id}/login", data={"username": "su@acme.test", "password": "pw"})
-    with app.app_context(), app.extensions["sim_store"].transaction() as session:
-        registration = {
-            "id": "i",
-            "tenant": "t",
-            "issuer": "http://hub",
-            "client_id": "c",
-            "client_secret": "s",
-        }
-        add_integration(session, session.get(Tenant, tenant_id), registration, "T0KEN")
+    add_uniview_integration(app, tenant_id, scim_token="T0KEN")
     return client, tenant_id
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import responses
+from support import add_uniview_integration
 
 import mock_uniview
 from mock_uniview import group_sync, groups
@@ -93,17 +94,7 @@ def app(tmp_path):
         },
     )
     assert created.status_code == 201, created.get_json()
-    with app.app_context(), app.extensions["sim_store"].transaction() as session:
-        from mock_uniview import integration
-
-        registration = {
-            "id": "inst",
-            "tenant": "hub",
-            "issuer": HUB,
-            "client_id": "c",
-            "client_secret": "s",
-        }
-        integration.add_integration(session, session.get(Tenant, "acme"), registration, "tok")
+    add_uniview_integration(app, "acme", issuer=HUB)
     return app
 
 

@@ -2,11 +2,10 @@
 level): sessions, SCIM tokens, admin calls, sign-in attempts, OIDC clients."""
 
 import pytest
+from support import add_uniview_integration
 
 import mock_kaseyaone
 import mock_uniview
-from mock_uniview.integration import add_integration
-from mock_uniview.models import Tenant
 from sim_common.passwords import FAST
 
 
@@ -23,19 +22,7 @@ def uniview():
                 "users": [{"username": f"su@{name}.test", "password": "pw", "role": "superuser"}],
             },
         ).get_json()
-        with app.app_context(), app.extensions["sim_store"].transaction() as session:
-            add_integration(
-                session,
-                session.get(Tenant, name),
-                {
-                    "id": f"i-{name}",
-                    "tenant": name,
-                    "issuer": "http://hub",
-                    "client_id": f"c-{name}",
-                    "client_secret": "s",
-                },
-                f"token-{name}",
-            )
+        add_uniview_integration(app, name, scim_token=f"token-{name}")
         tenants[name] = body
     return app
 

@@ -4,9 +4,9 @@ what bad input gets, the view-only refusal, and tenant isolation (UV-GRP-2, -3, 
 from __future__ import annotations
 
 import pytest
+from support import add_uniview_integration
 
 import mock_uniview
-from mock_uniview import integration
 from mock_uniview.models import Tenant
 from sim_common.passwords import FAST
 
@@ -60,18 +60,7 @@ def group_id(client, name, tenant="acme"):
 
 
 def turn_access_groups_on(app):
-    with app.app_context(), app.extensions["sim_store"].transaction() as session:
-        registration = {
-            "id": "inst",
-            "tenant": "hub",
-            "issuer": "http://hub",
-            "client_id": "c",
-            "client_secret": "s",
-        }
-        added = integration.add_integration(
-            session, session.get(Tenant, "acme"), registration, "tok"
-        )
-        integration.change_settings(added, {"access_groups": True})
+    add_uniview_integration(app, "acme", access_groups=True)
 
 
 def test_a_user_sees_exactly_their_groups_organizations(app):

@@ -26,11 +26,10 @@ from scim2_models import (
 )
 from scim2_tester import Status, check_server
 from scim2_tester.checkers import patch_add, patch_replace
+from support import add_uniview_integration
 
 import mock_uniview
 from k1harness.embedded import serve
-from mock_uniview import integration
-from mock_uniview.models import Tenant
 from sim_common.passwords import FAST
 
 TOKEN = "T0KEN"
@@ -58,20 +57,7 @@ def make_app(tmp_path, public_url=None):
 
 
 def add_integration(app, *, default_role="monitor"):
-    """The integration KaseyaOne would have registered, with its SCIM token, straight into the
-    store: no KaseyaOne needed."""
-    with app.app_context(), app.extensions["sim_store"].transaction() as session:
-        registration = {
-            "id": "inst",
-            "tenant": "hub",
-            "issuer": "http://hub",
-            "client_id": "c",
-            "client_secret": "s",
-        }
-        added = integration.add_integration(
-            session, session.get(Tenant, TENANT), registration, scim_token=TOKEN
-        )
-        added.default_role = default_role
+    add_uniview_integration(app, TENANT, scim_token=TOKEN, default_role=default_role)
 
 
 def seed(app, *, with_integration=True, **integration_settings):

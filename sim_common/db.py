@@ -33,12 +33,37 @@ class Store:
         self.metadata = metadata
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         metadata.create_all(self.engine)
+        check_schema(self.engine, metadata)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session outside any request (start-up, background jobs, tests)."""
         with self.sessionmaker() as session, session.begin():
             yield session
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def check_schema(engine, metadata) -> None:
+    """There are no migrations: a database made by an older version of a simulator (a table
+    without a column this version needs) stops the start with what to do, rather than
+    answering 500 later."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    missing = []
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in present]
+    if missing:
+        raise SchemaOutOfDate(
+            f"The database at {engine.url.render_as_string(hide_password=True)} was made by an "
+            f"older version of this simulator: it lacks {', '.join(missing[:5])}"
+            f"{' and more' if len(missing) > 5 else ''}. The simulators have no migrations: "
+            "move the file away (or point --database-url elsewhere) and start again."
+        )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

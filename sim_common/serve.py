@@ -87,7 +87,12 @@ def app_config(args, name: str) -> dict:
 def run_gunicorn(make_app: Callable[[], object], args) -> None:
     from gunicorn.app.base import BaseApplication
 
-    app = make_app()  # in the master: tables, keys and secrets exist before any worker forks
+    from .db import SchemaOutOfDate
+
+    try:
+        app = make_app()  # in the master: tables, keys and secrets exist before any worker forks
+    except SchemaOutOfDate as exc:
+        raise SystemExit(str(exc)) from None
     if args.seed_file:
         from .control import seed_from_file
 

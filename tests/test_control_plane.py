@@ -214,3 +214,16 @@ def test_the_journal_never_holds_a_bypass_token():
     client.get(f"/t/{tenant}/login/bypass/S3CR3T-TOKEN")
     entries = client.get(f"/_sim/tenants/{tenant}/journal").get_json()["entries"]
     assert entries and all("S3CR3T" not in e["url"] for e in entries)
+
+
+def test_a_database_made_by_an_older_version_stops_the_start_with_what_to_do(tmp_path):
+    import sqlite3
+
+    from sim_common.db import SchemaOutOfDate
+
+    path = tmp_path / "old.sqlite3"
+    mock_uniview.create_app({"DATABASE_URL": f"sqlite:///{path}"})
+    with sqlite3.connect(path) as old:  # as an older version made it: one column fewer
+        old.execute("ALTER TABLE users DROP COLUMN modified_at")
+    with pytest.raises(SchemaOutOfDate, match="users.modified_at.*move the file away"):
+        mock_uniview.create_app({"DATABASE_URL": f"sqlite:///{path}"})

@@ -5,31 +5,53 @@ the groups as they were, and runs again at the next slot."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from sim_common.clock import tenant_now
 from sim_common.db import db
 
 from . import groups, kaseyaone_client
 from .errors import KaseyaOneRefused, KaseyaOneUnavailable
+from .models import Integration
 
 
 def run(session, tenant) -> dict:
-    """One sync, now."""
+    """One sync, now: read KaseyaOne's groups (holding no write lock while it answers), confirm
+    each group that seems gone, then apply — unless Access Groups was turned off, or the
+    integration reset, in the meantime."""
     integration = tenant.integration
+    credentials = integration.client_id
+    imported = set(groups.imported_groups(session, tenant))
     now = tenant_now(tenant)
     try:
-        with session.no_autoflush:  # no write lock held while KaseyaOne answers
-            kaseyaone = kaseyaone_client.read_groups(integration)
+        kaseyaone = groups.kaseyaone_groups(kaseyaone_client.read_groups(integration))
+        gone = set()
+        for k1_id in sorted(imported - set(kaseyaone)):
+            name = kaseyaone_client.group_name(integration, k1_id)
+            if name is None:
+                gone.add(k1_id)
+            else:  # skipped by a listing that shifted while it was read
+                kaseyaone.update(groups.kaseyaone_groups([(k1_id, name)]))
     except (KaseyaOneUnavailable, KaseyaOneRefused) as exc:
-        result = f"failed: {exc.message}"
-        groups.record_sync(integration, now, result, ok=False)
-        return {"ok": False, "result": result}
-    plan = groups.apply_sync(session, tenant, kaseyaone)
-    result = (
-        f"ok: {len(kaseyaone)} groups in KaseyaOne; {len(plan.add)} added, "
-        f"{len(plan.rename)} renamed, {len(plan.remove)} removed"
+        outcome = {"ok": False, "result": f"failed: {exc.message}"}
+    else:
+        outcome = None
+    integration = session.scalar(  # as it is now, not as it was before KaseyaOne answered
+        select(Integration)
+        .where(Integration.tenant_id == tenant.id)
+        .execution_options(populate_existing=True)
     )
-    groups.record_sync(integration, now, result, ok=True)
-    return {"ok": True, "result": result}
+    if integration is None or not integration.access_groups or integration.client_id != credentials:
+        return {"ok": False, "result": "not applied: Access Groups was turned off meanwhile"}
+    if outcome is None:
+        plan = groups.apply_sync(session, tenant, kaseyaone, gone)
+        outcome = {
+            "ok": True,
+            "result": f"ok: {len(kaseyaone)} groups in KaseyaOne; {len(plan.add)} added, "
+            f"{len(plan.rename)} renamed, {len(plan.remove)} removed",
+        }
+    groups.record_sync(integration, now, outcome["result"], ok=outcome["ok"])
+    return outcome
 
 
 def job(tenant, force: bool):

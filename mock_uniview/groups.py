@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import tenant_now
+from sim_common.db import insert_new
 from sim_common.errors import InvalidRequest
 from sim_common.web import new_id
 
@@ -263,6 +264,8 @@ def access_groups_changed(integration: Integration) -> None:
             integration.groups_next_sync_at = now + FIRST_IMPORT_DELAY
     else:
         integration.groups_next_sync_at = None
+        integration.groups_last_sync_at = integration.groups_last_sync_result = None
+        integration.groups_imported_at = None
 
 
 def sync_due(integration: Integration | None, now: datetime) -> bool:
@@ -317,32 +320,59 @@ def imported_groups(session: DbSession, tenant: Tenant) -> dict[str, Group]:
     return {group.kaseyaone_id: group for group in rows}
 
 
-def apply_sync(session: DbSession, tenant: Tenant, kaseyaone: dict[str, str]) -> SyncPlan:
-    """Make UniView's imported groups mirror KaseyaOne's; memberships and organization mappings
-    of removed groups go with them."""
+def kaseyaone_groups(entries) -> dict[str, str]:
+    """KaseyaOne's groups as they came (SCIM Groups, the ID token's claim): id -> name, leaving
+    out what UniView cannot keep (no id, an id longer than 64 characters, a blank name or one
+    longer than 200)."""
+    groups = {}
+    for group_id, name in entries:
+        if (
+            isinstance(group_id, str)
+            and 0 < len(group_id) <= 64
+            and isinstance(name, str)
+            and 0 < len(name.strip()) <= 200
+        ):
+            groups[group_id] = name.strip()
+    return groups
+
+
+def _import(session: DbSession, tenant: Tenant, groups: dict[str, str]) -> None:
+    """Imported groups for these KaseyaOne ids, unless they exist (a sign-in and a sync may
+    import the same group at the same moment)."""
+    now = tenant_now(tenant)
+    insert_new(
+        session,
+        Group,
+        [
+            {
+                "id": new_id(),
+                "tenant_id": tenant.id,
+                "name": name,
+                "source": "kaseyaone",
+                "kaseyaone_id": k1_id,
+                "created_at": now,
+            }
+            for k1_id, name in groups.items()
+        ],
+    )
+
+
+def apply_sync(
+    session: DbSession, tenant: Tenant, kaseyaone: dict[str, str], gone: set[str]
+) -> SyncPlan:
+    """Make UniView's imported groups mirror KaseyaOne's (`kaseyaone`, id -> name). A group is
+    removed only if KaseyaOne said it is gone (`gone`), not merely for missing from a listing
+    that may have shifted while it was read; memberships and organization mappings of removed
+    groups go with them."""
     current = imported_groups(session, tenant)
     plan = plan_sync({k: g.name for k, g in current.items()}, kaseyaone)
-    now = tenant_now(tenant)
-    if plan.add:
-        session.execute(
-            insert(Group),
-            [
-                {
-                    "id": new_id(),
-                    "tenant_id": tenant.id,
-                    "name": name,
-                    "source": "kaseyaone",
-                    "kaseyaone_id": k1_id,
-                    "created_at": now,
-                }
-                for k1_id, name in plan.add.items()
-            ],
-        )
+    plan.remove = [k1_id for k1_id in plan.remove if k1_id in gone]
+    _import(session, tenant, plan.add)
     for k1_id, name in plan.rename.items():
         current[k1_id].name = name
-    gone = [current[k1_id].id for k1_id in plan.remove]
-    for start in range(0, len(gone), 500):  # SQLite's limit on bound parameters
-        session.execute(delete(Group).where(Group.id.in_(gone[start : start + 500])))
+    removed = [current[k1_id].id for k1_id in plan.remove]
+    for start in range(0, len(removed), 500):  # SQLite's limit on bound parameters
+        session.execute(delete(Group).where(Group.id.in_(removed[start : start + 500])))
     session.flush()
     return plan
 
@@ -367,36 +397,18 @@ def refresh_user_groups(session: DbSession, tenant: Tenant, user: User, claim) -
     UniView are left as they are. Without the claim, nothing changes."""
     if not isinstance(claim, list):
         return
-    wanted = {
-        entry["id"]: entry["name"]
-        for entry in claim
-        if isinstance(entry, dict)
-        and isinstance(entry.get("id"), str)
-        and isinstance(entry.get("name"), str)
-    }
-    known = {
-        k1_id: group
-        for k1_id, group in imported_groups_by_ids(session, tenant, list(wanted)).items()
-    }
-    for k1_id, name in wanted.items():
-        group = known.get(k1_id)
-        if group is None:
-            group = Group(
-                id=new_id(),
-                tenant_id=tenant.id,
-                name=name,
-                source="kaseyaone",
-                kaseyaone_id=k1_id,
-                created_at=tenant_now(tenant),
-            )
-            session.add(group)
-            known[k1_id] = group
-        elif group.name != name:
-            group.name = name
+    wanted = kaseyaone_groups(
+        (entry.get("id"), entry.get("name")) for entry in claim if isinstance(entry, dict)
+    )
+    known = imported_groups_by_ids(session, tenant, list(wanted))
+    _import(session, tenant, {k: n for k, n in wanted.items() if k not in known})
+    for k1_id, group in known.items():
+        group.name = wanted[k1_id]
     session.flush()
-    current = {g.id for g in groups_of(session, user)}
-    manual = {g.id for g in groups_of(session, user) if not g.imported}
-    _replace_memberships(session, user, current, manual | {g.id for g in known.values()})
+    groups = imported_groups_by_ids(session, tenant, list(wanted))
+    current = groups_of(session, user)
+    keep = {g.id for g in current if not g.imported} | {g.id for g in groups.values()}
+    _replace_memberships(session, user, {g.id for g in current}, keep)
 
 
 def imported_groups_by_ids(session: DbSession, tenant: Tenant, k1_ids: list[str]) -> dict:

@@ -237,38 +237,59 @@ def send_settings(session, integration: Integration, document: dict) -> dict:
 GROUPS_PAGE = 1000  # the most KaseyaOne's SCIM service provider answers at once
 
 
-def read_groups(integration: Integration) -> dict[str, str]:
-    """Every group of the tenant in KaseyaOne (id -> name), read from KaseyaOne's SCIM service
+def _scim_answer(model, body, what: str):
+    from pydantic import ValidationError
+    from scim2_models import Context
+
+    try:
+        return model.model_validate(body, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    except ValidationError as exc:
+        raise KaseyaOneUnavailable(f"KaseyaOne's SCIM answer is not {what}.") from exc
+
+
+def _scim_get(integration: Integration, path: str, **params) -> dict:
+    return _call_json(
+        "GET",
+        f"{_hub_url()}/scim/v2/{path}",
+        params={**params, "excludedAttributes": "members"},
+        headers={"Accept": "application/scim+json"},
+        auth=(integration.client_id, integration.client_secret),
+    )
+
+
+def read_groups(integration: Integration) -> list[tuple[str, str]]:
+    """Every group of the tenant in KaseyaOne (id, name), read from KaseyaOne's SCIM service
     provider (RFC 7644 §3.4.2) as this module instance, page by page, without their members.
     Pages are read with scim2-models; an answer that is not a SCIM ListResponse of Groups is
-    KaseyaOneUnavailable."""
-    from pydantic import ValidationError
-    from scim2_models import Context, Group, ListResponse
+    KaseyaOneUnavailable. A listing that changes while it is read may skip a group (pages are
+    by position): the caller confirms a group gone before removing it (`group_name`)."""
+    from scim2_models import Group, ListResponse
 
-    groups: dict[str, str] = {}
+    groups: list[tuple[str, str]] = []
     start = 1
     while True:
-        body = _call_json(
-            "GET",
-            f"{_hub_url()}/scim/v2/Groups",
-            params={
-                "startIndex": start,
-                "count": GROUPS_PAGE,
-                "excludedAttributes": "members",
-            },
-            headers={"Accept": "application/scim+json"},
-            auth=(integration.client_id, integration.client_secret),
+        page = _scim_answer(
+            ListResponse[Group],
+            _scim_get(integration, "Groups", startIndex=start, count=GROUPS_PAGE),
+            "a list of groups",
         )
-        try:
-            page = ListResponse[Group].model_validate(
-                body, scim_ctx=Context.RESOURCE_QUERY_RESPONSE
-            )
-        except ValidationError as exc:
-            raise KaseyaOneUnavailable("KaseyaOne's SCIM answer is not a list of groups.") from exc
         resources = page.resources or []
-        for group in resources:
-            if group.id and group.display_name:
-                groups[group.id] = group.display_name
+        groups += [(group.id, group.display_name) for group in resources]
         start += len(resources)
         if not resources or start > (page.total_results or 0):
             return groups
+
+
+def group_name(integration: Integration, group_id: str) -> str | None:
+    """The name of one KaseyaOne group, or None if KaseyaOne says there is no such group."""
+    from urllib.parse import quote
+
+    from scim2_models import Group
+
+    try:
+        body = _scim_get(integration, f"Groups/{quote(group_id, safe='')}")
+    except KaseyaOneRefused as exc:
+        if exc.details.get("kaseyaone_status") == 404:
+            return None
+        raise
+    return _scim_answer(Group, body, "a group").display_name

@@ -110,6 +110,27 @@ def add_once(session: Session, model, **key) -> None:
             pass
 
 
+def insert_new(session: Session, model, rows: list[dict]) -> None:
+    """Insert rows, leaving out those a unique key says exist already (another request may
+    insert the same at the same moment): one statement, whatever the number of rows."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # no portable ON CONFLICT: one savepoint a row
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    session.add(model(**row))
+            except IntegrityError:
+                pass
+        return
+    session.execute(insert(model).on_conflict_do_nothing(), rows)
+
+
 def delete_if_present(session: Session, model, **key) -> None:
     """Make an association row not exist (withdrawing twice is withdrawing once)."""
     row = session.get(model, key)

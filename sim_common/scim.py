@@ -208,7 +208,8 @@ def page_bounds(search: SearchRequest, max_results: int) -> tuple[int, int]:
     """Where the page starts (0-based) and how many it holds at most: `count`, and never more
     than max_results (RFC 7644 §3.4.2.4)."""
     count = max_results if search.count is None else min(search.count, max_results)
-    return search.start_index_0 or 0, count
+    # A start past any table is an empty page, not an OFFSET the database cannot take.
+    return min(search.start_index_0 or 0, 2**62), count
 
 
 def search_resources(

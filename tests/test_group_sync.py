@@ -4,6 +4,7 @@ sign-in (UV-GRP-1, UV-GRP-4, UV-GRP-5). What crosses the wire is in the feature 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -112,10 +113,12 @@ def names_by_source(session, tenant) -> dict[str, list[str]]:
 
 def test_a_sync_mirrors_kaseyaone_and_leaves_hand_added_groups(app):
     def first(session, tenant):
-        groups.apply_sync(session, tenant, {"k1": "Support", "k2": "Sales"})
+        groups.apply_sync(session, tenant, {"k1": "Support", "k2": "Sales"}, set())
 
     def second(session, tenant):
-        plan = groups.apply_sync(session, tenant, {"k1": "Customer Support", "k3": "Finance"})
+        plan = groups.apply_sync(
+            session, tenant, {"k1": "Customer Support", "k3": "Finance"}, gone={"k2"}
+        )
         assert (len(plan.add), len(plan.rename), len(plan.remove)) == (1, 1, 1)
         return names_by_source(session, tenant)
 
@@ -128,7 +131,7 @@ def test_a_sync_mirrors_kaseyaone_and_leaves_hand_added_groups(app):
 
 def test_a_removed_group_takes_its_mappings_and_memberships_with_it(app):
     def setup(session, tenant):
-        groups.apply_sync(session, tenant, {"k1": "Support"})
+        groups.apply_sync(session, tenant, {"k1": "Support"}, set())
         support = groups.imported_groups(session, tenant)["k1"]
         contoso = groups.list_organizations(session, tenant)[0]
         mapped = [g.id for g in groups.organization_groups(session, contoso)]
@@ -138,7 +141,7 @@ def test_a_removed_group_takes_its_mappings_and_memberships_with_it(app):
         assert [o.name for o in groups.visible_organizations(session, ann)] == ["Contoso"]
 
     def remove(session, tenant):
-        groups.apply_sync(session, tenant, {})
+        groups.apply_sync(session, tenant, {}, gone={"k1"})
         ann = session.query(User).one()
         contoso = groups.list_organizations(session, tenant)[0]
         return (
@@ -175,7 +178,7 @@ def test_sign_in_sets_the_imported_groups_and_keeps_hand_added_ones(app):
 
 @responses.activate
 def test_a_failing_kaseyaone_leaves_the_groups_and_the_next_run_catches_up(app):
-    in_store(app, lambda s, t: groups.apply_sync(s, t, {"k1": "Support"}))
+    in_store(app, lambda s, t: groups.apply_sync(s, t, {"k1": "Support"}, set()))
     responses.get(f"{HUB}/scim/v2/Groups", status=503, json={"detail": "down"})
 
     def run(session, tenant):
@@ -205,6 +208,7 @@ def test_a_failing_kaseyaone_leaves_the_groups_and_the_next_run_catches_up(app):
             ],
         },
     )
+    responses.get(f"{HUB}/scim/v2/Groups/k1", status=404, json={"detail": "no such group"})
     outcome, _ = in_store(app, run)
     assert outcome["ok"] is True
     assert in_store(app, names_by_source)["kaseyaone"] == ["Finance"]
@@ -222,7 +226,90 @@ def test_an_answer_that_is_not_a_list_of_groups_is_a_failed_sync(app):
     assert outcome["ok"] is False and "not a list of groups" in outcome["result"]
 
 
-def test_an_imported_group_has_an_id_per_tenant(app):
-    in_store(app, lambda s, t: groups.apply_sync(s, t, {"k1": "Support"}))
-    rows = in_store(app, lambda s, t: s.query(Group).filter_by(kaseyaone_id="k1").count())
-    assert rows == 1
+def test_one_kaseyaone_group_is_imported_into_each_tenant_that_reads_it(app):
+    created = app.test_client().post("/_sim/tenants", json={"id": "beta", "name": "Beta"})
+    assert created.status_code == 201
+
+    def sync(tenant_id):
+        def work(session, _):
+            groups.apply_sync(session, session.get(Tenant, tenant_id), {"k1": "Support"}, set())
+            return session.query(Group).filter_by(kaseyaone_id="k1").count()
+
+        return work
+
+    assert in_store(app, sync("acme")) == 1
+    assert in_store(app, sync("beta")) == 2
+    assert in_store(app, sync("beta")) == 2  # and once per tenant
+
+
+def listing(*groups_):
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": len(groups_),
+        "startIndex": 1,
+        "itemsPerPage": len(groups_),
+        "Resources": [
+            {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": i, "displayName": n}
+            for i, n in groups_
+        ],
+    }
+
+
+def access_groups_on(app):
+    def work(session, tenant):
+        tenant.integration.access_groups = True
+
+    in_store(app, work)
+
+
+@responses.activate
+def test_a_group_missing_from_a_shifted_listing_is_kept_unless_kaseyaone_says_it_is_gone(app):
+    in_store(app, lambda s, t: groups.apply_sync(s, t, {"k1": "Support", "k2": "Sales"}, set()))
+    access_groups_on(app)
+    responses.get(f"{HUB}/scim/v2/Groups", json=listing(("k9", "Finance")))
+    responses.get(
+        f"{HUB}/scim/v2/Groups/k1",
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "id": "k1",
+            "displayName": "Customer Support",
+        },
+    )
+    responses.get(f"{HUB}/scim/v2/Groups/k2", status=404, json={"detail": "no such group"})
+    outcome = in_store(app, lambda s, t: group_sync.run(s, t))
+    assert outcome["ok"], outcome
+    assert in_store(app, names_by_source)["kaseyaone"] == ["Customer Support", "Finance"]
+
+
+@responses.activate
+def test_a_sync_that_finds_access_groups_turned_off_meanwhile_changes_nothing(app):
+    access_groups_on(app)
+    store = app.extensions["sim_store"]
+
+    def turned_off_while_reading(request):
+        with app.app_context(), store.transaction() as other:
+            other.get(Tenant, "acme").integration.access_groups = False
+        return 200, {}, json.dumps(listing(("k1", "Support")))
+
+    responses.add_callback(responses.GET, f"{HUB}/scim/v2/Groups", turned_off_while_reading)
+    outcome = in_store(app, lambda s, t: group_sync.run(s, t))
+    assert not outcome["ok"] and "turned off" in outcome["result"]
+    assert "kaseyaone" not in in_store(app, names_by_source)
+    assert in_store(app, lambda s, t: t.integration.groups_next_sync_at) is None
+
+
+def test_what_uniview_cannot_keep_is_left_out_of_a_claim(app):
+    def sign_in(session, tenant):
+        ann = session.query(User).one()
+        claim = [
+            {"id": "k1", "name": "  "},
+            {"id": "k" * 65, "name": "Long id"},
+            {"id": "k2", "name": "x" * 201},
+            {"id": "k3", "name": " Support "},
+            {"id": 4, "name": "Number"},
+            "not an object",
+        ]
+        groups.refresh_user_groups(session, tenant, ann, claim)
+        return sorted(g.name for g in groups.groups_of(session, ann))
+
+    assert in_store(app, sign_in) == ["Nights", "Support"]

@@ -401,6 +401,10 @@ def test_groups_are_listed_a_page_at_a_time(app, client, instance):
     assert names[:3] == ["Empty", "Ops", "Sales"] and names[3] == "Team 000"
     everything = groups(client, instance, count=5000)
     assert everything.items_per_page == 253  # no more than filter.maxResults (1000) anyway
+    for start in (str(2**63), str(10**40)):  # far past any table: an empty page
+        with call(client, "GET", "/Groups", auth=instance, query={"startIndex": start}) as answer:
+            assert answer.status_code == 200, answer.data
+            assert read_list(answer, Group).items_per_page == 0
 
 
 @contextmanager

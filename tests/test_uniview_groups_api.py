@@ -189,7 +189,7 @@ def test_a_superuser_gives_groups_by_hand_but_not_imported_ones_while_on(app, su
     from mock_uniview import groups as domain
 
     with app.test_request_context(), app.extensions["sim_store"].transaction() as session:
-        domain.apply_sync(session, session.get(Tenant, "acme"), {"k1": "Support"})
+        domain.apply_sync(session, session.get(Tenant, "acme"), {"k1": "Support"}, set())
     support = group_id(su, "Support")
     refused = su.put("/t/acme/api/users/mo@acme.example/groups", json={"groups": [sales, support]})
     assert refused.status_code == 409

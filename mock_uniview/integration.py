@@ -49,12 +49,14 @@ def add_integration(
         scim_token=scim_token,
         added_at=tenant_now(tenant),
     )
-    session.add(integration)
-    tenant.integration = integration
     try:
-        session.flush()
+        with session.begin_nested():  # the request goes on (and can undo KaseyaOne's part)
+            session.add(integration)
+            session.flush()
     except IntegrityError:  # another request added it at the same moment
+        session.expire(tenant, ["integration"])
         raise IntegrationAlreadyAdded() from None
+    tenant.integration = integration
     return integration
 
 

@@ -208,12 +208,11 @@ def validate_id_token(integration: Integration, token: dict, *, nonce: str, now:
     return dict(claims)
 
 
-def remove_module_instance(integration: Integration) -> dict:
-    """Resetting the integration: KaseyaOne removes this UniView's module instance (UV-RESET-1)."""
+def remove_module_instance(client_id: str, client_secret: str) -> dict:
+    """KaseyaOne removes the module instance whose OIDC client this is: resetting the integration
+    (UV-RESET-1), or taking back a registration that lost a race to add the integration."""
     return _call_json(
-        "DELETE",
-        f"{_hub_url()}/api/v1/module/instance",
-        auth=(integration.client_id, integration.client_secret),
+        "DELETE", f"{_hub_url()}/api/v1/module/instance", auth=(client_id, client_secret)
     )
 
 

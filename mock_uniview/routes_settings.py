@@ -7,7 +7,7 @@ import csv
 import io
 import secrets
 
-from flask import Response, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, redirect, render_template, request, url_for
 
 from sim_common.control import json_body
 from sim_common.db import db
@@ -17,7 +17,7 @@ from sim_common.web import rollback_request
 
 from . import integration as k1
 from . import kaseyaone_client, settings_sync, users
-from .errors import IntegrationAlreadyAdded, KaseyaOneRefused
+from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
 from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
 
@@ -52,7 +52,20 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         settings_url=public_url_for("uv_from_kaseyaone.pushed_settings"),
         scim_token=scim_token,
     )
-    k1.add_integration(db(), g.tenant, registration, scim_token)
+    try:
+        k1.add_integration(db(), g.tenant, registration, scim_token)
+    except IntegrationAlreadyAdded:
+        # Another request added it at the same moment: KaseyaOne forgets this registration, so
+        # that it does not keep a module instance nobody uses.
+        try:
+            kaseyaone_client.remove_module_instance(
+                registration["client_id"], registration["client_secret"]
+            )
+        except (KaseyaOneRefused, KaseyaOneUnavailable):
+            current_app.logger.warning(
+                "KaseyaOne keeps an unused module instance %s", registration.get("id")
+            )
+        raise
     _push_settings_after_commit()
 
 
@@ -108,7 +121,8 @@ def _reset() -> int:
     """KaseyaOne removes the module instance first; one it no longer knows (removed already,
     say by an earlier reset whose answer was lost) counts as removed."""
     try:
-        kaseyaone_client.remove_module_instance(k1.get_integration(g.tenant))
+        integration = k1.get_integration(g.tenant)
+        kaseyaone_client.remove_module_instance(integration.client_id, integration.client_secret)
     except KaseyaOneRefused as exc:
         if exc.details.get("kaseyaone_status") not in (401, 404):
             raise

@@ -194,3 +194,33 @@ def test_a_reset_with_kaseyaone_refusing_for_another_reason_removes_nothing(univ
         )
         assert client.delete(api).status_code == 403
         assert client.get(api).status_code == 200
+
+
+def test_a_registration_that_loses_the_race_to_add_the_integration_is_taken_back(uniview):
+    """Two superusers add the integration at the same moment: the second registration is
+    removed from KaseyaOne again, so KaseyaOne keeps no module instance nobody uses."""
+    client, tenant = uniview
+    app = client.application
+
+    def register_while_another_request_adds_it(request):
+        from support import add_uniview_integration
+
+        add_uniview_integration(app, tenant)  # the other request, committed first
+        body = {"id": "i2", "tenant": "t", "issuer": HUB, "client_id": "c2", "client_secret": "s2"}
+        return 201, {}, json.dumps(body)
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(
+            responses.POST, f"{HUB}/api/v1/module-instances", register_while_another_request_adds_it
+        )
+        removal = mock.delete(f"{HUB}/api/v1/module/instance", json={"removed": "i2"})
+        added = client.post(
+            f"/t/{tenant}/api/integrations/kaseyaone",
+            json={"master_email": "m@x.test", "master_password": "pw"},
+        )
+        assert added.status_code == 409, added.get_json()
+        assert added.get_json()["error"] == "integration_already_added"
+        assert removal.call_count == 1
+        assert removal.calls[0].request.headers["Authorization"] == "Basic YzI6czI="  # c2:s2
+    shown = client.get(f"/t/{tenant}/api/integrations/kaseyaone").get_json()
+    assert shown["kaseyaone"]["client_id"] == "c"  # the one that won

@@ -86,6 +86,8 @@ def app_config(args, name: str) -> dict:
 
 def run_gunicorn(make_app: Callable[[], object], args) -> None:
     from gunicorn.app.base import BaseApplication
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
     from .db import SchemaOutOfDate
 
@@ -93,6 +95,16 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
         app = make_app()  # in the master: tables, keys and secrets exist before any worker forks
     except SchemaOutOfDate as exc:
         raise SystemExit(str(exc)) from None
+    except OperationalError as exc:
+        shown = (
+            make_url(args.database_url).render_as_string(hide_password=True)
+            if args.database_url
+            else "(the default SQLite file)"
+        )
+        raise SystemExit(
+            f"Cannot open the database {shown}: {exc.orig}. For a SQLite file, its folder must "
+            "exist and be writable."
+        ) from None
     if args.seed_file:
         from .control import seed_from_file
 

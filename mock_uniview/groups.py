@@ -420,14 +420,16 @@ def imported_groups_by_ids(session: DbSession, tenant: Tenant, k1_ids: list[str]
     return {group.kaseyaone_id: group for group in rows}
 
 
-def member_counts(session: DbSession, tenant: Tenant) -> dict[str, int]:
-    rows = session.execute(
+def member_counts(session: DbSession, tenant: Tenant, only: Group | None = None) -> dict:
+    query = (
         select(UserGroup.group_id, func.count())
         .join(Group, Group.id == UserGroup.group_id)
         .where(Group.tenant_id == tenant.id)
         .group_by(UserGroup.group_id)
     )
-    return dict(rows.all())
+    if only is not None:
+        query = query.where(Group.id == only.id)
+    return dict(session.execute(query).all())
 
 
 def sync_json(integration: Integration | None) -> dict:
@@ -468,23 +470,23 @@ def organization_json(session: DbSession, organization: Organization) -> dict:
     }
 
 
-def groups_listing(session: DbSession, tenant: Tenant) -> list[dict]:
-    """The Groups page: every group with the organizations it is mapped to and its member
-    count, in three queries whatever the number of groups."""
+def groups_listing(session: DbSession, tenant: Tenant, only: Group | None = None) -> list[dict]:
+    """The Groups page: every group (or `only` that one) with the organizations it is mapped to
+    and its member count, in three queries whatever the number of groups."""
     mapped: dict[str, list[str]] = {}
-    rows = session.execute(
+    query = (
         select(OrganizationGroup.group_id, Organization.name)
         .join(Organization, Organization.id == OrganizationGroup.organization_id)
         .where(Organization.tenant_id == tenant.id)
         .order_by(Organization.name)
     )
-    for group_id, name in rows:
+    if only is not None:
+        query = query.where(OrganizationGroup.group_id == only.id)
+    for group_id, name in session.execute(query):
         mapped.setdefault(group_id, []).append(name)
-    counts = member_counts(session, tenant)
-    return [
-        group_json(g, mapped.get(g.id, []), counts.get(g.id, 0))
-        for g in list_groups(session, tenant)
-    ]
+    counts = member_counts(session, tenant, only)
+    listed = [only] if only is not None else list_groups(session, tenant)
+    return [group_json(g, mapped.get(g.id, []), counts.get(g.id, 0)) for g in listed]
 
 
 def seed_groups(session: DbSession, tenant: Tenant, seed: dict, users_by_name: dict) -> None:

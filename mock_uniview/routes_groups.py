@@ -26,8 +26,7 @@ def _groups_json() -> dict:
 
 
 def _group_json(group) -> dict:
-    listing = {entry["id"]: entry for entry in groups.groups_listing(db(), g.tenant)}
-    return listing[group.id]
+    return groups.groups_listing(db(), g.tenant, only=group)[0]
 
 
 @bp.get("/api/groups")

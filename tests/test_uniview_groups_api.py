@@ -93,6 +93,15 @@ def test_groups_are_editable_while_access_groups_is_off(su):
     assert su.delete(f"/t/acme/api/groups/{added.get_json()['id']}").status_code == 204
     names = [g["name"] for g in su.get("/t/acme/api/groups").get_json()["groups"]]
     assert names == ["Ops", "Sales"]
+    ops = su.patch(f"/t/acme/api/groups/{group_id(su, 'Ops')}", json={"name": "Operations"})
+    assert ops.get_json() | {"id": None} == {
+        "id": None,
+        "name": "Operations",
+        "source": "uniview",
+        "kaseyaone_id": None,
+        "organizations": ["Contoso"],
+        "members": 1,
+    }
 
 
 def test_while_access_groups_is_on_the_groups_page_is_view_only(app, su):

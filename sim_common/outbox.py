@@ -10,13 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.pool import StaticPool
 
 from .clock import real_now, tenant_now
 
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
+# How long a claim on a row lasts: a deliverer that died mid-attempt holds it no longer.
+CLAIM_SECONDS = 120
 
 
 class OutboxMixin:
@@ -33,6 +37,9 @@ class OutboxMixin:
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_result: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # While one deliverer is attempting the row (real time, not the tenant's clock): no other
+    # deliverer sends it meanwhile.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     def to_json(self) -> dict:
         return {
@@ -111,7 +118,12 @@ def _deliver_due(session: Session, model, tenant, handlers, force: bool) -> int:
         if row.next_attempt_at > now and not force:
             blocked.add(row.destination)
             continue
+        if not _claim(session, model, row):
+            blocked.add(row.destination)  # another deliverer is sending it right now
+            continue
         attempted += 1
+        row.claimed_until = None
+        flag_modified(row, "claimed_until")  # the claim was written elsewhere: undo it here
         try:
             outcome = handlers[row.kind](session, row.payload)
         except Exception as exc:  # Retry, or anything unforeseen: never lose the change
@@ -125,6 +137,28 @@ def _deliver_due(session: Session, model, tenant, handlers, force: bool) -> int:
         row.last_result = outcome.result
         row.delivered_at = real_now()
     return attempted
+
+
+def _claim(session: Session, model, row) -> bool:
+    """Take the row for this attempt, in a transaction of its own (committed at once, so that a
+    deliverer running at the same moment in another request or process sees it): only a row
+    still pending and not claimed by a live deliverer can be taken. Two deliverers overlapping —
+    the one after a commit and the one the clock runs — so never send one change twice."""
+    engine = session.get_bind()
+    if isinstance(engine.pool, StaticPool):
+        return True  # one shared connection (an in-memory database): no other deliverer
+    now = real_now()
+    with Session(engine) as claiming, claiming.begin():
+        taken = claiming.execute(
+            update(model)
+            .where(
+                model.id == row.id,
+                model.state == "pending",
+                or_(model.claimed_until.is_(None), model.claimed_until < now),
+            )
+            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+        )
+    return taken.rowcount == 1
 
 
 def json_delivery(http, method: str, url: str, *, other_side: str, **kwargs) -> tuple[int, object]:

@@ -49,7 +49,11 @@ def user_body(active):
 
 @pytest.fixture
 def hub():
-    app = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST})
+    return make_hub()
+
+
+def make_hub(config=None):
+    app = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST, **(config or {})})
     client = app.test_client()
     seeded = client.post(
         "/_sim/tenants",
@@ -118,6 +122,28 @@ def test_a_deactivation_is_pushed_once_as_active_false(hub):
         assert len(patches(mock)) == 1
     (row,) = hub.outbox()
     assert (row["state"], row["attempts"], row["last_result"]) == ("delivered", 1, "disabled")
+
+
+def test_two_deliverers_at_the_same_moment_send_a_change_once(tmp_path):
+    """The delivery after the commit is still waiting on the module when the clock's job runs
+    the outbox too (on a database file, as served: each deliverer has its own connection)."""
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    overlapping = []
+
+    def search_while_the_clock_runs_the_outbox(request):
+        if not overlapping:  # once: the overlapping deliverer's own search comes here too
+            overlapping.append("running")
+            overlapping[0] = hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run").get_json()
+        return 200, {}, json.dumps(listing(ALICE_SCIM_ID))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, SEARCH, search_while_the_clock_runs_the_outbox)
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        assert overlapping == [{"ran": {"outbox": 0}}]  # it found the row taken, and left it
+        assert len(patches(mock)) == 1
+    (row,) = hub.outbox()
+    assert (row["state"], row["attempts"]) == ("delivered", 1)
 
 
 def test_a_module_that_is_down_gets_the_change_when_it_is_back_with_backoff(hub):

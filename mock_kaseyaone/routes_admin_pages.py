@@ -1,6 +1,8 @@
-"""KaseyaOne's Admin Settings > Module Management as pages a person can use (UV-SYNC-2/3/4):
+"""KaseyaOne's Admin Settings as pages a person can use: Module Management (UV-SYNC-2/3/4) —
 a master user signs in, opens the module instance, clicks Edit, changes settings, Review,
-confirms where a change needs it, and Confirm. The same operations as the JSON API."""
+confirms where a change needs it, and Confirm — and Groups, where the groups modules import
+with Access Groups are added, renamed, deleted and given members. The same operations as the
+JSON API."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from sim_common.passwords import check_user_password
 from sim_common.web import rollback_request
 
 from . import domain
-from .errors import BadCredentials, NotMasterUser
+from .errors import BadCredentials, InvalidRequest, NotMasterUser
 from .lifecycle import push_module_settings, settings_syncing
 from .models import User
 
@@ -66,8 +68,52 @@ def modules():
     return render_template(
         "admin_modules.html",
         instances=instances,
+        users={i.id: domain.instance_json(db(), i)["users"] for i in instances},
         syncing={i.id: settings_syncing(db(), i) for i in instances},
     )
+
+
+def _groups_page(error: SimError | None = None, status: int = 200):
+    return render_template(
+        "admin_groups.html",
+        groups=domain.list_groups(db(), g.tenant),
+        users=domain.list_users(db(), g.tenant),
+        error=error,
+    ), status
+
+
+@bp.get("/groups")
+def groups():
+    return _groups_page()
+
+
+@bp.post("/groups")
+def groups_form():
+    """Admin Settings > Groups: add, rename, delete a group, add or remove a member."""
+    form = request.form
+    try:
+        action = form.get("action")
+        if action == "create":
+            domain.create_group(db(), g.tenant, form.get("name"))
+        elif action in ("rename", "delete", "add_member", "remove_member"):
+            group = domain.get_group(db(), g.tenant, form.get("group", ""))
+            if action == "rename":
+                domain.rename_group(db(), group, form.get("name"))
+            elif action == "delete":
+                domain.delete_group(db(), group)
+            elif action == "add_member":
+                domain.add_group_member(
+                    db(), group, domain.get_user(db(), g.tenant, form.get("user", ""))
+                )
+            else:
+                user = domain.get_user(db(), g.tenant, form.get("user", ""))
+                domain.remove_group_member(db(), group, user)
+        else:
+            raise InvalidRequest("Unknown action.")
+    except SimError as exc:
+        rollback_request()
+        return _groups_page(error=exc, status=exc.status_code)
+    return redirect(url_for("admin_pages.groups"))
 
 
 def _page(instance, *, editing=False, review=None, needs=(), error=None, status=200):

@@ -109,3 +109,68 @@ def test_a_refused_confirm_shows_the_module_page_with_the_reason(hub):
         data={"login_with_kaseyaone": "on", "default_role": "bogus"},
     )
     assert page.status_code == 400 and b'id="edit"' in page.data
+
+
+# Admin Settings > Groups, where the groups modules import with Access Groups are kept.
+
+
+def groups(client):
+    return {
+        group["name"]: group
+        for group in client.get("/api/v1/groups", auth=("m@acme.test", "pw")).get_json()["groups"]
+    }
+
+
+def user_id(client, email):
+    users = client.get("/api/v1/users", auth=("m@acme.test", "pw")).get_json()["users"]
+    return next(u["id"] for u in users if u["email"] == email)
+
+
+def test_a_master_user_keeps_the_groups_on_the_groups_page(hub):
+    client, _ = hub
+    sign_in(client, "m@acme.test")
+    page = client.get("/admin/groups").get_data(as_text=True)
+    assert "No groups yet." in page and 'id="create-group"' in page
+    assert (
+        client.post("/admin/groups", data={"action": "create", "name": "Support"}).status_code
+        == 302
+    )
+    support = groups(client)["Support"]["id"]
+    uli = user_id(client, "u@acme.test")
+    client.post("/admin/groups", data={"action": "add_member", "group": support, "user": uli})
+    assert groups(client)["Support"]["members"] == [uli]
+    client.post("/admin/groups", data={"action": "rename", "group": support, "name": "Helpdesk"})
+    assert "u@acme.test" in client.get("/admin/groups").get_data(as_text=True)
+    client.post("/admin/groups", data={"action": "remove_member", "group": support, "user": uli})
+    assert groups(client)["Helpdesk"]["members"] == []
+    client.post("/admin/groups", data={"action": "delete", "group": support})
+    assert groups(client) == {}
+
+
+@pytest.mark.parametrize(
+    "form, status",
+    [
+        ({"action": "create", "name": ""}, 400),
+        ({"action": "rename", "group": "nope", "name": "X"}, 404),
+        ({"action": "add_member", "group": "GROUP"}, 404),  # no user chosen
+        ({"action": "explode"}, 400),
+    ],
+)
+def test_bad_forms_on_the_groups_page_get_a_readable_refusal(hub, form, status):
+    client, _ = hub
+    sign_in(client, "m@acme.test")
+    client.post("/admin/groups", data={"action": "create", "name": "Support"})
+    form = {k: (groups(client)["Support"]["id"] if v == "GROUP" else v) for k, v in form.items()}
+    answer = client.post("/admin/groups", data=form)
+    assert answer.status_code == status
+    assert re.search(r'id="error"[^>]*data-error="\w+"', answer.get_data(as_text=True))
+    assert list(groups(client)) == ["Support"]  # nothing half-done
+
+
+def test_the_groups_page_needs_a_master_user(hub):
+    client, _ = hub
+    assert client.get("/admin/groups").status_code == 302  # to the sign-in page
+    sign_in(client, "u@acme.test")
+    assert client.get("/admin/groups").status_code == 302
+    assert client.post("/admin/groups", data={"action": "create", "name": "X"}).status_code == 302
+    assert groups(client) == {}

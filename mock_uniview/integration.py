@@ -49,14 +49,12 @@ def add_integration(
         scim_token=scim_token,
         added_at=tenant_now(tenant),
     )
-    try:
-        with session.begin_nested():  # the request goes on (and can undo KaseyaOne's part)
-            session.add(integration)
-            session.flush()
-    except IntegrityError:  # another request added it at the same moment
-        session.expire(tenant, ["integration"])
-        raise IntegrationAlreadyAdded() from None
+    session.add(integration)
     tenant.integration = integration
+    try:
+        session.flush()
+    except IntegrityError:  # another request added it at the same moment
+        raise IntegrationAlreadyAdded() from None
     return integration
 
 

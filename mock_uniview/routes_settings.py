@@ -56,7 +56,9 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         k1.add_integration(db(), g.tenant, registration, scim_token)
     except IntegrationAlreadyAdded:
         # Another request added it at the same moment: KaseyaOne forgets this registration, so
-        # that it does not keep a module instance nobody uses.
+        # that it does not keep a module instance nobody uses (after the failed write is undone:
+        # no lock is held while KaseyaOne answers).
+        rollback_request()
         try:
             kaseyaone_client.remove_module_instance(
                 registration["client_id"], registration["client_secret"]

@@ -6,13 +6,14 @@ back, once: a row is delivered until it succeeds or its handler calls the answer
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.pool import StaticPool
 
 from .clock import real_now, tenant_now
@@ -40,6 +41,7 @@ class OutboxMixin:
     # While one deliverer is attempting the row (real time, not the tenant's clock): no other
     # deliverer sends it meanwhile.
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     def to_json(self) -> dict:
         return {
@@ -92,73 +94,116 @@ def enqueue(session: Session, model, tenant, *, destination: str, kind: str, pay
 def deliver_due(
     session: Session, model, tenant, handlers: dict[str, Callable], *, force: bool = False
 ) -> int:
-    """Attempt every due row of the tenant (every pending one, with `force`), oldest first. A
-    destination whose earlier row is still pending is skipped, so that its changes arrive in
+    """Attempt every due row of the tenant (every pending one, with `force`), oldest first, one
+    at a time: the oldest pending row of each destination only, so that its changes arrive in
     the order they were made. Returns how many rows were attempted.
 
-    Nothing is written until every attempt is over (no autoflush): while a destination answers,
-    the database is not locked for anyone else — with SQLite, a slow module would otherwise
-    stall every write of every tenant."""
+    Each attempt is claimed, made and settled on its own: the claim and the outcome are written
+    in short transactions of their own, and nothing is held while the destination answers (with
+    SQLite, a slow module would otherwise stall every write of every tenant). Deliverers running
+    at the same moment — the one after a commit, the one the clock runs, another worker's — so
+    never send one change twice, never out of order, and never leave a change behind: each reads
+    the outbox afresh after every attempt."""
+    blocked: set[str] = set()
+    attempted = 0
     with session.no_autoflush:
-        return _deliver_due(session, model, tenant, handlers, force)
+        while True:
+            now = tenant_now(tenant)  # afresh: a change made meanwhile is due now too
+            row = _next_row(session, model, tenant, blocked, now, force)
+            if row is None:
+                break
+            token = _claim(session, model, row)
+            if token is None:  # another deliverer has it, or has just settled it
+                blocked.add(row.destination)
+                continue
+            attempted += 1
+            try:
+                outcome = handlers[row.kind](session, row.payload)
+            except Exception as exc:  # Retry, or anything unforeseen: never lose the change
+                result = str(exc) if isinstance(exc, Retry) else f"{type(exc).__name__}: {exc}"
+                _settle(
+                    session,
+                    model,
+                    row,
+                    token,
+                    last_result=result,
+                    next_attempt_at=now + backoff(row.attempts + 1),
+                )
+                blocked.add(row.destination)
+                continue
+            _settle(
+                session,
+                model,
+                row,
+                token,
+                state="delivered" if outcome.done else "failed",
+                last_result=outcome.result,
+                delivered_at=real_now(),
+            )
+    return attempted
 
 
-def _deliver_due(session: Session, model, tenant, handlers, force: bool) -> int:
-    now = tenant_now(tenant)
+def _next_row(session: Session, model, tenant, blocked: set, now: datetime, force: bool):
+    """The oldest pending row of the first destination not blocked, as the database has it now;
+    a destination whose oldest pending row is not due yet is blocked."""
     rows = session.scalars(
         select(model)
         .where(model.tenant_id == tenant.id, model.state == "pending")
         .order_by(model.id)
-    ).all()
-    blocked: set[str] = set()
-    attempted = 0
+        .execution_options(populate_existing=True)
+    )
     for row in rows:
         if row.destination in blocked:
             continue
         if row.next_attempt_at > now and not force:
             blocked.add(row.destination)
             continue
-        if not _claim(session, model, row):
-            blocked.add(row.destination)  # another deliverer is sending it right now
-            continue
-        attempted += 1
-        row.claimed_until = None
-        flag_modified(row, "claimed_until")  # the claim was written elsewhere: undo it here
-        try:
-            outcome = handlers[row.kind](session, row.payload)
-        except Exception as exc:  # Retry, or anything unforeseen: never lose the change
-            row.attempts += 1
-            row.last_result = str(exc) if isinstance(exc, Retry) else f"{type(exc).__name__}: {exc}"
-            row.next_attempt_at = now + backoff(row.attempts)
-            blocked.add(row.destination)
-            continue
-        row.attempts += 1
-        row.state = "delivered" if outcome.done else "failed"
-        row.last_result = outcome.result
-        row.delivered_at = real_now()
-    return attempted
+        return row
+    return None
 
 
-def _claim(session: Session, model, row) -> bool:
-    """Take the row for this attempt, in a transaction of its own (committed at once, so that a
-    deliverer running at the same moment in another request or process sees it): only a row
-    still pending and not claimed by a live deliverer can be taken. Two deliverers overlapping —
-    the one after a commit and the one the clock runs — so never send one change twice."""
+@contextmanager
+def _own_transaction(session: Session) -> Iterator[Session]:
+    """A transaction of its own, committed at once so that other deliverers see it — except on
+    one shared connection (an in-memory database), where there is no other deliverer and a
+    second transaction would commit the caller's."""
     engine = session.get_bind()
     if isinstance(engine.pool, StaticPool):
-        return True  # one shared connection (an in-memory database): no other deliverer
-    now = real_now()
-    with Session(engine) as claiming, claiming.begin():
-        taken = claiming.execute(
+        yield session
+        return
+    with Session(engine) as own, own.begin():
+        yield own
+
+
+def _claim(session: Session, model, row) -> str | None:
+    """Take the row for one attempt: only if it is still pending, as this deliverer read it (no
+    attempt settled since), and not claimed by a live deliverer. A claim lasts CLAIM_SECONDS of
+    real time, so that a deliverer that died mid-attempt does not hold the row for ever."""
+    token, now = secrets.token_hex(8), real_now()
+    with _own_transaction(session) as own:
+        taken = own.execute(
             update(model)
             .where(
                 model.id == row.id,
                 model.state == "pending",
+                model.attempts == row.attempts,
                 or_(model.claimed_until.is_(None), model.claimed_until < now),
             )
-            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+            .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+            .execution_options(synchronize_session=False)
         )
-    return taken.rowcount == 1
+    return token if taken.rowcount == 1 else None
+
+
+def _settle(session: Session, model, row, token: str, **values) -> None:
+    """Write the attempt's outcome and let go of the claim, if this deliverer still holds it."""
+    with _own_transaction(session) as own:
+        own.execute(
+            update(model)
+            .where(model.id == row.id, model.claimed_by == token)
+            .values(attempts=model.attempts + 1, claimed_by=None, claimed_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def json_delivery(http, method: str, url: str, *, other_side: str, **kwargs) -> tuple[int, object]:

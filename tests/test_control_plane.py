@@ -227,3 +227,20 @@ def test_a_database_made_by_an_older_version_stops_the_start_with_what_to_do(tmp
         old.execute("ALTER TABLE users DROP COLUMN modified_at")
     with pytest.raises(SchemaOutOfDate, match="users.modified_at.*move the file away"):
         mock_uniview.create_app({"DATABASE_URL": f"sqlite:///{path}"})
+
+
+def test_a_job_that_fails_is_reported_and_the_clock_still_moves_once(tmp_path):
+    app = mock_uniview.create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'uv.sqlite3'}"})
+
+    def broken(tenant, force):
+        raise RuntimeError("the job broke")
+
+    app.extensions["sim_jobs"] = {**app.extensions["sim_jobs"], "broken": broken}
+    client = app.test_client()
+    tenant = client.post("/_sim/tenants", json={"id": "acme"}).get_json()["tenant"]["id"]
+    answer = client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 30})
+    assert answer.status_code == 200 and answer.get_json()["offset_seconds"] == 30
+    ran = client.post(f"/_sim/tenants/{tenant}/jobs/run").get_json()["ran"]
+    assert ran["broken"] == {"error": "RuntimeError: the job broke"}
+    assert ran["outbox"] == 0
+    assert client.get(f"/_sim/tenants/{tenant}/clock").get_json()["offset_seconds"] == 30

@@ -146,6 +146,71 @@ def test_two_deliverers_at_the_same_moment_send_a_change_once(tmp_path):
     assert (row["state"], row["attempts"]) == ("delivered", 1)
 
 
+def test_a_change_made_while_the_one_before_is_at_the_module_follows_it_in_order(tmp_path):
+    """Alice is re-activated while her deactivation is at the module: the re-activation's own
+    delivery finds the deactivation taken and waits; the deliverer sending the deactivation
+    sends the re-activation after it. The module ends as KaseyaOne is: active."""
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    activated = []
+
+    def search_while_alice_is_reactivated(request):
+        if not activated:
+            activated.append("running")
+            answer = hub.client.post(f"/api/v1/users/{hub.alice}/activate", auth=hub.master)
+            activated[0] = answer.status_code
+        return 200, {}, json.dumps(listing(ALICE_SCIM_ID))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, SEARCH, search_while_alice_is_reactivated)
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        assert activated == [200]
+        assert [p["Operations"][0]["value"] for p in patches(mock)] == [False, True]
+    assert [(r["state"], r["attempts"]) for r in hub.outbox()] == [("delivered", 1)] * 2
+
+
+def test_a_row_another_deliverer_has_just_tried_is_not_tried_again_at_once(tmp_path):
+    """Two modules; while the first answers, the clock's job tries the second (down). The
+    deliverer that started first must not try the second again before its retry is due."""
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    second = "http://uv2.test/t/b/scim/v2"
+    instance = hub.client.post(
+        "/api/v1/module-instances",
+        auth=hub.master,
+        json={
+            "module": "uniview",
+            "redirect_uris": ["http://uv2.test/cb"],
+            "scim": {"base_url": second, "token": "T2"},
+        },
+    ).get_json()
+    hub.client.put(
+        "/api/v1/module/settings",
+        auth=(instance["client_id"], instance["client_secret"]),
+        json={"version": 2, "settings": {"automatic_user_deprovisioning": True}},
+    )
+    hub.client.put(f"/api/v1/module-instances/{instance['id']}/users/{hub.alice}", auth=hub.master)
+    app = hub.client.application
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        record_module_user(session, instance["id"], session.get(User, hub.alice))
+    clock_ran = []
+
+    def first_module_search(request):
+        if not clock_ran:
+            clock_ran.append("running")
+            clock_ran[0] = hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run").get_json()
+        return 200, {}, json.dumps(listing(ALICE_SCIM_ID))
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, SEARCH, first_module_search)
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        down = mock.get(f"{second}/Users", status=503)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        assert clock_ran == [{"ran": {"outbox": 1}}]
+        assert down.call_count == 1
+    states = {r["destination"]: (r["state"], r["attempts"]) for r in hub.outbox()}
+    assert states == {hub.instance: ("delivered", 1), instance["id"]: ("pending", 1)}
+
+
 def test_a_module_that_is_down_gets_the_change_when_it_is_back_with_backoff(hub):
     with responses.RequestsMock() as mock:
         mock.get(SEARCH, status=503)

@@ -124,6 +124,14 @@ def test_a_deactivation_is_pushed_once_as_active_false(hub):
     assert (row["state"], row["attempts"], row["last_result"]) == ("delivered", 1, "disabled")
 
 
+def first_time_only(answers: list, action) -> None:
+    """Do `action` (another request, made while a delivery waits on the module) the first time
+    only: the overlapping deliverer's own calls come back here too. Keep its answer."""
+    if not answers:
+        answers.append("running")
+        answers[0] = action()
+
+
 def test_two_deliverers_at_the_same_moment_send_a_change_once(tmp_path):
     """The delivery after the commit is still waiting on the module when the clock's job runs
     the outbox too (on a database file, as served: each deliverer has its own connection)."""
@@ -131,9 +139,10 @@ def test_two_deliverers_at_the_same_moment_send_a_change_once(tmp_path):
     overlapping = []
 
     def search_while_the_clock_runs_the_outbox(request):
-        if not overlapping:  # once: the overlapping deliverer's own search comes here too
-            overlapping.append("running")
-            overlapping[0] = hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run").get_json()
+        first_time_only(
+            overlapping,
+            lambda: hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run").get_json(),
+        )
         return 200, {}, json.dumps(listing(ALICE_SCIM_ID))
 
     with responses.RequestsMock() as mock:
@@ -154,10 +163,12 @@ def test_a_change_made_while_the_one_before_is_at_the_module_follows_it_in_order
     activated = []
 
     def search_while_alice_is_reactivated(request):
-        if not activated:
-            activated.append("running")
-            answer = hub.client.post(f"/api/v1/users/{hub.alice}/activate", auth=hub.master)
-            activated[0] = answer.status_code
+        first_time_only(
+            activated,
+            lambda: (
+                hub.client.post(f"/api/v1/users/{hub.alice}/activate", auth=hub.master).status_code
+            ),
+        )
         return 200, {}, json.dumps(listing(ALICE_SCIM_ID))
 
     with responses.RequestsMock() as mock:
@@ -195,9 +206,10 @@ def test_a_row_another_deliverer_has_just_tried_is_not_tried_again_at_once(tmp_p
     clock_ran = []
 
     def first_module_search(request):
-        if not clock_ran:
-            clock_ran.append("running")
-            clock_ran[0] = hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run").get_json()
+        first_time_only(
+            clock_ran,
+            lambda: hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run").get_json(),
+        )
         return 200, {}, json.dumps(listing(ALICE_SCIM_ID))
 
     with responses.RequestsMock() as mock:

@@ -101,13 +101,10 @@ def finish_request_session(commit: bool) -> None:
 
 
 def add_once(session: Session, model, **key) -> None:
-    """Make an association row exist (granting twice is granting once)."""
+    """Make an association row exist (granting twice is granting once, and two requests granting
+    at the same moment grant once)."""
     if session.get(model, key) is None:
-        try:
-            with session.begin_nested():  # another request may add it at the same moment
-                session.add(model(**key))
-        except IntegrityError:
-            pass
+        insert_new(session, model, [key])
 
 
 def insert_new(session: Session, model, rows: list[dict]) -> None:
@@ -120,7 +117,8 @@ def insert_new(session: Session, model, rows: list[dict]) -> None:
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
-    else:  # no portable ON CONFLICT: one savepoint a row
+    else:  # no portable ON CONFLICT: one savepoint a row (SQLite and PostgreSQL need none:
+        # with pysqlite, a savepoint that is a transaction's first write commits on release)
         for row in rows:
             try:
                 with session.begin_nested():

@@ -87,23 +87,32 @@ def app_config(args, name: str) -> dict:
 def run_gunicorn(make_app: Callable[[], object], args) -> None:
     from gunicorn.app.base import BaseApplication
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from .db import SchemaOutOfDate
+
+    def database() -> str:
+        if not args.database_url:
+            return "(the default SQLite file)"
+        try:
+            return make_url(args.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "(an unreadable URL)"
 
     try:
         app = make_app()  # in the master: tables, keys and secrets exist before any worker forks
     except SchemaOutOfDate as exc:
         raise SystemExit(str(exc)) from None
     except OperationalError as exc:
-        shown = (
-            make_url(args.database_url).render_as_string(hide_password=True)
-            if args.database_url
-            else "(the default SQLite file)"
-        )
         raise SystemExit(
-            f"Cannot open the database {shown}: {exc.orig}. For a SQLite file, its folder must "
-            "exist and be writable."
+            f"Cannot open the database {database()}: {exc.orig}. For a SQLite file, its folder "
+            "must exist and be writable."
+        ) from None
+    except (ArgumentError, NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise SystemExit(
+            f"Cannot use the database {database()}: {exc}. Give an SQLAlchemy URL such as "
+            "sqlite:////path/to/file.sqlite3 or postgresql+psycopg://user@host/db (PostgreSQL "
+            "needs the driver: pip install -e '.[postgres]')."
         ) from None
     if args.seed_file:
         from .control import seed_from_file

@@ -6,9 +6,10 @@ workers share one budget."""
 from __future__ import annotations
 
 from flask import Response, current_app, g, request
-from sqlalchemy import Integer, String, select, update
+from sqlalchemy import Integer, String, exists, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .db import db
 from .errors import InvalidRequest
 
 MODES = ("status", "garbage")
@@ -56,6 +57,9 @@ def injected_failure() -> Response | None:
     if kind is None or tenant_id is None:
         return None
     model = current_app.extensions["sim_models"].Fault
+    pending = (model.tenant_id == tenant_id, model.kind == kind, model.remaining > 0)
+    if not db().scalar(select(exists().where(*pending))):
+        return None  # the usual case: one cheap read, no transaction of its own
     store = current_app.extensions["sim_store"]
     with store.transaction() as session:  # its own transaction: spent even if the request fails
         for fault in session.scalars(

@@ -7,11 +7,10 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import tenant_now
-from sim_common.db import add_once, delete_if_present
+from sim_common.db import add_once, delete_if_present, insert_new
 from sim_common.errors import InvalidRequest
 from sim_common.uniview_settings import (
     SETTINGS,
@@ -37,25 +36,24 @@ def add_integration(
     adding the integration turns Log In with KaseyaOne on (UV-SSO-1)."""
     if tenant.integration is not None:
         raise IntegrationAlreadyAdded()
-    integration = Integration(
-        tenant_id=tenant.id,
-        instance_id=registration["id"],
-        hub_tenant=registration["tenant"],
-        issuer=registration["issuer"],
-        client_id=registration["client_id"],
-        client_secret=registration["client_secret"],
-        login_with_kaseyaone=True,
-        bypass_token=secrets.token_urlsafe(24),
-        scim_token=scim_token,
-        added_at=tenant_now(tenant),
-    )
-    session.add(integration)
-    tenant.integration = integration
-    try:
-        session.flush()
-    except IntegrityError:  # another request added it at the same moment
-        raise IntegrationAlreadyAdded() from None
-    return integration
+    values = {
+        "tenant_id": tenant.id,
+        "instance_id": registration["id"],
+        "hub_tenant": registration["tenant"],
+        "issuer": registration["issuer"],
+        "client_id": registration["client_id"],
+        "client_secret": registration["client_secret"],
+        "login_with_kaseyaone": True,
+        "bypass_token": secrets.token_urlsafe(24),
+        "scim_token": scim_token,
+        "added_at": tenant_now(tenant),
+    }
+    # Unless another request added it at the same moment: no failed write, so the request can
+    # go on (and take KaseyaOne's registration back).
+    if not insert_new(session, Integration, [values]):
+        raise IntegrationAlreadyAdded()
+    session.expire(tenant, ["integration"])
+    return tenant.integration
 
 
 def current_settings(integration: Integration) -> dict:

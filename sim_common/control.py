@@ -174,7 +174,9 @@ def run_each_job(tenant, force: bool) -> dict:
         try:
             ran[name] = job(tenant, force=force)
         except Exception as exc:
-            session.rollback()
+            from .web import rollback_keeping_sent
+
+            rollback_keeping_sent(session)
             current_app.logger.exception("job %s failed for tenant %s", name, tenant.id)
             ran[name] = {"error": f"{type(exc).__name__}: {exc}"}
     return ran

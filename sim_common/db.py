@@ -107,11 +107,12 @@ def add_once(session: Session, model, **key) -> None:
         insert_new(session, model, [key])
 
 
-def insert_new(session: Session, model, rows: list[dict]) -> None:
+def insert_new(session: Session, model, rows: list[dict]) -> int:
     """Insert rows, leaving out those a unique key says exist already (another request may
-    insert the same at the same moment): one statement, whatever the number of rows."""
+    insert the same at the same moment): one statement, whatever the number of rows. Returns
+    how many were inserted."""
     if not rows:
-        return
+        return 0
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -119,14 +120,21 @@ def insert_new(session: Session, model, rows: list[dict]) -> None:
         from sqlalchemy.dialects.sqlite import insert
     else:  # no portable ON CONFLICT: one savepoint a row (SQLite and PostgreSQL need none:
         # with pysqlite, a savepoint that is a transaction's first write commits on release)
+        inserted = 0
         for row in rows:
             try:
                 with session.begin_nested():
                     session.add(model(**row))
+                inserted += 1
             except IntegrityError:
                 pass
-        return
-    session.execute(insert(model).on_conflict_do_nothing(), rows)
+        return inserted
+    inserted = 0
+    for start in range(0, len(rows), 500):  # one multi-row INSERT per 500, within SQLite's
+        # limit on bound parameters
+        statement = insert(model).values(rows[start : start + 500]).on_conflict_do_nothing()
+        inserted += session.execute(statement).rowcount
+    return inserted
 
 
 def delete_if_present(session: Session, model, **key) -> None:

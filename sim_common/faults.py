@@ -58,8 +58,9 @@ def injected_failure() -> Response | None:
         return None
     model = current_app.extensions["sim_models"].Fault
     pending = (model.tenant_id == tenant_id, model.kind == kind, model.remaining > 0)
-    if not db().scalar(select(exists().where(*pending))):
-        return None  # the usual case: one cheap read, no transaction of its own
+    with db().no_autoflush:  # a read only: nothing of the request is written by it
+        if not db().scalar(select(exists().where(*pending))):
+            return None  # the usual case: one cheap read, no transaction of its own
     store = current_app.extensions["sim_store"]
     with store.transaction() as session:  # its own transaction: spent even if the request fails
         for fault in session.scalars(

@@ -6,9 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import requests
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .clock import real_now
 from .redact import redact_query
+
+SENT = "sim_sent_journal"
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session) -> None:
+    """What was sent is in the journal for good once committed: nothing to keep any more."""
+    session.info.pop(SENT, None)
 
 
 def journalled_session(
@@ -19,16 +29,19 @@ def journalled_session(
     def record(response, *args, **_kwargs):
         request = response.request
         url, _, query = request.url.partition("?")
-        session_of().add(
-            model(
-                tenant_id=tenant_id,
-                at=real_now(),
-                direction="sent",
-                method=request.method,
-                url=url + ("?" + redact_query(query) if query else ""),
-                status=response.status_code,
-            )
+        entry = model(
+            tenant_id=tenant_id,
+            at=real_now(),
+            direction="sent",
+            method=request.method,
+            url=url + ("?" + redact_query(query) if query else ""),
+            status=response.status_code,
         )
+        session = session_of()
+        session.add(entry)
+        # Held here too: once flushed, the session keeps only a weak reference, and a rollback
+        # must still find what was sent (sim_common.web.rollback_keeping_sent).
+        session.info.setdefault(SENT, []).append(entry)
 
     http = cls(**kwargs)
     http.hooks["response"].append(record)

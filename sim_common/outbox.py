@@ -119,6 +119,11 @@ def deliver_due(
             attempted += 1
             try:
                 outcome = handlers[row.kind](session, row.payload)
+                settled = {
+                    "state": "delivered" if outcome.done else "failed",
+                    "last_result": outcome.result,
+                    "delivered_at": real_now(),
+                }
             except Exception as exc:  # Retry, or anything unforeseen: never lose the change
                 result = str(exc) if isinstance(exc, Retry) else f"{type(exc).__name__}: {exc}"
                 _settle(
@@ -131,15 +136,7 @@ def deliver_due(
                 )
                 blocked.add(row.destination)
                 continue
-            _settle(
-                session,
-                model,
-                row,
-                token,
-                state="delivered" if outcome.done else "failed",
-                last_result=outcome.result,
-                delivered_at=real_now(),
-            )
+            _settle(session, model, row, token, **settled)
     return attempted
 
 

@@ -135,18 +135,28 @@ def rollback_request() -> None:
     g.pop("sim_after_commit", None)  # nothing was committed for them to follow
     session = g.get("sim_db")
     if session is not None:
-        journal = current_app.extensions["sim_models"].JournalEntry
-        sent = [
-            {
-                column: getattr(entry, column)
-                for column in ("tenant_id", "at", "direction", "method", "url", "status", "detail")
-            }
-            # Written by this request (pending, or flushed already) and about to be undone.
-            for entry in [*session.new, *session.identity_map.values()]
-            if isinstance(entry, journal) and entry.direction == "sent"
-        ]
-        session.rollback()
-        session.add_all(journal(**values) for values in sent)
+        rollback_keeping_sent(session)
+
+
+def rollback_keeping_sent(session) -> None:
+    """Roll the session back, except the journal entries of what was sent meanwhile (pending,
+    or flushed already): the other side received those calls whatever happens here."""
+    from .journal import SENT
+
+    journal = current_app.extensions["sim_models"].JournalEntry
+    entries = {id(e): e for e in [*session.info.get(SENT, []), *session.new]}
+    sent = [
+        {
+            column: getattr(entry, column)
+            for column in ("tenant_id", "at", "direction", "method", "url", "status", "detail")
+        }
+        for entry in entries.values()
+        if isinstance(entry, journal) and entry.direction == "sent"
+    ]
+    session.rollback()
+    kept = [journal(**values) for values in sent]
+    session.add_all(kept)
+    session.info[SENT] = kept
 
 
 def new_id(prefix: str = "") -> str:

@@ -230,17 +230,36 @@ def test_a_database_made_by_an_older_version_stops_the_start_with_what_to_do(tmp
 
 
 def test_a_job_that_fails_is_reported_and_the_clock_still_moves_once(tmp_path):
+    import responses
+
+    from mock_uniview.models import JournalEntry
+    from sim_common.db import db
+    from sim_common.journal import journalled_session
+
     app = mock_uniview.create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'uv.sqlite3'}"})
 
+    def sends(tenant, force):
+        journalled_session(db, JournalEntry, tenant.id).get("http://other.test/ok")
+
     def broken(tenant, force):
+        journalled_session(db, JournalEntry, tenant.id).get("http://other.test/down")
         raise RuntimeError("the job broke")
 
-    app.extensions["sim_jobs"] = {**app.extensions["sim_jobs"], "broken": broken}
+    app.extensions["sim_jobs"] = {**app.extensions["sim_jobs"], "sends": sends, "broken": broken}
     client = app.test_client()
     tenant = client.post("/_sim/tenants", json={"id": "acme"}).get_json()["tenant"]["id"]
-    answer = client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 30})
-    assert answer.status_code == 200 and answer.get_json()["offset_seconds"] == 30
-    ran = client.post(f"/_sim/tenants/{tenant}/jobs/run").get_json()["ran"]
+    with responses.RequestsMock() as mock:
+        mock.get("http://other.test/ok")
+        mock.get("http://other.test/down", status=503)
+        answer = client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 30})
+        assert answer.status_code == 200 and answer.get_json()["offset_seconds"] == 30
+        ran = client.post(f"/_sim/tenants/{tenant}/jobs/run").get_json()["ran"]
     assert ran["broken"] == {"error": "RuntimeError: the job broke"}
     assert ran["outbox"] == 0
     assert client.get(f"/_sim/tenants/{tenant}/clock").get_json()["offset_seconds"] == 30
+    # What the jobs sent is in the journal once a run, the failed job's call included.
+    sent = client.get(f"/_sim/tenants/{tenant}/journal").get_json()["entries"]
+    assert [e["url"] for e in sent if e["direction"] == "sent"] == [
+        "http://other.test/ok",
+        "http://other.test/down",
+    ] * 2

@@ -224,3 +224,9 @@ def test_a_registration_that_loses_the_race_to_add_the_integration_is_taken_back
         assert removal.calls[0].request.headers["Authorization"] == "Basic YzI6czI="  # c2:s2
     shown = client.get(f"/t/{tenant}/api/integrations/kaseyaone").get_json()
     assert shown["kaseyaone"]["client_id"] == "c"  # the one that won
+    journal = client.get(f"/_sim/tenants/{tenant}/journal").get_json()["entries"]
+    sent = [(e["method"], e["url"]) for e in journal if e["direction"] == "sent"]
+    assert sent == [
+        ("POST", f"{HUB}/api/v1/module-instances"),
+        ("DELETE", f"{HUB}/api/v1/module/instance"),
+    ]

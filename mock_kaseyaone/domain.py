@@ -146,13 +146,7 @@ def delete_user(session: Session, user: User) -> None:
 
 def apply_module_settings(instance: ModuleInstance, version, settings) -> bool:
     """A module pushes its integration settings document; only a newer version is applied."""
-    if (
-        isinstance(version, bool)
-        or not isinstance(version, int)
-        or not 0 <= version < 2**31
-        or not isinstance(settings, dict)
-    ):
-        raise InvalidRequest("Send an integer 'version' and a 'settings' object.")
+    uniview_settings.check_version(version, settings)
     if version <= instance.settings_version:
         return False
     instance.settings, instance.settings_version = dict(settings), version

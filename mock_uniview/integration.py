@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present, insert_new
-from sim_common.errors import InvalidRequest
 from sim_common.uniview_settings import (
     SETTINGS,
     changed_settings,
+    check_version,
     whole_document,
 )
 
@@ -76,13 +76,7 @@ def change_settings(integration: Integration, changes: dict) -> list[str]:
 def apply_pushed_settings(integration: Integration, version, settings) -> bool:
     """A settings document pushed by KaseyaOne: applied if it is newer than UniView's, or as new
     (KaseyaOne wins a tie: both sides changed at once); the rules hold here too."""
-    if (
-        isinstance(version, bool)
-        or not isinstance(version, int)
-        or not 0 <= version < 2**31
-        or not isinstance(settings, dict)
-    ):
-        raise InvalidRequest("Send an integer 'version' (0 to 2^31) and a 'settings' object.")
+    check_version(version, settings)
     document = whole_document(current_settings(integration), settings)
     if version < integration.version:
         return False

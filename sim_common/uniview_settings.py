@@ -73,6 +73,18 @@ def needing_confirmation(changed: dict) -> list[str]:
     return needs
 
 
+def check_version(version, settings) -> None:
+    """A settings document as either side sends it: a version (an integer from 0 to 2^31, which
+    both sides store) and a settings object."""
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or not 0 <= version < 2**31
+        or not isinstance(settings, dict)
+    ):
+        raise InvalidRequest("Send an integer 'version' (0 to 2^31) and a 'settings' object.")
+
+
 def whole_document(current: dict, settings: dict) -> dict:
     """A settings document the other side sends, taken as a whole (not as a change: the other
     side applied the rules when it was made): known keys, right types, and consistent — with

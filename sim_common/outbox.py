@@ -141,22 +141,24 @@ def deliver_due(
 
 
 def _next_row(session: Session, model, tenant, blocked: set, now: datetime, force: bool):
-    """The oldest pending row of the first destination not blocked, as the database has it now;
-    a destination whose oldest pending row is not due yet is blocked."""
-    rows = session.scalars(
-        select(model)
-        .where(model.tenant_id == tenant.id, model.state == "pending")
-        .order_by(model.id)
-        .execution_options(populate_existing=True)
-    )
-    for row in rows:
-        if row.destination in blocked:
-            continue
-        if row.next_attempt_at > now and not force:
-            blocked.add(row.destination)
-            continue
-        return row
-    return None
+    """The oldest pending row of the first destination not blocked, as the database has it now
+    (one row read at a time, not the whole backlog after every attempt); a destination whose
+    oldest pending row is not due yet is blocked."""
+    while True:
+        row = session.scalar(
+            select(model)
+            .where(
+                model.tenant_id == tenant.id,
+                model.state == "pending",
+                model.destination.not_in(blocked),
+            )
+            .order_by(model.id)
+            .limit(1)
+            .execution_options(populate_existing=True)
+        )
+        if row is None or force or row.next_attempt_at <= now:
+            return row
+        blocked.add(row.destination)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ def run(session, tenant) -> dict:
     integration reset, in the meantime."""
     integration = tenant.integration
     credentials = integration.client_id
-    imported = set(groups.imported_groups(session, tenant))
+    imported = groups.imported_ids(session, tenant)
     now = tenant_now(tenant)
     try:
         kaseyaone = groups.kaseyaone_groups(kaseyaone_client.read_groups(integration))

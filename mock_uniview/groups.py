@@ -313,6 +313,17 @@ def plan_sync(imported: dict[str, str], kaseyaone: dict[str, str]) -> SyncPlan:
     return plan
 
 
+def imported_ids(session: DbSession, tenant: Tenant) -> set[str]:
+    """The KaseyaOne ids of the imported groups, without loading the groups."""
+    return set(
+        session.scalars(
+            select(Group.kaseyaone_id).where(
+                Group.tenant_id == tenant.id, Group.source == "kaseyaone"
+            )
+        )
+    )
+
+
 def imported_groups(session: DbSession, tenant: Tenant) -> dict[str, Group]:
     rows = session.scalars(
         select(Group).where(Group.tenant_id == tenant.id, Group.source == "kaseyaone")

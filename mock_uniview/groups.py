@@ -27,10 +27,19 @@ SYNC_INTERVAL = timedelta(hours=4)
 FIRST_IMPORT_DELAY = timedelta(hours=1)
 
 
+def _keepable_name(value) -> str | None:
+    """A group's or an organization's name as UniView keeps it (stripped, 1 to 200
+    characters), or None where it cannot."""
+    if isinstance(value, str) and 0 < len(value.strip()) <= 200:
+        return value.strip()
+    return None
+
+
 def _name(value, what: str = "name") -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
+    name = _keepable_name(value)
+    if name is None:
         raise InvalidRequest(f"'{what}' must be a non-empty string of at most 200 characters.")
-    return value.strip()
+    return name
 
 
 def _names(values, what: str) -> list[str]:
@@ -337,13 +346,9 @@ def kaseyaone_groups(entries) -> dict[str, str]:
     longer than 200)."""
     groups = {}
     for group_id, name in entries:
-        if (
-            isinstance(group_id, str)
-            and 0 < len(group_id) <= 64
-            and isinstance(name, str)
-            and 0 < len(name.strip()) <= 200
-        ):
-            groups[group_id] = name.strip()
+        kept = _keepable_name(name)
+        if isinstance(group_id, str) and 0 < len(group_id) <= 64 and kept is not None:
+            groups[group_id] = kept
     return groups
 
 

@@ -66,24 +66,8 @@ def make_hub(config=None):
         },
     ).get_json()
     master = ("m@acme.test", "pw")
-    instance = client.post(
-        "/api/v1/module-instances",
-        auth=master,
-        json={
-            "module": "uniview",
-            "redirect_uris": ["http://uv.test/cb"],
-            "scim": {"base_url": SCIM, "token": "T0KEN"},
-        },
-    ).get_json()
-    client.put(
-        "/api/v1/module/settings",
-        auth=(instance["client_id"], instance["client_secret"]),
-        json={"version": 2, "settings": {"automatic_user_deprovisioning": True}},
-    )
     alice = seeded["users"][1]["id"]
-    client.put(f"/api/v1/module-instances/{instance['id']}/users/{alice}", auth=master)
-    with app.app_context(), app.extensions["sim_store"].transaction() as session:
-        record_module_user(session, instance["id"], session.get(User, alice))
+    instance = module_where_alice_has_an_account(client, master, alice, SCIM, "T0KEN")
 
     class Hub:
         pass
@@ -97,6 +81,30 @@ def make_hub(config=None):
         f"/_sim/tenants/{hub.tenant}/clock/advance", json={"seconds": s}
     )
     return hub
+
+
+def module_where_alice_has_an_account(client, master, alice, scim_base_url, token) -> dict:
+    """A module instance with a SCIM service provider and Automatic User Deprovisioning on,
+    where Alice has access and an account: KaseyaOne pushes her lifecycle changes there."""
+    instance = client.post(
+        "/api/v1/module-instances",
+        auth=master,
+        json={
+            "module": "uniview",
+            "redirect_uris": [scim_base_url.split("/t/")[0] + "/cb"],
+            "scim": {"base_url": scim_base_url, "token": token},
+        },
+    ).get_json()
+    client.put(
+        "/api/v1/module/settings",
+        auth=(instance["client_id"], instance["client_secret"]),
+        json={"version": 2, "settings": {"automatic_user_deprovisioning": True}},
+    )
+    client.put(f"/api/v1/module-instances/{instance['id']}/users/{alice}", auth=master)
+    app = client.application
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        record_module_user(session, instance["id"], session.get(User, alice))
+    return instance
 
 
 def patches(mock):
@@ -185,24 +193,7 @@ def test_a_row_another_deliverer_has_just_tried_is_not_tried_again_at_once(tmp_p
     deliverer that started first must not try the second again before its retry is due."""
     hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
     second = "http://uv2.test/t/b/scim/v2"
-    instance = hub.client.post(
-        "/api/v1/module-instances",
-        auth=hub.master,
-        json={
-            "module": "uniview",
-            "redirect_uris": ["http://uv2.test/cb"],
-            "scim": {"base_url": second, "token": "T2"},
-        },
-    ).get_json()
-    hub.client.put(
-        "/api/v1/module/settings",
-        auth=(instance["client_id"], instance["client_secret"]),
-        json={"version": 2, "settings": {"automatic_user_deprovisioning": True}},
-    )
-    hub.client.put(f"/api/v1/module-instances/{instance['id']}/users/{hub.alice}", auth=hub.master)
-    app = hub.client.application
-    with app.app_context(), app.extensions["sim_store"].transaction() as session:
-        record_module_user(session, instance["id"], session.get(User, hub.alice))
+    instance = module_where_alice_has_an_account(hub.client, hub.master, hub.alice, second, "T2")
     clock_ran = []
 
     def first_module_search(request):

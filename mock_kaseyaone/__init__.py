@@ -10,10 +10,11 @@ from flask import Flask, render_template
 
 from sim_common.db import db
 from sim_common.passwords import STRONG
+from sim_common.scheduler import Job
 from sim_common.web import SimModels, init_sim_app
 
 from .domain import seed_tenant
-from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
+from .models import Base, Fault, JournalEntry, Lease, Outbox, Secret, Tenant
 
 DEFAULTS = {
     "DATABASE_URL": "sqlite://",
@@ -31,7 +32,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_kaseyaone")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
+    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, Lease))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from .lifecycle import DELIVERIES
@@ -42,7 +43,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_oidc import bp as oidc_bp
     from .routes_scim import bp as scim_bp
 
-    app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job}
+    app.extensions["sim_jobs"] = {"outbox": Job(DELIVERIES.job, DELIVERIES.due)}
     init_oidc(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(api_bp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from sim_common import uniview_settings
@@ -154,11 +154,13 @@ def apply_module_settings(instance: ModuleInstance, version, settings) -> bool:
 
 
 def remove_module_instance(session: Session, instance: ModuleInstance) -> str:
+    from sim_common.outbox import cancel_pending
+
     from .models import Outbox
 
     instance_id = instance.id
-    session.execute(
-        delete(Outbox).where(Outbox.destination == instance_id, Outbox.state == "pending")
+    cancel_pending(
+        session, Outbox, "the module instance was removed", Outbox.destination == instance_id
     )
     session.delete(instance)
     session.flush()

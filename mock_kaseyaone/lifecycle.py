@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import requests
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sim_common.journal import journalled_session
-from sim_common.outbox import Deliveries, Outcome, Retry, enqueue, json_delivery
+from sim_common.outbox import (
+    IDEMPOTENCY_HEADER,
+    Deliveries,
+    Outcome,
+    Retry,
+    document_outcome,
+    enqueue,
+    json_delivery,
+    pending_of,
+    said,
+)
 
 from .domain import has_module_access
 from .models import JournalEntry, ModuleInstance, ModuleUser, Outbox, Tenant
@@ -80,20 +90,25 @@ def push_lifecycle_change(
 
 
 class _Module:
-    """One module instance's SCIM service provider, as KaseyaOne's SCIM client."""
+    """One module instance's SCIM service provider, as KaseyaOne's SCIM client. Every call of one
+    outbox row carries the row's idempotency key: the module applies a change sent again once."""
 
-    def __init__(self, session: Session, payload: dict) -> None:
+    def __init__(self, session: Session, payload: dict, key: str) -> None:
         self.instance = session.get(ModuleInstance, payload["instance_id"])
         self.payload = payload
         if self.instance is not None:
             self.http = journalled_session(lambda: session, JournalEntry, self.instance.tenant_id)
             self.http.headers.update(
-                {"Authorization": f"Bearer {self.instance.scim_token}", "Accept": SCIM_JSON}
+                {
+                    "Authorization": f"Bearer {self.instance.scim_token}",
+                    "Accept": SCIM_JSON,
+                    IDEMPOTENCY_HEADER: key,
+                }
             )
 
     def call(self, method: str, path: str, body=None) -> requests.Response:
         try:
-            response = self.http.request(
+            return self.http.request(
                 method,
                 self.instance.scim_base_url + path,
                 data=body,
@@ -102,15 +117,6 @@ class _Module:
             )
         except requests.RequestException as exc:
             raise Retry(f"the module did not answer: {type(exc).__name__}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise Retry(f"the module answered {response.status_code}")
-        return response
-
-    def json(self, response: requests.Response) -> dict:
-        try:
-            return response.json()
-        except ValueError:
-            raise Retry(f"the module answered {response.status_code} without JSON") from None
 
     def find_user_id(self) -> str | None:
         """The module's SCIM id for this KaseyaOne user: by externalId, the KaseyaOne subject."""
@@ -119,13 +125,11 @@ class _Module:
         search = SearchRequest(filter=f'externalId eq "{self.payload["external_id"]}"')
         params = search.model_dump(scim_ctx=Context.SEARCH_REQUEST, exclude={"schemas"})
         response = self.call("GET", "/Users?" + requests.compat.urlencode(params))
-        refuse_if_error(response, self.json(response) if response.status_code >= 400 else None)
-        listing = ListResponse[User].model_validate(
-            self.json(response), scim_ctx=Context.SEARCH_RESPONSE
-        )
+        listing = _scim_body(response, 200, ListResponse[User], Context.SEARCH_RESPONSE)
         return listing.resources[0].id if listing.resources else None
 
-    def set_active(self, scim_id: str, active: bool) -> requests.Response:
+    def set_active(self, scim_id: str, active: bool) -> Outcome:
+        """PATCH `active` (RFC 7644 §3.5.2): delivered on 204, or on 200 with the user as asked."""
         from scim2_models import Context, PatchOp, PatchOperation, User
 
         patch = PatchOp[User](
@@ -134,75 +138,95 @@ class _Module:
             ]
         )
         body = patch.model_dump_json(scim_ctx=Context.RESOURCE_PATCH_REQUEST)
-        return self.call("PATCH", f"/Users/{scim_id}", body)
+        response = self.call("PATCH", f"/Users/{scim_id}", body)
+        if response.status_code == 404:
+            return GONE
+        if response.status_code != 204:
+            user = _scim_body(response, 200, User, Context.RESOURCE_PATCH_RESPONSE)
+            if user.active is not active:
+                raise Retry(
+                    f"the module answered 200 but the user is {'not ' * active}active there"
+                )
+        return Outcome(True, "enabled" if active else "disabled")
+
+    def delete(self, scim_id: str) -> Outcome:
+        """DELETE (RFC 7644 §3.6): delivered on 204; where deleting is not an option there (409),
+        the user is disabled instead (UV-DEP-2)."""
+        response = self.call("DELETE", f"/Users/{scim_id}")
+        if response.status_code == 204:
+            return Outcome(True, "deleted")
+        if response.status_code == 404:
+            return GONE
+        if response.status_code == 409:
+            refusal = said(_json_or_none(response)).removeprefix(": ")
+            disabled = self.set_active(scim_id, False)
+            if disabled is GONE:
+                return GONE
+            return Outcome(True, f"{disabled.result} instead of deleted: {refusal}".rstrip(": "))
+        raise _unproven(response)
 
 
-def refuse_if_error(response: requests.Response, body: dict | None) -> None:
-    if response.status_code < 400:
-        return
-    from scim2_models import Error
-
-    detail = ""
-    if body:
-        try:
-            detail = Error.model_validate(body).detail or ""
-        except ValueError:
-            detail = str(body)[:200]
-    raise _Final(f"the module refused with {response.status_code}: {detail}".rstrip(": "))
+# A 404 for the user being changed: the module has nothing left to change.
+GONE = Outcome(True, "the module no longer has this user: nothing left to change")
 
 
-class _Final(Exception):
-    pass
+def _json_or_none(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _unproven(response: requests.Response) -> Retry:
+    return Retry(f"the module answered {response.status_code}{said(_json_or_none(response))}")
+
+
+def _scim_body(response: requests.Response, status: int, model, context):
+    """The answer's body as the SCIM resource the protocol promises with `status`; Retry for any
+    other answer (another status, a body that is not that resource)."""
+    from pydantic import ValidationError
+
+    if response.status_code != status:
+        raise _unproven(response)
+    try:
+        return model.model_validate(response.json(), scim_ctx=context)
+    except (ValueError, ValidationError):
+        raise Retry(
+            f"the module answered {response.status_code} with a body that is not a SCIM "
+            f"{getattr(model, '__name__', 'resource')}"
+        ) from None
 
 
 def _deliver(kind: str):
-    def handler(session: Session, payload: dict) -> Outcome:
-        module = _Module(session, payload)
+    def handler(session: Session, payload: dict, key: str) -> Outcome:
+        module = _Module(session, payload, key)
         if module.instance is None or not module.instance.scim_base_url:
             return Outcome(False, "the module instance is gone")
-        try:
-            scim_id = module.find_user_id()
-            if scim_id is None:
-                return Outcome(True, "the module has no account for this user: nothing to do")
-            if kind == "scim.delete":
-                response = module.call("DELETE", f"/Users/{scim_id}")
-                if response.status_code in (204, 404):
-                    return Outcome(True, "deleted")
-                if response.status_code == 409:  # deleting is not an option there
-                    refusal = module.json(response).get("detail", "")
-                    disabled = module.set_active(scim_id, False)
-                    refuse_if_error(disabled, None)
-                    return Outcome(True, f"disabled instead of deleted: {refusal}")
-                refuse_if_error(response, module.json(response))
-                return Outcome(True, "deleted")
-            response = module.set_active(scim_id, kind == "scim.activate")
-            refuse_if_error(
-                response, module.json(response) if response.status_code >= 400 else None
-            )
-            return Outcome(True, "enabled" if kind == "scim.activate" else "disabled")
-        except _Final as exc:
-            return Outcome(False, str(exc))
+        scim_id = module.find_user_id()
+        if scim_id is None:
+            return Outcome(True, "the module has no account for this user: nothing to change")
+        if kind == "scim.delete":
+            return module.delete(scim_id)
+        return module.set_active(scim_id, kind == "scim.activate")
 
     return handler
 
 
-def _deliver_settings(session: Session, payload: dict) -> Outcome:
+def _deliver_settings(session: Session, payload: dict, key: str) -> Outcome:
     """Module Management's change, to the module (UV-SYNC-2): PUT the settings document."""
     instance = session.get(ModuleInstance, payload["instance_id"])
     if instance is None or not instance.settings_url:
         return Outcome(False, "the module instance is gone, or takes no settings")
-    status, body = json_delivery(
+    _status, body = json_delivery(
         journalled_session(lambda: session, JournalEntry, instance.tenant_id),
         "PUT",
         instance.settings_url,
         other_side="the module",
         json={"version": payload["version"], "settings": payload["settings"]},
-        headers={"Authorization": f"Bearer {instance.scim_token}"},
+        headers={"Authorization": f"Bearer {instance.scim_token}", IDEMPOTENCY_HEADER: key},
         timeout=current_app.config["PUSH_TIMEOUT"],
     )
-    if status >= 400 or not isinstance(body, dict):
-        return Outcome(False, f"the module refused with {status}: {body}")
-    return Outcome(True, "applied" if body.get("applied") else "the module holds a newer version")
+    return document_outcome(body, "the module")
 
 
 def push_module_settings(session: Session, instance: ModuleInstance) -> None:
@@ -222,20 +246,15 @@ def push_module_settings(session: Session, instance: ModuleInstance) -> None:
     DELIVERIES.after_commit(tenant.id)
 
 
-def settings_syncing(session: Session, instance: ModuleInstance) -> bool:
-    """The orange clock: a version made in Module Management has not reached the module."""
-    return (
-        session.scalar(
-            select(
-                exists().where(
-                    Outbox.destination == instance.id,
-                    Outbox.kind == "settings.push",
-                    Outbox.state == "pending",
-                )
-            )
-        )
-        or False
-    )
+def delivery_state(session: Session, instance: ModuleInstance) -> dict:
+    """What Module Management shows of the pushes to a module instance: `syncing` (the orange
+    clock: a version made here has not reached the module) and `failing` (each undelivered push
+    whose last attempt failed, with why and when it is tried again)."""
+    rows = pending_of(session, Outbox, Outbox.destination == instance.id)
+    return {
+        "syncing": any(row.kind == "settings.push" for row in rows),
+        "failing": [row.to_json() for row in rows if row.failing],
+    }
 
 
 HANDLERS = {kind: _deliver(kind) for kind in ("scim.deactivate", "scim.activate", "scim.delete")}

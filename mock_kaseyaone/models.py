@@ -20,6 +20,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
+from sim_common.idempotency import IdempotentRequestMixin
+from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
 
@@ -49,6 +51,14 @@ class Fault(FaultMixin, Base):
 
 
 class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Lease(LeaseMixin, Base):
+    pass
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
     pass
 
 

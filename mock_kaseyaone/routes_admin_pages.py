@@ -16,7 +16,7 @@ from sim_common.web import rollback_request
 
 from . import domain
 from .errors import BadCredentials, InvalidRequest, NotMasterUser
-from .lifecycle import push_module_settings, settings_syncing
+from .lifecycle import delivery_state, push_module_settings
 from .models import User
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -69,7 +69,7 @@ def modules():
         "admin_modules.html",
         instances=instances,
         users={i.id: domain.instance_json(db(), i)["users"] for i in instances},
-        syncing={i.id: settings_syncing(db(), i) for i in instances},
+        delivery={i.id: delivery_state(db(), i) for i in instances},
     )
 
 
@@ -121,7 +121,7 @@ def _page(instance, *, editing=False, review=None, needs=(), error=None, status=
         "admin_module.html",
         instance=instance,
         settings=domain.module_settings(instance),
-        syncing=settings_syncing(db(), instance),
+        delivery=delivery_state(db(), instance),
         editing=editing,
         review=review,
         needs=needs,

@@ -12,7 +12,7 @@ from sim_common.faults import injected_failure
 
 from . import domain
 from .errors import BadCredentials, InvalidRequest
-from .lifecycle import push_lifecycle_change, push_module_settings, settings_syncing
+from .lifecycle import delivery_state, push_lifecycle_change, push_module_settings
 from .oidc import issuer
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1")
@@ -186,7 +186,7 @@ def _settings_json(instance) -> dict:
         "module_instance": instance.id,
         "version": instance.settings_version,
         "settings": domain.module_settings(instance),
-        "syncing": settings_syncing(db(), instance),
+        **delivery_state(db(), instance),
     }
 
 

@@ -8,8 +8,10 @@ from flask import Blueprint, g, request
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.faults import injected_failure
+from sim_common.idempotency import apply_once
 
 from . import domain
+from .models import IdempotentRequest
 
 bp = Blueprint("module_api", __name__, url_prefix="/api/v1/module")
 bp.fault_kind = "module"
@@ -23,6 +25,10 @@ def authenticate_module():
     )
     g.tenant_id = g.instance.tenant_id
     return injected_failure()
+
+
+# The module's pushes carry an Idempotency-Key: one sent again after a crash is applied once.
+apply_once(bp, IdempotentRequest, lambda: g.instance.tenant)
 
 
 @bp.delete("/instance")

@@ -10,9 +10,10 @@ from flask import Flask, render_template
 
 from sim_common.db import db
 from sim_common.passwords import STRONG
+from sim_common.scheduler import Job
 from sim_common.web import SimModels, init_sim_app
 
-from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
+from .models import Base, Fault, JournalEntry, Lease, Outbox, Secret, Tenant
 from .users import seed_tenant
 
 DEFAULTS = {
@@ -32,10 +33,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_uniview")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
+    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, Lease))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
-    from .group_sync import job as group_sync_job
+    from . import group_sync
     from .routes_groups import bp as groups_bp
     from .routes_login import bp as login_bp
     from .routes_scim import bp as scim_bp
@@ -43,7 +44,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_settings import push_bp
     from .settings_sync import DELIVERIES
 
-    app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job, "groups": group_sync_job}
+    app.extensions["sim_jobs"] = {
+        "outbox": Job(DELIVERIES.job, DELIVERIES.due),
+        "groups": Job(group_sync.job, group_sync.due),
+    }
     app.register_blueprint(login_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(push_bp)

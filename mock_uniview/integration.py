@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present, insert_new
+from sim_common.outbox import cancel_pending
 from sim_common.uniview_settings import (
     SETTINGS,
     changed_settings,
@@ -114,7 +115,7 @@ def reset_integration(session: DbSession, tenant: Tenant) -> int:
     session.execute(
         delete(Session).where(Session.tenant_id == tenant.id, Session.method == "kaseyaone")
     )
-    session.execute(delete(Outbox).where(Outbox.tenant_id == tenant.id, Outbox.state == "pending"))
+    cancel_pending(session, Outbox, "the integration was reset", Outbox.tenant_id == tenant.id)
     session.delete(integration)
     tenant.integration = None
     session.flush()

@@ -12,12 +12,14 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError, Unauthorized
+from sim_common.idempotency import apply_once
 from sim_common.uniview_settings import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.web import rollback_request
 
 from . import integration as k1
 from . import kaseyaone_client, settings_sync, users
 from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
+from .models import IdempotentRequest
 from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
 
@@ -33,7 +35,7 @@ def _bypass_link() -> str:
 def _config_json() -> dict:
     return {
         **k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link()),
-        "syncing": settings_sync.syncing(db(), g.tenant),
+        **settings_sync.delivery_state(db(), g.tenant),
     }
 
 
@@ -259,16 +261,24 @@ push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
 push_bp.fault_kind = "pushed_settings"
 
 
-@push_bp.put("/api/kaseyaone/settings")
-def pushed_settings():
-    """KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2),
-    with the token it holds for this UniView (the SCIM token)."""
+@push_bp.before_request
+def authenticate_kaseyaone():
+    """KaseyaOne calls with the token it holds for this UniView (the SCIM token)."""
     integration = k1.get_integration(g.tenant)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(
         token.strip().encode(), integration.scim_token.encode()
     ):
         raise Unauthorized("Send KaseyaOne's bearer token for this UniView.")
+
+
+apply_once(push_bp, IdempotentRequest, lambda: g.tenant)
+
+
+@push_bp.put("/api/kaseyaone/settings")
+def pushed_settings():
+    """KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2)."""
+    integration = k1.get_integration(g.tenant)
     body = json_body()
     applied = k1.apply_pushed_settings(integration, body.get("version"), body.get("settings"))
     return {

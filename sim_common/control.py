@@ -172,7 +172,7 @@ def run_each_job(tenant, force: bool) -> dict:
     for name, job in current_app.extensions.get("sim_jobs", {}).items():
         session.commit()
         try:
-            ran[name] = job(tenant, force=force)
+            ran[name] = job.run(tenant, force=force)
         except Exception as exc:
             from .web import rollback_keeping_sent
 
@@ -180,6 +180,22 @@ def run_each_job(tenant, force: bool) -> dict:
             current_app.logger.exception("job %s failed for tenant %s", name, tenant.id)
             ran[name] = {"error": f"{type(exc).__name__}: {exc}"}
     return ran
+
+
+def run_jobs_of(app, tenant_id: str) -> dict:
+    """The tenant's due jobs, run outside any request (the served scheduler): as the clock's
+    advance runs them, then what their commits were for (the outbox's first attempts)."""
+    from .web import run_after_commit
+
+    with app.app_context():
+        try:
+            tenant = db().get(_models().Tenant, tenant_id)
+            ran = run_each_job(tenant, force=False) if tenant is not None else {}
+            finish_request_session(commit=True)
+        finally:
+            finish_request_session(commit=False)  # what a failure left open
+        run_after_commit()
+        return ran
 
 
 @control_blueprint.get("/tenants/<tenant_id>/journal")

@@ -67,6 +67,21 @@ def base_parser(
         default=env("PASSWORD_HASH", "strong"),
         help="strong (scrypt) by default; fast only for throwaway test data",
     )
+    serve.add_argument(
+        "--scheduler-interval",
+        type=float,
+        default=float(env("SCHEDULER_INTERVAL", "1")),
+        help="seconds between runs of the due jobs (outbox retries, syncs) as real time "
+        "passes; 0 runs them only when the control plane moves a clock "
+        f"(env {env_prefix}_SCHEDULER_INTERVAL)",
+    )
+    serve.add_argument(
+        "--outbox-first-retry",
+        type=float,
+        default=float(env("OUTBOX_FIRST_RETRY", "30")),
+        help="seconds before a failed push is first retried (doubling, capped at an hour; "
+        f"env {env_prefix}_OUTBOX_FIRST_RETRY)",
+    )
     return parser, serve
 
 
@@ -81,6 +96,8 @@ def app_config(args, name: str) -> dict:
         "PUBLIC_URL": args.public_url or f"http://{host or '127.0.0.1'}:{port}",
         "SIM_CONTROL_TOKEN": token,
         "PASSWORD_HASH_METHOD": FAST if args.password_hash == "fast" else STRONG,
+        "SCHEDULER_INTERVAL": args.scheduler_interval,
+        "OUTBOX_FIRST_RETRY_SECONDS": args.outbox_first_retry,
     }
 
 
@@ -90,6 +107,7 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from .db import SchemaOutOfDate
+    from .scheduler import start_scheduler
 
     def database() -> str:
         if not args.database_url:
@@ -123,6 +141,7 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
     def post_fork(server, worker):
         # Connections opened before the fork belong to the master; each worker opens its own.
         app.extensions["sim_store"].engine.dispose(close=False)
+        start_scheduler(app)  # in each worker: one of them leads at a time
 
     class Server(BaseApplication):
         def load_config(self):

@@ -25,6 +25,7 @@ class SimModels:
     Secret: type
     Fault: type | None = None
     Outbox: type | None = None
+    Lease: type | None = None
 
 
 def wants_json() -> bool:
@@ -46,6 +47,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     """Attach the store, the journal and the error handlers to a simulator application."""
     app.config.setdefault("DATABASE_URL", "sqlite://")
     app.config.setdefault("SIM_CONTROL_TOKEN", None)
+    # Served, the due jobs run by themselves (sim_common.scheduler); embedded, when a clock moves.
+    app.config.setdefault("SCHEDULER_INTERVAL", 0)
     # Cookie-authenticated forms (UniView's settings, KaseyaOne's Admin Settings): a cross-site
     # POST carries no session cookie.
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
@@ -70,14 +73,11 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                     method=request.method,
                     url=path,
                     status=response.status_code,
+                    detail=g.get("journal_detail"),
                 )
             )
         finish_request_session(commit=True)
-        for callback in g.pop("sim_after_commit", []):
-            try:
-                callback()
-            except Exception:  # the change is committed; what the callback was for is retried
-                app.logger.exception("an after-commit step failed")
+        run_after_commit()
         return response
 
     @app.before_request
@@ -127,6 +127,15 @@ def after_commit(callback) -> None:
     """Run `callback` once the current request's changes are committed (never if they are
     rolled back): how outbox rows are first attempted."""
     g.setdefault("sim_after_commit", []).append(callback)
+
+
+def run_after_commit() -> None:
+    """What the committed changes asked to run once committed (sim_common.web.after_commit)."""
+    for callback in g.pop("sim_after_commit", []):
+        try:
+            callback()
+        except Exception:  # the change is committed; what the callback was for is retried
+            current_app.logger.exception("an after-commit step failed")
 
 
 def rollback_request() -> None:

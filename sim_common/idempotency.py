@@ -14,7 +14,17 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, g, request
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .clock import tenant_now
@@ -85,9 +95,7 @@ def apply_once(bp: Blueprint, model, tenant_of) -> None:
             held = {"tenant_id": tenant.id, "key": key, "created_at": now}
             if not insert_new(session, model, [{**held, "fingerprint": _fingerprint()}]):
                 raise KeyInUse()  # another request took the key at the same moment
-            g.idempotent_request = session.scalar(
-                select(model).where(model.tenant_id == tenant.id, model.key == key)
-            )
+            g.idempotent_request = (tenant.id, key)
             return None
         if kept.fingerprint != _fingerprint():
             raise KeyReused()
@@ -98,12 +106,20 @@ def apply_once(bp: Blueprint, model, tenant_of) -> None:
 
     @bp.after_request
     def keep_the_answer(response: Response):
-        kept = g.pop("idempotent_request", None)
-        if kept is None:
+        held = g.pop("idempotent_request", None)
+        if held is None:
             return response
+        this = (model.tenant_id == held[0], model.key == held[1])
         if 200 <= response.status_code < 300:
-            kept.status, kept.content_type = response.status_code, response.content_type
-            kept.body = response.get_data(as_text=True)
-        elif kept in db():  # not applied: the same request may be sent again, and applied then
-            db().delete(kept)
+            db().execute(
+                update(model)
+                .where(*this)
+                .values(
+                    status=response.status_code,
+                    content_type=response.content_type,
+                    body=response.get_data(as_text=True),
+                )
+            )
+        else:  # not applied (and perhaps rolled back): it may be sent again, and applied then
+            db().execute(delete(model).where(*this))
         return response

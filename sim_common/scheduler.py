@@ -57,22 +57,25 @@ class Scheduler:
         return self.app.extensions["sim_models"]
 
     def _heartbeat(self) -> None:
-        store = self.app.extensions["sim_store"]
         beats = 0
         while not self.stopped.is_set():
             try:
-                with store.sessionmaker() as session:
-                    beat(session, self._models().Lease)
-                    self.leading = take(
-                        session, self._models().Lease, LEADER, process_token(), LEADER_SECONDS
-                    )
-                    if self.leading and beats % 3600 == 0:
-                        forget_run_out(session, self._models().Lease)
+                self.beat_once(forget=beats % 3600 == 0)
                 beats += 1
             except Exception:  # the database is away for a moment: try again at the next beat
                 self.leading = False
                 self.app.logger.exception("the scheduler's heartbeat failed")
             self.stopped.wait(HEARTBEAT_INTERVAL)
+
+    def beat_once(self, forget: bool = False) -> bool:
+        """Say this process is alive, and lead if nobody else does. Whether it leads."""
+        lease = self._models().Lease
+        with self.app.extensions["sim_store"].sessionmaker() as session:
+            beat(session, lease)
+            self.leading = take(session, lease, LEADER, process_token(), LEADER_SECONDS)
+            if self.leading and forget:
+                forget_run_out(session, lease)
+        return self.leading
 
     def _runner(self) -> None:
         while not self.stopped.wait(self.interval):

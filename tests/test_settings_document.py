@@ -70,6 +70,36 @@ def test_settings_pushed_while_kaseyaone_is_down_arrive_in_order_once(uniview):
     assert outbox[1]["payload"]["settings"]["automatic_user_deprovisioning"] is True
 
 
+def test_a_refused_settings_push_is_retried_and_shown_to_the_superuser(uniview):
+    """KaseyaOne refuses the document (a 401: say its client was rotated): UniView keeps the
+    version, says on its configuration page why it has not arrived, and delivers it once
+    KaseyaOne takes it."""
+    client, tenant = uniview
+    api = f"/t/{tenant}/api/integrations/kaseyaone"
+    with responses.RequestsMock() as mock:
+        answer_registration(mock)
+        mock.put(
+            SETTINGS_URL,
+            status=401,
+            json={"error": "invalid_credentials", "message": "Unknown client."},
+        )
+        client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
+        shown = client.get(api).get_json()
+        assert shown["syncing"] is True
+        assert [f["last_result"] for f in shown["failing"]] == [
+            "KaseyaOne answered 401: Unknown client."
+        ]
+        page = client.get(f"/t/{tenant}/settings/integrations").get_data(as_text=True)
+        assert "KaseyaOne has not taken the change yet: KaseyaOne answered 401" in page
+        mock.replace(responses.PUT, SETTINGS_URL, json={"applied": True})
+        client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 30})
+        assert pushed_versions(mock) == [1]
+        keys = {c.request.headers["Idempotency-Key"] for c in mock.calls[1:]}
+        assert len(keys) == 1, "every attempt of the version carries one key"
+    shown = client.get(api).get_json()
+    assert (shown["syncing"], shown["failing"]) == (False, [])
+
+
 @pytest.mark.parametrize(
     "uniview_change, kaseyaone_change, expected",
     [

@@ -4,7 +4,9 @@ the hub and the module (DESIGN: "contracts"):
 - what each lifecycle change in KaseyaOne means for the module (a SCIM push: disable, enable,
   delete, provision), and which of its settings turns those pushes on;
 - the claims its OpenID Connect client receives about a user, which is all the module learns
-  of them at sign-in.
+  of them at sign-in;
+- its Cooper insights: the facts its telemetry reports and the rules the hub evaluates over them
+  (module_contracts.insights).
 
 The hub holds no `if module == ...`: everything that differs between module kinds is here."""
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from .insights import Insights
 from .settings import SettingsRules
 
 # The lifecycle changes KaseyaOne pushes, and the SCIM actions a contract may give them.
@@ -56,6 +59,8 @@ class ModuleContract:
     # What a provisioning push says of the user's access level (the SCIM `roles` value), if
     # the module takes one: from the user's groups and the instance's settings.
     access_level: Callable[[Mapping, tuple], str | None] = field(default=lambda settings, g: None)
+    # Cooper's insights about an instance of this kind, from its telemetry; None: it reports none.
+    insights: Insights | None = None
     # Module pages that an insight's or a tile's action may open are the module's own business;
     # the contract says only what crosses between hub and module.
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, String, delete, or_, select, update
+from sqlalchemy import DateTime, String, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
@@ -79,7 +79,9 @@ def take(session: Session, model, name: str, holder: str, seconds: float) -> boo
             return False
     try:
         with own_transaction(session) as own:
-            own.add(model(name=name, holder=holder, expires_at=until))
+            # Written at once: on a shared connection the caller's session may not autoflush,
+            # and the next take in it must find this row, not add a second.
+            own.execute(insert(model).values(name=name, holder=holder, expires_at=until))
     except IntegrityError:
         return False  # another process took it at the same moment
     return True

@@ -35,6 +35,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, Lease))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
+    from . import insights, routes_cooper
     from .lifecycle import DELIVERIES
     from .oidc import init_oidc
     from .routes_admin_pages import bp as admin_pages_bp
@@ -43,13 +44,23 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_oidc import bp as oidc_bp
     from .routes_scim import bp as scim_bp
 
-    app.extensions["sim_jobs"] = {"outbox": Job(DELIVERIES.job, DELIVERIES.due)}
+    app.extensions["sim_jobs"] = {
+        "outbox": Job(DELIVERIES.job, DELIVERIES.due),
+        "insights": Job(insights.job, insights.due),
+    }
     init_oidc(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(module_bp)
     app.register_blueprint(admin_pages_bp)
     app.register_blueprint(scim_bp)
+    for cooper_bp in (
+        routes_cooper.telemetry_bp,
+        routes_cooper.api_bp,
+        routes_cooper.pages_bp,
+        routes_cooper.control_bp,
+    ):
+        app.register_blueprint(cooper_bp)
 
     @app.get("/")
     def home():

@@ -43,6 +43,21 @@ class UnknownModule(InvalidRequest):
     message = "KaseyaOne knows no such module."
 
 
+class InsightNotFound(NotFound):
+    error = "insight_not_found"
+    message = "Cooper has no such insight in this tenant."
+
+
+class InsightNotInToDo(Conflict):
+    error = "insight_not_in_to_do"
+    message = "Only an insight in the To Do list can be snoozed."
+
+
+class NoInsights(InvalidRequest):
+    error = "no_insights"
+    message = "Cooper has no insights for this kind of module: it takes no telemetry."
+
+
 __all__ = [
     "EmailTaken",
     "UserNotFound",
@@ -53,4 +68,7 @@ __all__ = [
     "BadCredentials",
     "UnknownModule",
     "InvalidRequest",
+    "InsightNotFound",
+    "InsightNotInToDo",
+    "NoInsights",
 ]

@@ -306,3 +306,61 @@ class Token(Base):
 
     def get_client(self):
         return self.client
+
+
+# Cooper (mock_kaseyaone.insights): what each module instance last reported, every rule's last
+# evaluation, and the insights raised. All go with their module instance.
+
+
+def instance_fk() -> ForeignKey:
+    return ForeignKey("module_instances.id", ondelete="CASCADE")
+
+
+class TelemetrySnapshot(Base):
+    """The latest telemetry report of a module instance: the facts its contract's insights read,
+    the module's link for each insight's action, and when the next daily evaluation is due."""
+
+    __tablename__ = "telemetry_snapshots"
+
+    instance_id: Mapped[str] = mapped_column(instance_fk(), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    sequence: Mapped[int] = mapped_column()
+    # The module's clock when it observed the facts, and KaseyaOne's (the tenant's) when they
+    # arrived: the module's now at a later evaluation is observed_at plus the time since.
+    observed_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    facts: Mapped[dict] = mapped_column(JSON)
+    links: Mapped[dict] = mapped_column(JSON, default=dict)
+    next_evaluation_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RuleEvaluation(Base):
+    """How one rule of a module instance's contract came out the last time it was evaluated:
+    raised or not, and why (the trigger and each exclusion, held or not, with the facts read)."""
+
+    __tablename__ = "rule_evaluations"
+
+    instance_id: Mapped[str] = mapped_column(instance_fk(), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime)
+    raised: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict] = mapped_column(JSON)
+
+
+class Insight(Base):
+    """An insight Cooper raised about a module instance: in To Do, Snoozed, or Completed once
+    its condition no longer held. Raised again, it is a new insight."""
+
+    __tablename__ = "insights"
+    __table_args__ = (Index("ix_insights_tenant_state", "tenant_id", "state"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk())
+    instance_id: Mapped[str] = mapped_column(instance_fk(), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # todo | snoozed | completed
+    raised_at: Mapped[datetime] = mapped_column(DateTime)
+    snoozed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    completed_because: Mapped[str | None] = mapped_column(Text, nullable=True)

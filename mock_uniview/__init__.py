@@ -36,7 +36,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, Lease))
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
-    from . import group_sync
+    from . import group_sync, telemetry
+    from .routes_facts import bp as facts_bp
     from .routes_groups import bp as groups_bp
     from .routes_login import bp as login_bp
     from .routes_scim import bp as scim_bp
@@ -47,12 +48,14 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.extensions["sim_jobs"] = {
         "outbox": Job(DELIVERIES.job, DELIVERIES.due),
         "groups": Job(group_sync.job, group_sync.due),
+        "telemetry": Job(telemetry.job, telemetry.due),
     }
     app.register_blueprint(login_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(scim_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(facts_bp)
 
     @app.get("/")
     def home():

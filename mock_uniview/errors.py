@@ -99,4 +99,42 @@ class KaseyaOneUnavailable(UpstreamError):
     message = "KaseyaOne did not answer. Try again later."
 
 
+class ApplianceNotFound(NotFound):
+    error = "appliance_not_found"
+    message = "There is no such appliance."
+
+
+class ApplianceNotAdded(Conflict):
+    error = "appliance_not_added"
+    message = (
+        "This appliance is reported by the Unitrends account but not added to the UniView "
+        "Portal yet: add it first."
+    )
+
+
+class AssetNotFound(NotFound):
+    error = "asset_not_found"
+    message = "There is no such protected asset."
+
+
+class JobNotFound(NotFound):
+    error = "job_not_found"
+    message = "There is no such job."
+
+
+class AlarmNotFound(NotFound):
+    error = "conditional_alarm_not_found"
+    message = "There is no such conditional alarm."
+
+
+class PsaNotIntegrated(Conflict):
+    error = "psa_not_integrated"
+    message = "No PSA is integrated with this UniView Portal."
+
+
+class PsaAlreadyIntegrated(Conflict):
+    error = "psa_already_integrated"
+    message = "A PSA is integrated already: remove it before integrating another."
+
+
 __all__ = [name for name in dir() if name[0].isupper()] + ["InvalidRequest", "Unauthorized"]

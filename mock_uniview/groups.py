@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session as DbSession
 from sim_common.clock import tenant_now
 from sim_common.db import insert_new
 from sim_common.errors import InvalidRequest
+from sim_common.scheduler import next_slot
 from sim_common.web import new_id
 
 from .errors import GroupNotFound, GroupsManagedByKaseyaOne, OrganizationNotFound
@@ -289,10 +290,7 @@ def sync_due(integration: Integration | None, now: datetime) -> bool:
 def next_sync_after(scheduled: datetime, now: datetime) -> datetime:
     """Every four hours from the first import: the next slot after now (a clock moved a day on
     runs the sync once, not six times)."""
-    if scheduled > now:
-        return scheduled
-    missed = (now - scheduled) // SYNC_INTERVAL
-    return scheduled + (missed + 1) * SYNC_INTERVAL
+    return next_slot(scheduled, now, SYNC_INTERVAL)
 
 
 @dataclass

@@ -219,10 +219,19 @@ def remove_module_instance(client_id: str, client_secret: str) -> dict:
 def send_settings(session, integration: Integration, document: dict, key: str) -> dict:
     """PUT the settings document to KaseyaOne as this module instance's OIDC client: KaseyaOne's
     answer, or Retry (sim_common.outbox) for anything but one that proves it took the document."""
+    return _push(session, integration, "settings", document, key)
+
+
+def send_telemetry(session, integration: Integration, report: dict, key: str) -> dict:
+    """PUT a telemetry report to KaseyaOne, as send_settings does the settings document."""
+    return _push(session, integration, "telemetry", report, key)
+
+
+def _push(session, integration: Integration, what: str, document: dict, key: str) -> dict:
     _status, body = json_delivery(
         journalled_session(lambda: session, JournalEntry, integration.tenant_id),
         "PUT",
-        f"{_hub_url()}/api/v1/module/settings",
+        f"{_hub_url()}/api/v1/module/{what}",
         other_side="KaseyaOne",
         json=document,
         auth=(integration.client_id, integration.client_secret),

@@ -197,3 +197,106 @@ class OrganizationGroup(Base):
     group_id: Mapped[str] = mapped_column(
         ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+# What Cooper's insights read (mock_uniview.facts): appliances, their protected assets and jobs,
+# conditional alarms, and the PSA integration. Names follow UniView's public API where it has
+# the resource (`/v1/appliances`: asset_tag, name, helix_status; `/v1/assets`: key, asset_tag).
+
+
+class Appliance(Base):
+    """A Unitrends appliance of the tenant. One the tenant's Unitrends account reports that has
+    no UniView record yet is `added_to_uniview` false until a superuser adds it."""
+
+    __tablename__ = "appliances"
+    __table_args__ = (UniqueConstraint("tenant_id", "asset_tag"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    asset_tag: Mapped[str] = mapped_column(String(64))  # the appliance's id in the public API
+    name: Mapped[str] = mapped_column(String(200))
+    helix_status: Mapped[str] = mapped_column(String(16), default="None")
+    added_to_uniview: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProtectedAsset(Base):
+    """A machine or application an appliance protects (`/v1/assets`)."""
+
+    __tablename__ = "protected_assets"
+
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    appliance_id: Mapped[str] = mapped_column(
+        ForeignKey("appliances.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(64))
+
+
+class ApplianceJob(Base):
+    """A Data Copy Access job (Recovery Assurance, `dca`) or a backup copy job (`backup_copy`,
+    to a target) on an appliance; `schedule` None: run on demand only, not scheduled."""
+
+    __tablename__ = "appliance_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    appliance_id: Mapped[str] = mapped_column(
+        ForeignKey("appliances.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    schedule: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ConditionalAlarm(Base):
+    """A threshold: how long machines may go without a good backup (`backup`) or off-site
+    replication (`replication`) before an alert."""
+
+    __tablename__ = "conditional_alarms"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    threshold_hours: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PsaIntegration(Base):
+    """The tenant's PSA (ConnectWise Manage, Autotask, BMS or Vorex): when it was added, on the
+    tenant's clock, and the status that closes a ticket (None: tickets are not closed by it)."""
+
+    __tablename__ = "psa_integrations"
+
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
+    psa: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    close_ticket_status: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class PsaCompanyMapping(Base):
+    """An organization mapped to a PSA company or account; removed with the PSA integration."""
+
+    __tablename__ = "psa_company_mappings"
+
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(
+        ForeignKey("psa_integrations.tenant_id", ondelete="CASCADE"), index=True
+    )
+    company: Mapped[str] = mapped_column(String(200))
+
+
+class TelemetryState(Base):
+    """The tenant's reports to KaseyaOne (mock_uniview.telemetry): the last report's number, and
+    when the daily one is due (None: no integration, no reports)."""
+
+    __tablename__ = "telemetry_state"
+
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    next_report_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

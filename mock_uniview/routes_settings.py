@@ -17,7 +17,7 @@ from sim_common.uniview_settings import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.web import rollback_request
 
 from . import integration as k1
-from . import kaseyaone_client, settings_sync, users
+from . import kaseyaone_client, settings_sync, telemetry, users
 from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
 from .models import IdempotentRequest
 from .routes_login import _redirect_uri
@@ -71,6 +71,7 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
             )
         raise
     _push_settings_after_commit()
+    telemetry.report(db(), g.tenant)  # Cooper's first look at this tenant
 
 
 def _push_settings_after_commit() -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 from sim_common.outbox import Deliveries, Outcome, document_outcome, enqueue, pending_of
 from sim_common.uniview_settings import SETTINGS
 
-from . import kaseyaone_client
+from . import kaseyaone_client, telemetry
 from .models import Integration, Outbox, Tenant
 
 KIND = "settings.push"
@@ -50,6 +50,6 @@ def _deliver(session: DbSession, payload: dict, key: str) -> Outcome:
     return document_outcome(body, "KaseyaOne")
 
 
-HANDLERS = {KIND: _deliver}
+HANDLERS = {KIND: _deliver, telemetry.KIND: telemetry.deliver}
 
 DELIVERIES = Deliveries(Outbox, HANDLERS)

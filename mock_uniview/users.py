@@ -22,6 +22,7 @@ from .errors import (
     NoUniViewAccount,
     UserNotFound,
 )
+from .facts import seed_facts
 from .groups import seed_groups
 from .models import LoginException, Session, Tenant, User
 
@@ -263,4 +264,5 @@ def seed_tenant(session: DbSession, tenant: Tenant, seed: dict) -> dict:
         created.append(user_json(user))
     memberships = {u["username"]: s.get("groups", []) for u, s in zip(created, users, strict=True)}
     seed_groups(session, tenant, seed, memberships)
+    seed_facts(session, tenant, seed)
     return {"users": created}

@@ -3,7 +3,9 @@ from the session cookie, and the role checks (UV-SEC-1)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, g, has_request_context, request, url_for
 
 from sim_common.db import db
 from sim_common.errors import NotFound, Unauthorized
@@ -35,8 +37,15 @@ def tenant_blueprint(name: str, import_name: str) -> Blueprint:
 
 
 def public_url_for(endpoint: str, **values) -> str:
-    """An absolute URL for browsers and KaseyaOne: on the public URL when one is configured."""
+    """An absolute URL for browsers and KaseyaOne: on the public URL when one is configured
+    (also outside any request: a job the served scheduler runs)."""
     base = current_app.config.get("PUBLIC_URL")
+    if base and not has_request_context():
+        parts = urlsplit(base)
+        adapter = current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+        )
+        return adapter.build(endpoint, values, force_external=True)
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)

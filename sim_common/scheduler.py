@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -33,6 +34,15 @@ class Job:
 
     run: Callable
     due: Callable[..., Iterable[str]]
+
+
+def next_slot(scheduled: datetime, now: datetime, interval: timedelta) -> datetime:
+    """The first slot after `now` of a job every `interval` from `scheduled`: a clock moved on
+    by several intervals runs the job once, not once for each interval it skipped."""
+    if scheduled > now:
+        return scheduled
+    missed = (now - scheduled) // interval
+    return scheduled + (missed + 1) * interval
 
 
 class Scheduler:

@@ -69,8 +69,8 @@ def test_a_process_beats_twice_in_one_session_without_autoflush_on_an_in_memory_
     that claims rows of two destinations beats twice there (with autoflush off) and must find
     its own lease the second time, not insert it again."""
     app = make_hub().client.application
-    with app.app_context(), app.extensions["sim_store"].transaction() as session:
-        with session.no_autoflush:
-            assert beat(session, Lease) == beat(session, Lease)
+    store = app.extensions["sim_store"]
+    with app.app_context(), store.transaction() as session, session.no_autoflush:
+        assert beat(session, Lease) == beat(session, Lease)
     with app.extensions["sim_store"].transaction() as session:
         assert len(session.query(Lease).all()) == 1

@@ -11,6 +11,7 @@ pytest_plugins = [
     "steps.settings_sync",
     "steps.reset",
     "steps.access_groups",
+    "steps.cooper",
     "steps.conformance",
     "steps.harness",
 ]

@@ -103,6 +103,10 @@ class Page:
     def data(self, element_id: str) -> dict:
         return self._parser.data_attrs.get(element_id, {})
 
+    def elements(self, prefix: str) -> dict[str, dict]:
+        """Every element whose id starts with `prefix`: id -> its data attributes."""
+        return {k: v for k, v in self._parser.data_attrs.items() if k.startswith(prefix)}
+
     def element_text(self, element_id: str) -> str:
         return " ".join("".join(self._parser.texts.get(element_id, [])).split())
 

@@ -17,11 +17,14 @@ class KaseyaOneAdmin:
         self.driver = driver
         self.auth = (email, password)
 
-    def call(self, method: str, path: str, json: dict | None = None) -> ApiResult:
+    def call(
+        self, method: str, path: str, json: dict | None = None, params: dict | None = None
+    ) -> ApiResult:
         response = self.driver.http.request(
             method,
             self.driver.url("/api/v1" + path),
             json=json,
+            params=params,
             auth=self.auth,
             timeout=self.driver.timeout,
         )
@@ -87,6 +90,15 @@ class KaseyaOneAdmin:
     def withdraw_module_access(self, instance_id: str, user_id: str) -> ApiResult:
         return self.call("DELETE", f"/module-instances/{instance_id}/users/{user_id}")
 
+    # --- Cooper
+
+    def insights(self, which: str = "todo", modules=()) -> ApiResult:
+        """One of Cooper's lists (todo, snoozed, completed), of these module kinds only if any."""
+        return self.call("GET", "/cooper/insights", params={"list": which, "module": list(modules)})
+
+    def snooze_insight(self, insight_id: str) -> ApiResult:
+        return self.call("POST", f"/cooper/insights/{insight_id}/snooze")
+
 
 class KaseyaOneDriver(SystemDriver):
     def admin(self, email: str, password: str) -> KaseyaOneAdmin:
@@ -97,6 +109,39 @@ class KaseyaOneDriver(SystemDriver):
 
     def submit_login(self, browser: Browser, page: Page, email: str, password: str) -> Page:
         return browser.submit(page, LOGIN_FORM, email=email, password=password)
+
+    # --- Cooper as a master user sees it, signed in to Admin Settings
+
+    def sign_in_to_admin(self, browser: Browser, email: str, password: str) -> Page:
+        page = browser.open(self.url("/admin/login"))
+        return browser.submit(page, "admin-login", email=email, password=password)
+
+    def cooper_page(self, browser: Browser, which: str = "todo") -> Page:
+        return browser.open(self.url("/cooper"), list=which)
+
+    def filter_cooper(self, browser: Browser, page: Page, source: str) -> Page:
+        """Tick the module called `source` (e.g. "Unitrends Module") in the filter, Apply."""
+        ticked = [key for key, data in page.elements("module-").items() if data["source"] == source]
+        if not ticked:
+            raise AssertionError(
+                f"Cooper's filter offers no {source!r}: {page.elements('module-')}"
+            )
+        return browser.submit(page, "filter", module=page.elements("module-")[ticked[0]]["module"])
+
+    @staticmethod
+    def insights_on(page: Page) -> dict[str, str]:
+        """The insights a Cooper page lists: name -> element id of its link."""
+        return {data["name"]: key for key, data in page.elements("insight-").items()}
+
+    def open_insight(self, browser: Browser, page: Page, name: str) -> Page:
+        listed = self.insights_on(page)
+        if name not in listed:
+            raise AssertionError(f"Cooper lists no {name!r} here: {sorted(listed)}")
+        return browser.follow(page, listed[name])
+
+    def rule_evaluations(self, tenant_id: str) -> list[dict]:
+        """The control plane's account of every rule's last evaluation, per module instance."""
+        return self.control("GET", f"/tenants/{tenant_id}/insights")["module_instances"]
 
     def discovery(self) -> dict:
         return self.http.get(

@@ -192,3 +192,75 @@ class UniViewDriver(SystemDriver):
     def visible_organizations(self, browser: Browser, tenant: str) -> ApiResult:
         """The organizations (and their data) the signed-in user sees."""
         return self.api(browser, tenant, "GET", "my/organizations")
+
+    # --- what Cooper reads (superuser): appliances, jobs, conditional alarms, the PSA
+
+    def add_appliance(self, browser: Browser, tenant: str, asset_tag: str, **fields) -> ApiResult:
+        return self.api(browser, tenant, "POST", "appliances", {"asset_tag": asset_tag, **fields})
+
+    def change_appliance(
+        self, browser: Browser, tenant: str, asset_tag: str, **changes
+    ) -> ApiResult:
+        return self.api(browser, tenant, "PATCH", f"appliances/{asset_tag}", changes)
+
+    def add_protected_asset(
+        self, browser: Browser, tenant: str, asset_tag: str, name: str
+    ) -> ApiResult:
+        return self.api(browser, tenant, "POST", "assets", {"asset_tag": asset_tag, "name": name})
+
+    def jobs(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "GET", "jobs")
+
+    def add_job(self, browser: Browser, tenant: str, **job) -> ApiResult:
+        """`type` (dca, backup_copy), `asset_tag`, `name`, `schedule`, `target`."""
+        return self.api(browser, tenant, "POST", "jobs", job)
+
+    def change_job(self, browser: Browser, tenant: str, job_id: str, **changes) -> ApiResult:
+        """`schedule` (None: on demand only), `name`, `target`."""
+        return self.api(browser, tenant, "PATCH", f"jobs/{job_id}", changes)
+
+    def remove_job(self, browser: Browser, tenant: str, job_id: str) -> ApiResult:
+        return self.api(browser, tenant, "DELETE", f"jobs/{job_id}")
+
+    def conditional_alarms(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "GET", "conditional-alarms")
+
+    def add_conditional_alarm(
+        self, browser: Browser, tenant: str, type: str, threshold_hours: int
+    ) -> ApiResult:
+        body = {"type": type, "threshold_hours": threshold_hours}
+        return self.api(browser, tenant, "POST", "conditional-alarms", body)
+
+    def remove_conditional_alarm(self, browser: Browser, tenant: str, alarm_id: str) -> ApiResult:
+        return self.api(browser, tenant, "DELETE", f"conditional-alarms/{alarm_id}")
+
+    def psa_integration(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "GET", "psa-integration")
+
+    def add_psa_integration(
+        self, browser: Browser, tenant: str, psa: str, close_ticket_status: str | None = None
+    ) -> ApiResult:
+        body = {"psa": psa, "close_ticket_status": close_ticket_status}
+        return self.api(browser, tenant, "POST", "psa-integration", body)
+
+    def change_psa_integration(self, browser: Browser, tenant: str, **changes) -> ApiResult:
+        return self.api(browser, tenant, "PATCH", "psa-integration", changes)
+
+    def remove_psa_integration(self, browser: Browser, tenant: str) -> ApiResult:
+        return self.api(browser, tenant, "DELETE", "psa-integration")
+
+    def map_organization_to_psa(
+        self, browser: Browser, tenant: str, organization_id: str, company: str
+    ) -> ApiResult:
+        path = f"organizations/{organization_id}/psa-company"
+        return self.api(browser, tenant, "PUT", path, {"company": company})
+
+    def unmap_organization_from_psa(
+        self, browser: Browser, tenant: str, organization_id: str
+    ) -> ApiResult:
+        return self.api(browser, tenant, "DELETE", f"organizations/{organization_id}/psa-company")
+
+    @staticmethod
+    def page_name(page: Page) -> str | None:
+        """Which of UniView's settings pages this is (appliances, jobs, alarms, psa), if one."""
+        return page.data("page").get("page")

@@ -114,13 +114,15 @@ def test_unknown_pages_are_readable_for_people_and_json_for_programs():
 
 
 def test_the_openapi_document_describes_every_control_route():
+    """Of both simulators: KaseyaOne has control routes of its own (Cooper's evaluations)."""
     import re
 
-    app = mock_uniview.create_app()
-    document = app.test_client().get("/_sim/openapi.yaml").get_data(as_text=True)
+    apps = (mock_uniview.create_app(), mock_kaseyaone.create_app())
+    document = apps[0].test_client().get("/_sim/openapi.yaml").get_data(as_text=True)
     documented = set(re.findall(r"^  (/_sim/\S+):$", document, re.M))
     routes = {
         re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).replace("{tenant_id}", "{tenant}")
+        for app in apps
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/_sim/")
     }

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from module_contracts import contracts
 from module_contracts.insights import Insights, Verdict
 from sim_common.clock import iso, parse_iso, tenant_now
+from sim_common.db import insert_new
 from sim_common.errors import InvalidRequest
 from sim_common.scheduler import next_slot
 from sim_common.web import new_id
@@ -107,17 +108,24 @@ def record_telemetry(session: Session, instance: ModuleInstance, report) -> dict
         )
     insights.check_facts(report.get("facts"))
     links = _links(report.get("links"), insights)
-    snapshot = session.get(TelemetrySnapshot, instance.id)
-    if snapshot is not None and sequence <= snapshot.sequence:
-        return {"accepted": False, "sequence": snapshot.sequence}
     now = tenant_now(session.get(Tenant, instance.tenant_id))
+    snapshot = session.get(TelemetrySnapshot, instance.id)
     if snapshot is None:
-        snapshot = TelemetrySnapshot(
-            instance_id=instance.id,
-            tenant_id=instance.tenant_id,
-            next_evaluation_at=now + EVALUATION_INTERVAL,
-        )
-        session.add(snapshot)
+        # The first report; unless another made it at the same moment (then that one counts).
+        first = {
+            "instance_id": instance.id,
+            "tenant_id": instance.tenant_id,
+            "sequence": 0,
+            "observed_at": observed_at,
+            "received_at": now,
+            "facts": {},
+            "links": {},
+            "next_evaluation_at": now + EVALUATION_INTERVAL,
+        }
+        insert_new(session, TelemetrySnapshot, [first])
+        snapshot = session.get(TelemetrySnapshot, instance.id)
+    if sequence <= snapshot.sequence:
+        return {"accepted": False, "sequence": snapshot.sequence}
     snapshot.sequence, snapshot.observed_at, snapshot.received_at = sequence, observed_at, now
     snapshot.facts, snapshot.links = dict(report["facts"]), links
     verdicts = evaluate(session, instance, snapshot, now)
@@ -156,38 +164,22 @@ def evaluate(
             insights.check_facts(snapshot.facts), module_now(snapshot, now)
         )
     by_rule = {verdict.rule.key: verdict for verdict in verdicts}
-    recorded = {
-        e.rule: e
-        for e in session.scalars(
-            select(RuleEvaluation).where(RuleEvaluation.instance_id == instance.id)
-        )
-    }
-    open_insights = {
-        i.rule: i
-        for i in session.scalars(
-            select(Insight).where(Insight.instance_id == instance.id, Insight.state.in_(OPEN))
-        )
-    }
+    recorded, open_insights = recorded_evaluations(session, instance), open_of(session, instance)
+    new_evaluations, raised = [], []
+    mine = {"instance_id": instance.id, "tenant_id": instance.tenant_id}
     for key, verdict in by_rule.items():
-        evaluation = recorded.get(key)
-        if evaluation is None:
-            evaluation = RuleEvaluation(
-                instance_id=instance.id, rule=key, tenant_id=instance.tenant_id
-            )
-            session.add(evaluation)
-        evaluation.evaluated_at, evaluation.raised = now, verdict.raised
-        evaluation.detail = verdict.to_json()
+        values = {"evaluated_at": now, "raised": verdict.raised, "detail": verdict.to_json()}
+        if key in recorded:
+            for name, value in values.items():
+                setattr(recorded[key], name, value)
+        else:
+            new_evaluations.append({**mine, "rule": key, **values})
         if verdict.raised and key not in open_insights:
-            session.add(
-                Insight(
-                    id=new_id(),
-                    tenant_id=instance.tenant_id,
-                    instance_id=instance.id,
-                    rule=key,
-                    state="todo",
-                    raised_at=now,
-                )
-            )
+            raised.append({**mine, "id": new_id(), "rule": key, "state": "todo", "raised_at": now})
+    # Another evaluation of this instance at the same moment (the daily one, a report) may
+    # have written these already: theirs stand, and no rule gets two open insights.
+    insert_new(session, RuleEvaluation, new_evaluations)
+    insert_new(session, Insight, raised)
     for key, insight in open_insights.items():
         verdict = by_rule.get(key)
         if verdict is None or not verdict.raised:
@@ -195,6 +187,17 @@ def evaluate(
             insight.completed_because = _completed_because(verdict)
     session.flush()
     return verdicts
+
+
+def recorded_evaluations(session: Session, instance: ModuleInstance) -> dict:
+    query = select(RuleEvaluation).where(RuleEvaluation.instance_id == instance.id)
+    return {evaluation.rule: evaluation for evaluation in session.scalars(query)}
+
+
+def open_of(session: Session, instance: ModuleInstance) -> dict:
+    """The instance's insights in To Do or Snoozed, by rule."""
+    query = select(Insight).where(Insight.instance_id == instance.id, Insight.state.in_(OPEN))
+    return {insight.rule: insight for insight in session.scalars(query)}
 
 
 def due(session: Session) -> list[str]:

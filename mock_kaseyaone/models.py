@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -353,7 +354,18 @@ class Insight(Base):
     its condition no longer held. Raised again, it is a new insight."""
 
     __tablename__ = "insights"
-    __table_args__ = (Index("ix_insights_tenant_state", "tenant_id", "state"),)
+    __table_args__ = (
+        Index("ix_insights_tenant_state", "tenant_id", "state"),
+        # One open insight per rule and module instance, whoever evaluates at the same moment.
+        Index(
+            "ux_insights_open",
+            "instance_id",
+            "rule",
+            unique=True,
+            sqlite_where=text("state != 'completed'"),
+            postgresql_where=text("state != 'completed'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk())

@@ -151,6 +151,23 @@ def test_the_daily_evaluation_on_the_tenants_clock_raises_what_time_alone_makes_
     assert alerting["raised"] and alerting["why"] == "The trigger holds and no exclusion does."
 
 
+def test_an_evaluation_at_the_same_moment_as_another_leaves_one_open_insight_a_rule(
+    hub, monkeypatch
+):
+    """An evaluation that read before another one committed (the daily one and a report, in
+    two workers) does not see what that one wrote: it writes no second open insight for a rule,
+    and does not fail on the rule evaluations already there."""
+    hub.report({"backup_alarms": 0})
+    monkeypatch.setattr("mock_kaseyaone.insights.open_of", lambda session, instance: {})
+    monkeypatch.setattr(
+        "mock_kaseyaone.insights.recorded_evaluations", lambda session, instance: {}
+    )
+    answer = hub.report({"backup_alarms": 0, "replication_alarms": 0})
+    assert answer.status_code == 200, answer.get_json()
+    monkeypatch.undo()
+    assert hub.names() == ["backup_alerting", "replication_alerting"]
+
+
 def test_a_report_older_than_the_one_held_changes_nothing(hub):
     hub.report({"backup_alarms": 0})
     late = hub.client.put(

@@ -46,6 +46,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(login_bp)
     app.register_blueprint(livemobile_bp)
     app.register_blueprint(admin_bp)
+    # Callers that send no cookie need no CSRF token: the REST API's (its headers name the API
+    # user) and LiveMobile's (credentials in the body, then a bearer token). The simulators'
+    # page protection reads this set.
+    app.extensions.setdefault("sim_header_authenticated", set()).update(
+        {rest.bp.name, livemobile_bp.name}
+    )
 
     @app.get("/")
     def home():

@@ -1,14 +1,14 @@
 """Checks of the values people and programs send, shared by the REST API, the simulator's own
 API, the pages and the seed: each answers a clear 400 naming the field, never a 500 later in the
-database (a NUL byte PostgreSQL refuses, a number SQLite cannot hold, a string longer than its
-column)."""
+database (a NUL byte PostgreSQL refuses, an unpaired surrogate UTF-8 cannot encode, a number an
+Integer column cannot hold, a string longer than its column)."""
 
 from __future__ import annotations
 
 from sim_common.errors import InvalidRequest
 
-# What SQLite and PostgreSQL both hold in a BIGINT.
-MAX_INTEGER = 2**63 - 1
+# What an Integer column holds everywhere (32 bits on PostgreSQL).
+MAX_INTEGER = 2**31 - 1
 
 
 def text(value, field: str, max_length: int, *, required: bool = True) -> str | None:
@@ -20,13 +20,26 @@ def text(value, field: str, max_length: int, *, required: bool = True) -> str | 
     if not isinstance(value, str):
         raise InvalidRequest(f"'{field}' must be a string.", field=field)
     value = value.strip()
-    if "\x00" in value:
-        raise InvalidRequest(f"'{field}' must not contain a NUL character.", field=field)
+    if not storable(value):
+        raise InvalidRequest(
+            f"'{field}' must not contain a NUL character or an unpaired surrogate.", field=field
+        )
     if len(value) > max_length:
         raise InvalidRequest(
             f"'{field}' must be at most {max_length} characters long.", field=field
         )
     return value
+
+
+def storable(value: str) -> bool:
+    """Whether every database here can keep `value`: no NUL, and valid Unicode."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def flag(value, field: str) -> bool:

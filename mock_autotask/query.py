@@ -20,8 +20,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from .errors import InvalidFilter
-from .fields import MAX_INTEGER
+from .fields import MAX_INTEGER, storable
 from .models import Resource, SecurityLevel, Tenant
+from .resources import entity_fields
 
 PAGE_SIZE = 500
 MAX_DEPTH = 8
@@ -96,17 +97,7 @@ OPERATORS = {
 
 def rest_item(resource: Resource, include: tuple[str, ...] | None = None) -> dict:
     """A resource as Autotask's REST API answers it; with IncludeFields, only those (and id)."""
-    values = {
-        "id": resource.id,
-        "userName": resource.user_name,
-        "email": resource.email,
-        "firstName": resource.first_name,
-        "lastName": resource.last_name,
-        "title": resource.title,
-        "isActive": resource.is_active,
-        "licenseType": resource.security_level.license_type,
-        "defaultServiceDeskRoleID": resource.role_id,
-    }
+    values = entity_fields(resource)
     if include is not None:
         values = {name: value for name, value in values.items() if name in include or name == "id"}
     return {**values, "userDefinedFields": []}
@@ -190,8 +181,8 @@ def _value(field: Field, value, op: str):
         return value
     if not isinstance(value, str):
         raise InvalidFilter(f"{where} must be a string.")
-    if "\x00" in value:
-        raise InvalidFilter(f"{where} must not contain a NUL character.")
+    if not storable(value):
+        raise InvalidFilter(f"{where} must not contain a NUL character or an unpaired surrogate.")
     if len(value) > field.length:
         raise InvalidFilter(f"{where} is longer than the field's {field.length} characters.")
     return value

@@ -19,7 +19,7 @@ from sim_common.passwords import check_password, hash_password
 
 from . import organization
 from .errors import ApiAuthenticationFailed, NameTaken, ResourceNotFound
-from .fields import MAX_INTEGER, flag, integer, reject_unknown, text
+from .fields import MAX_INTEGER, flag, reject_unknown, storable, text
 from .models import ApiUser, Resource, Session, Tenant
 
 # The resource fields a person or program gives, by the names Autotask's REST API uses where it
@@ -67,13 +67,16 @@ def _password(value) -> str | None:
             f"'password' must be a string of 1 to {PASSWORD_LENGTH} characters.",
             field="password",
         )
-    if "\x00" in value:
-        raise InvalidRequest("'password' must not contain a NUL character.", field="password")
+    if not storable(value):
+        raise InvalidRequest(
+            "'password' must not contain a NUL character or an unpaired surrogate.",
+            field="password",
+        )
     return value
 
 
 def find_resource(session: DbSession, tenant: Tenant, user_name) -> Resource | None:
-    if not isinstance(user_name, str) or not user_name.strip() or "\x00" in user_name:
+    if not isinstance(user_name, str) or not user_name.strip() or not storable(user_name):
         return None
     return session.scalar(
         select(Resource).where(
@@ -87,8 +90,11 @@ def get_resource(session: DbSession, tenant: Tenant, ref) -> Resource:
     if isinstance(ref, str) and not ref.strip().lstrip("-").isdigit():
         resource = find_resource(session, tenant, ref)
     else:
-        resource_id = integer(ref, "id")
-        resource = session.get(Resource, resource_id) if 0 < resource_id <= MAX_INTEGER else None
+        if isinstance(ref, str):
+            ref = int(ref) if len(ref.strip()) < 20 else 0  # more digits than any id has
+        if isinstance(ref, bool) or not isinstance(ref, int):
+            raise InvalidRequest("A resource is named by its id or its user name.", field="id")
+        resource = session.get(Resource, ref) if 0 < ref <= MAX_INTEGER else None
         if resource is not None and resource.tenant_id != tenant.id:
             resource = None
     if resource is None:
@@ -223,12 +229,10 @@ def make_active(resource: Resource) -> None:
     resource.is_active = True
 
 
-def resource_json(resource: Resource) -> dict:
-    """A resource as the simulator's own API and seed answers show it."""
-
-    def ref(row, name_attr="name"):
-        return getattr(row, name_attr) if row is not None else None
-
+def entity_fields(resource: Resource) -> dict:
+    """The resource's fields as Autotask REST's Resources entity names them (Datto's swagger
+    ResourceModel); the role is the default service desk role, the license type the security
+    level's (a picklist number)."""
     return {
         "id": resource.id,
         "userName": resource.user_name,
@@ -237,17 +241,30 @@ def resource_json(resource: Resource) -> dict:
         "lastName": resource.last_name,
         "title": resource.title,
         "isActive": resource.is_active,
+        "licenseType": resource.security_level.license_type,
+        "defaultServiceDeskRoleID": resource.role_id,
+    }
+
+
+def resource_json(resource: Resource) -> dict:
+    """A resource as the simulator's own API and seed answers show it: the entity's fields (the
+    license type by name), and what Autotask's REST API does not show of it."""
+
+    def name(row, attribute="name"):
+        return getattr(row, attribute) if row is not None else None
+
+    return {
+        **entity_fields(resource),
+        "licenseType": organization.LICENSE_TYPES[resource.security_level.license_type],
         "securityLevel": resource.security_level.name,
         "securityLevelID": resource.security_level_id,
-        "licenseType": organization.LICENSE_TYPES[resource.security_level.license_type],
-        "department": ref(resource.department),
+        "department": name(resource.department),
         "departmentID": resource.department_id,
-        "role": ref(resource.role),
-        "roleID": resource.role_id,
+        "role": name(resource.role),
         "approvesTimesheets": resource.approves_timesheets,
         "approvesExpenses": resource.approves_expenses,
-        "timesheetApprover": ref(resource.timesheet_approver, "user_name"),
-        "expenseApprover": ref(resource.expense_approver, "user_name"),
+        "timesheetApprover": name(resource.timesheet_approver, "user_name"),
+        "expenseApprover": name(resource.expense_approver, "user_name"),
         "hasPassword": resource.password_hash is not None,
     }
 
@@ -285,7 +302,7 @@ def authenticate_api_user(session: DbSession, integration_code, user_name, secre
     """The API user the three headers name; the same refusal, in the same time, whichever of
     them is wrong."""
     user = None
-    if isinstance(user_name, str) and "\x00" not in user_name:
+    if isinstance(user_name, str) and storable(user_name):
         user = session.scalar(select(ApiUser).where(ApiUser.user_name == user_name.strip().lower()))
     password_ok = check_password(user.secret_hash if user else None, secret or "")
     code_ok = user is not None and hmac.compare_digest(

@@ -243,7 +243,7 @@ def patch_resource():
     if "id" not in given:
         raise InvalidRequest("PATCH needs the resource's 'id' in the body.")
     resource = resources.get_resource(db(), g.tenant, integer(given.pop("id"), "id"))
-    current = queries.rest_item(resource)
+    current = resources.entity_fields(resource)
     changes = {}
     for name, value in given.items():
         if name in PATCHABLE:

@@ -17,6 +17,7 @@ from sim_common.clock import tenant_now
 from sim_common.passwords import check_user_password
 
 from .errors import BadCredentials, LiveMobileNotAllowed, ResourceInactive
+from .fields import storable
 from .models import Resource, Session, Tenant
 from .resources import find_resource
 
@@ -72,7 +73,7 @@ def find_session(
 ) -> Session | None:
     """The live session behind a cookie or a LiveMobile token: expired sessions, inactive
     resources' sessions and another tenant's count as none."""
-    if not token or len(token) > 64 or "\x00" in token:
+    if not token or len(token) > 64 or not storable(token):
         return None
     row = session.get(Session, token)
     if (

@@ -39,7 +39,10 @@ def require_control_token():
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deep for the JSON decoder: not a ValueError
+        raise InvalidRequest("The body is nested too deeply.") from None
     if body is None:
         if request.data:
             raise InvalidRequest("The body must be a JSON object.")

@@ -304,7 +304,8 @@ def authenticate_api_user(session: DbSession, integration_code, user_name, secre
     user = None
     if isinstance(user_name, str) and storable(user_name):
         user = session.scalar(select(ApiUser).where(ApiUser.user_name == user_name.strip().lower()))
-    password_ok = check_password(user.secret_hash if user else None, secret or "")
+    secret = secret if isinstance(secret, str) and storable(secret) else ""
+    password_ok = check_password(user.secret_hash if user else None, secret)
     code_ok = user is not None and hmac.compare_digest(
         user.integration_code.encode(), (integration_code or "").encode()
     )

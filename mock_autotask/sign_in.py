@@ -34,7 +34,9 @@ def sign_in_with_credentials(session: DbSession, tenant: Tenant, user_name, pass
     """The resource these Autotask credentials are for. The password is checked before anything
     else is told (an inactive account is named only to someone who knows its password)."""
     resource = find_resource(session, tenant, user_name)
-    if not check_user_password(resource, password if isinstance(password, str) else ""):
+    # A password no one can have set (not text, or not Unicode) is simply wrong.
+    given = password if isinstance(password, str) and storable(password) else ""
+    if not check_user_password(resource, given):
         raise BadCredentials()
     if not resource.is_active:
         raise ResourceInactive()

@@ -103,6 +103,11 @@ REST_CASES = [
     ("patch", "/Resources", {"json": {"id": "1" * 5000, "firstName": "X"}}),
     ("patch", "/Resources", {"json": [{"id": 1}]}),
     ("patch", "/Resources", {"data": DEEP, "content_type": "application/json"}),
+    (
+        "post",
+        "/Resources/query",
+        {"json": {"filter": [{"op": "eq", "field": "email", "value": "\ud800"}]}},
+    ),
     ("get", "/ZoneInformation", {"query_string": {"user": "a\x00b"}}),
     ("get", "/ZoneInformation", {"query_string": {"user": LONG}}),
 ]
@@ -158,6 +163,8 @@ OWN_API_CASES = [
     ("patch", "/api/resources/ada", {"json": {"securityLevel": {"id": 1}}}),
     ("post", "/api/departments", {"json": {"name": "D" * 101}}),
     ("post", "/api/departments", {"json": {"name": "a\x00"}}),
+    ("post", "/api/departments", {"json": {"name": "\udfff"}}),
+    ("post", "/api/resources", {"json": resource(lastName="Sm\ud800th")}),
     ("post", "/api/departments", {"json": {"name": ""}}),
     ("post", "/api/roles", {"json": {"name": "R", "description": 5}}),
     ("post", "/api/security-levels", {"json": {"name": "L", "admin": "yes"}}),
@@ -179,6 +186,7 @@ def test_the_own_api_refuses_bad_input_clearly(admin, method, path, kwargs):
         {"json": ["dee", "pw"]},
         {"json": {"username": LONG, "password": LONG}},
         {"json": {"username": "dee\x00", "password": "pw"}},
+        {"json": {"username": "dee\ud800", "password": "pw\ud800"}},
         {"json": {"username": "dee", "password": {"$ne": ""}}},
     ],
 )

@@ -127,11 +127,12 @@ class Resource(Base):
     security_level: Mapped[SecurityLevel] = relationship()
     department: Mapped[Department | None] = relationship()
     role: Mapped[Role | None] = relationship()
+    # post_update: the top approver approves its own (a row that refers to itself).
     timesheet_approver: Mapped[Resource | None] = relationship(
-        remote_side=[id], foreign_keys=[timesheet_approver_id]
+        remote_side=[id], foreign_keys=[timesheet_approver_id], post_update=True
     )
     expense_approver: Mapped[Resource | None] = relationship(
-        remote_side=[id], foreign_keys=[expense_approver_id]
+        remote_side=[id], foreign_keys=[expense_approver_id], post_update=True
     )
 
 

@@ -256,6 +256,16 @@ def test_a_resource_gets_its_department_role_and_approvers(app, client):
     assert browser.get("/t/acme/api/resources/ada").get_json()["approvesTimesheets"] is True
 
 
+def test_the_top_approver_approves_its_own_timesheets_and_expense_reports(app):
+    top = {"timesheetApprover": "ada", "expenseApprover": "ada"}
+    changed = admin(app).patch("/t/acme/api/resources/ada", json=top)
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["timesheetApprover"], changed.get_json()["expenseApprover"]) == (
+        "ada",
+        "ada",
+    )
+
+
 def test_resources_are_never_deleted(app, client):
     browser = admin(app)
     response = browser.delete(f"/t/acme/api/resources/{client.ids['bob']}")

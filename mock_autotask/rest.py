@@ -63,13 +63,17 @@ def sim_error(exc: SimError):
     return errors_response(exc.status_code, exc.message, {"Allow": allow} if allow else None)
 
 
+def allow_header(exc: HTTPException) -> dict:
+    """The `Allow` header a 405 owes (RFC 9110 §15.5.6)."""
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        return {"Allow": ", ".join(sorted(exc.valid_methods))}
+    return {}
+
+
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     rollback_request()
-    headers = {}
-    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    return errors_response(exc.code or 500, exc.description or exc.name, headers)
+    return errors_response(exc.code or 500, exc.description or exc.name, allow_header(exc))
 
 
 def install(app) -> None:
@@ -84,8 +88,7 @@ def install(app) -> None:
         if request.path.startswith(PREFIX + "/"):
             return http_error(exc)
         response = make_response(default(exc))
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        response.headers.update(allow_header(exc))
         return response
 
     app.register_error_handler(404, routing_error)

@@ -43,6 +43,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_oidc import bp as oidc_bp
     from .routes_scim import bp as scim_bp
 
+    app.extensions["sim_deliveries"] = DELIVERIES
     app.extensions["sim_jobs"] = {"outbox": Job(DELIVERIES.job, DELIVERIES.due)}
     init_oidc(app)
     app.register_blueprint(oidc_bp)

@@ -83,9 +83,6 @@ def push_lifecycle_change(
                 "change": change,
             },
         )
-    if instances:
-        tenant_id = tenant.id
-        DELIVERIES.after_commit(tenant_id)
     return len(instances)
 
 
@@ -243,7 +240,6 @@ def push_module_settings(session: Session, instance: ModuleInstance) -> None:
             "settings": instance.settings,
         },
     )
-    DELIVERIES.after_commit(tenant.id)
 
 
 def delivery_state(session: Session, instance: ModuleInstance) -> dict:

@@ -44,6 +44,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_settings import push_bp
     from .settings_sync import DELIVERIES
 
+    app.extensions["sim_deliveries"] = DELIVERIES
     app.extensions["sim_jobs"] = {
         "outbox": Job(DELIVERIES.job, DELIVERIES.due),
         "groups": Job(group_sync.job, group_sync.due),

@@ -75,7 +75,6 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
 
 def _push_settings_after_commit() -> None:
     settings_sync.queue_settings_push(db(), g.tenant)
-    settings_sync.DELIVERIES.after_commit(g.tenant.id)
 
 
 @bp.get("/api/integrations/kaseyaone")

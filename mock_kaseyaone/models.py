@@ -121,7 +121,8 @@ class GroupMember(Base):
 
 
 class ModuleInstance(Base):
-    """One module (UniView, Autotask, ...) integrated with one tenant."""
+    """One module (UniView, Autotask, ...) integrated with one tenant; `module` names its kind,
+    whose contract says what the hub and the module agree on (mock_kaseyaone.modules)."""
 
     __tablename__ = "module_instances"
 
@@ -139,6 +140,9 @@ class ModuleInstance(Base):
     # The module's integration settings as it last pushed them (the settings document).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     settings_version: Mapped[int] = mapped_column(default=0)
+    # What the module offers for the settings whose values it owns (its contract's choices
+    # without fixed values: Autotask's security levels, say), as it last sent them.
+    setting_options: Mapped[dict] = mapped_column(JSON, default=dict)
 
     tenant: Mapped[Tenant] = relationship()
     client: Mapped[OAuthClient] = relationship(

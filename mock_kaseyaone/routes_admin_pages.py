@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
-from sim_common import uniview_settings
+from module_contracts.settings import ConfirmationRequired
 from sim_common.db import db
 from sim_common.errors import SimError
 from sim_common.passwords import check_user_password
@@ -16,8 +16,9 @@ from sim_common.web import rollback_request
 
 from . import domain
 from .errors import BadCredentials, InvalidRequest, NotMasterUser
-from .lifecycle import delivery_state, push_module_settings
+from .lifecycle import delivery_state
 from .models import User
+from .modules import contract_for
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 MASTER = "k1_master"  # Flask session key: the signed-in master user's id
@@ -69,6 +70,7 @@ def modules():
         "admin_modules.html",
         instances=instances,
         users={i.id: domain.instance_json(db(), i)["users"] for i in instances},
+        contracts={i.id: contract_for(i.module) for i in instances},
         delivery={i.id: delivery_state(db(), i) for i in instances},
     )
 
@@ -117,27 +119,25 @@ def groups_form():
 
 
 def _page(instance, *, editing=False, review=None, needs=(), error=None, status=200):
+    """A module instance's details, Edit, or Review: what its contract's settings are, shown by
+    kind (a toggle, a choice among the module's values, an ordered mapping)."""
     return render_template(
         "admin_module.html",
         instance=instance,
+        contract=contract_for(instance.module),
         settings=domain.module_settings(instance),
+        options=instance.setting_options or {},
+        groups=domain.list_groups(db(), g.tenant),
         delivery=delivery_state(db(), instance),
         editing=editing,
         review=review,
         needs=needs,
         error=error,
-        names=uniview_settings.SETTINGS,
-        dependent=uniview_settings.DEPENDENT_SETTINGS,
-        roles=uniview_settings.ROLES,
     ), status
 
 
-def _form_changes() -> dict:
-    changes = {
-        key: key in request.form for key in uniview_settings.SETTINGS if key != "default_role"
-    }
-    changes["default_role"] = request.form.get("default_role", "monitor")
-    return changes
+def _form_changes(instance) -> dict:
+    return contract_for(instance.module).rules.from_form(request.form, instance.setting_options)
 
 
 @bp.get("/modules/<instance_id>")
@@ -149,32 +149,34 @@ def module(instance_id):
 @bp.post("/modules/<instance_id>/review")
 def review(instance_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    rules = contract_for(instance.module).rules
     try:
-        changed = uniview_settings.changed_settings(
-            domain.module_settings(instance), _form_changes()
+        changed = rules.changed(
+            domain.module_settings(instance), _form_changes(instance), instance.setting_options
         )
     except SimError as exc:
         return _page(instance, editing=True, error=exc, status=exc.status_code)
-    return _page(instance, review=changed, needs=uniview_settings.needing_confirmation(changed))
+    return _page(instance, review=changed, needs=rules.needing_confirmation(changed))
 
 
 @bp.post("/modules/<instance_id>/confirm")
 def confirm(instance_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
-    changes = _form_changes()
+    rules = contract_for(instance.module).rules
     try:
-        if domain.change_module_settings(instance, changes, "confirmed" in request.form):
-            push_module_settings(db(), instance)
-    except SimError as exc:
+        changes = _form_changes(instance)
+        domain.change_module_settings(instance, changes, "confirmed" in request.form)
+    except ConfirmationRequired as exc:
         rollback_request()
-        if not isinstance(exc, uniview_settings.ConfirmationRequired):
-            return _page(instance, editing=True, error=exc, status=exc.status_code)
-        changed = uniview_settings.changed_settings(domain.module_settings(instance), changes)
+        changed = rules.changed(domain.module_settings(instance), changes, instance.setting_options)
         return _page(
             instance,
             review=changed,
             error=exc,
             status=exc.status_code,
-            needs=uniview_settings.needing_confirmation(changed),
+            needs=rules.needing_confirmation(changed),
         )
+    except SimError as exc:
+        rollback_request()
+        return _page(instance, editing=True, error=exc, status=exc.status_code)
     return redirect(url_for("admin_pages.module", instance_id=instance.id))

@@ -9,11 +9,11 @@ import secrets
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from module_contracts.uniview import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError, Unauthorized
 from sim_common.idempotency import apply_once
-from sim_common.uniview_settings import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.web import rollback_request
 
 from . import integration as k1
@@ -70,11 +70,6 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
                 "KaseyaOne keeps an unused module instance %s", registration.get("id")
             )
         raise
-    _push_settings_after_commit()
-
-
-def _push_settings_after_commit() -> None:
-    settings_sync.queue_settings_push(db(), g.tenant)
 
 
 @bp.get("/api/integrations/kaseyaone")
@@ -94,8 +89,7 @@ def add_integration():
 @bp.patch("/api/integrations/kaseyaone")
 def change_settings():
     require_superuser()
-    if k1.change_settings(k1.get_integration(g.tenant), json_body()):
-        _push_settings_after_commit()
+    k1.change_settings(db(), k1.get_integration(g.tenant), json_body())
     return _config_json()
 
 
@@ -200,8 +194,7 @@ def integrations_form():
                 changes = {
                     k: v for k, v in changes.items() if k == LOGIN or v != getattr(current, k)
                 }
-            if k1.change_settings(current, changes):
-                _push_settings_after_commit()
+            k1.change_settings(db(), current, changes)
         elif form.get("action") == "reset":
             _reset()
         elif form.get("action") in ("grant_exception", "withdraw_exception"):

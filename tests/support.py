@@ -24,4 +24,4 @@ def add_uniview_integration(
             session, session.get(Tenant, tenant_id), registration, scim_token
         )
         if settings:
-            integration.change_settings(added, settings)
+            integration.change_settings(session, added, settings)

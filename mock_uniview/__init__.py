@@ -9,10 +9,20 @@ from collections.abc import Mapping
 from flask import Flask, render_template
 
 from sim_common.db import db
+from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.web import SimModels, init_sim_app
 
-from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
+from .models import (
+    Base,
+    Fault,
+    JournalEntry,
+    LoginFailure,
+    LoginThrottle,
+    Outbox,
+    Secret,
+    Tenant,
+)
 from .users import seed_tenant
 
 DEFAULTS = {
@@ -32,7 +42,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_uniview")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
+    models = SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, LoginThrottle, LoginFailure)
+    init_sim_app(app, Base.metadata, models)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from .group_sync import job as group_sync_job
@@ -49,6 +60,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(push_bp)
     app.register_blueprint(scim_bp)
     app.register_blueprint(groups_bp)
+    # KaseyaOne's calls, with the bearer token it holds for this UniView.
+    header_authenticated(app, scim_bp.name, push_bp.name)
 
     @app.get("/")
     def home():

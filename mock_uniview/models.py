@@ -12,6 +12,7 @@ from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 
 def tenant_fk() -> ForeignKey:
@@ -41,6 +42,14 @@ class Fault(FaultMixin, Base):
 
 
 class Outbox(OutboxMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
     pass
 
 

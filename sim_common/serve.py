@@ -11,7 +11,9 @@ import secrets
 import sys
 from collections.abc import Callable
 
+from .errors import InvalidRequest
 from .passwords import FAST, STRONG
+from .throttle import parse_option
 
 
 def base_parser(
@@ -67,7 +69,23 @@ def base_parser(
         default=env("PASSWORD_HASH", "strong"),
         help="strong (scrypt) by default; fast only for throwaway test data",
     )
+    serve.add_argument(
+        "--login-throttle",
+        type=_login_throttle,
+        default=env("LOGIN_THROTTLE", "on"),
+        help="failed passwords refused with 429 for a while: on (5 per account, 50 per client "
+        "address, in 900 s, locked out 900 s), off, or some changed, e.g. "
+        f"max_failures=3,lockout_seconds=60 (env {env_prefix}_LOGIN_THROTTLE; a tenant's own "
+        "through the control plane)",
+    )
     return parser, serve
+
+
+def _login_throttle(text: str):
+    try:
+        return parse_option(text)
+    except InvalidRequest as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def app_config(args, name: str) -> dict:
@@ -81,6 +99,7 @@ def app_config(args, name: str) -> dict:
         "PUBLIC_URL": args.public_url or f"http://{host or '127.0.0.1'}:{port}",
         "SIM_CONTROL_TOKEN": token,
         "PASSWORD_HASH_METHOD": FAST if args.password_hash == "fast" else STRONG,
+        "LOGIN_THROTTLE": args.login_throttle,
     }
 
 
@@ -134,8 +153,13 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
                 "post_fork": post_fork,
                 "accesslog": None,
                 "timeout": 60,
+                # gunicorn's control socket (25.1+) is one path per user by default: a second
+                # simulator served by the same user would take over the first one's. No
+                # simulator needs it.
+                "control_socket_disable": True,
             }.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
 
         def load(self):
             return app

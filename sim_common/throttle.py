@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import DateTime, Integer, String, and_, delete, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import real_now, tenant_now
@@ -249,3 +249,24 @@ def _settle_attempt(session, tenant_id, limits, settings: ThrottleSettings, mome
             row.failures = 0 if row.scope == "account" else max(row.failures - 1, 0)
         elif row.failures >= limit and row.locked_until is None:
             row.locked_until = moment + lockout
+    # What no longer counts goes, so that names tried once do not pile up.
+    model = _models().LoginFailure
+    session.flush()
+    session.execute(
+        delete(model)
+        .where(
+            model.tenant_id == tenant_id,
+            or_(
+                model.locked_until <= moment,
+                and_(
+                    model.locked_until.is_(None),
+                    or_(
+                        model.failures == 0,
+                        model.window_started_at
+                        <= moment - timedelta(seconds=settings.window_seconds),
+                    ),
+                ),
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )

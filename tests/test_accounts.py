@@ -12,13 +12,14 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from sqlalchemy import select
 from support import add_uniview_integration, csrf_token, post_form, uniview_app
 
 import mock_kaseyaone
 import mock_uniview
 import sim_common.passwords as passwords
 from k1harness.embedded import serve
-from mock_uniview.models import Integration
+from mock_uniview.models import Integration, LoginFailure
 from sim_common.passwords import FAST
 from sim_common.throttle import ThrottleSettings
 
@@ -139,6 +140,19 @@ def test_an_unknown_account_is_locked_as_a_known_one_is():
         401,
         429,
     ]
+
+
+def test_names_tried_once_are_forgotten_when_their_window_has_passed():
+    app = uniview_app()
+    throttle(app, max_failures=3, window_seconds=60)
+    guesser = app.test_client()
+    for i in range(5):
+        log_in(guesser, f"n{i}@acme.test")
+    app.test_client().post("/_sim/tenants/acme/clock/advance", json={"seconds": 60})
+    log_in(guesser, "late@acme.test")
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        kept = session.scalars(select(LoginFailure.scope).order_by(LoginFailure.scope)).all()
+    assert kept == ["account", "client"]  # the last attempt's, in their window
 
 
 def test_a_client_address_is_throttled_across_accounts():

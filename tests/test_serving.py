@@ -8,6 +8,8 @@ import pytest
 import requests
 
 from k1harness.served import start_served
+from sim_common.serve import base_parser
+from sim_common.throttle import ThrottleSettings
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +55,28 @@ def test_failed_passwords_are_throttled_by_default_when_served(served):
     ]
     assert [a.status_code for a in answers] == [401] * 5 + [429]
     assert answers[-1].headers["Retry-After"] == "900"
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        (None, ThrottleSettings()),
+        ("off", None),
+        (
+            "max_failures=3, lockout_seconds=60",
+            ThrottleSettings(max_failures=3, lockout_seconds=60),
+        ),
+    ],
+)
+def test_the_login_throttle_option(given, expected):
+    parser, _ = base_parser("mock-x", "", "X", 8009)
+    args = ["serve"] + ([f"--login-throttle={given}"] if given else [])
+    assert parser.parse_args(args).login_throttle == expected
+
+
+@pytest.mark.parametrize("given", ["lockout=5", "max_failures=-1", "sometimes"])
+def test_a_login_throttle_option_that_cannot_be_read_stops_the_start(given, capsys):
+    parser, _ = base_parser("mock-x", "", "X", 8009)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["serve", f"--login-throttle={given}"])
+    assert "--login-throttle" in capsys.readouterr().err

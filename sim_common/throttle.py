@@ -117,7 +117,8 @@ def tenant_settings(session, tenant) -> ThrottleSettings | None:
             return ThrottleSettings(
                 **{name: getattr(own, name) for name in ThrottleSettings.__dataclass_fields__}
             )
-    return current_app.config.get("LOGIN_THROTTLE")
+    configured = current_app.config.get("LOGIN_THROTTLE")  # settings, a mapping, or None
+    return parse_settings(configured) if isinstance(configured, dict) else configured
 
 
 def set_tenant_settings(session, tenant, values: dict) -> ThrottleSettings:

@@ -97,6 +97,8 @@ def test_the_throttle_is_off_embedded_and_set_per_tenant_through_the_control_pla
     served = uniview_app(LOGIN_THROTTLE=ThrottleSettings()).test_client()
     assert served.get("/_sim/tenants/acme/throttling").get_json()["source"] == "simulator"
     assert served.get("/_sim/tenants/acme/throttling").get_json()["max_failures"] == 5
+    embedder = uniview_app(LOGIN_THROTTLE={"max_failures": 2}).test_client()
+    assert embedder.get("/_sim/tenants/acme/throttling").get_json()["max_failures"] == 2
 
 
 def test_wrong_passwords_lock_the_account_until_the_tenants_clock_moves_on(hashes):

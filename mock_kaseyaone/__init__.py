@@ -30,6 +30,7 @@ DEFAULTS = {
     "PUBLIC_URL": None,  # the issuer; by default, the URL the request came in on
     "SIM_CONTROL_TOKEN": None,  # None: the control plane is open (the embedded default)
     "PASSWORD_HASH_METHOD": STRONG,
+    "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
     "AUTHORIZATION_CODE_LIFETIME": 60,
     "ACCESS_TOKEN_LIFETIME": 3600,
     "ID_TOKEN_LIFETIME": 3600,

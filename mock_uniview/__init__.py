@@ -32,6 +32,7 @@ DEFAULTS = {
     "KASEYAONE_TIMEOUT": 10.0,
     "SIM_CONTROL_TOKEN": None,
     "PASSWORD_HASH_METHOD": STRONG,
+    "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
     "SESSION_LIFETIME": 8 * 3600,
     "ID_TOKEN_LEEWAY": 60,
     "SESSION_COOKIE_NAME": "uv_flow",  # Flask's signed cookie, for pending KaseyaOne logins

@@ -4,8 +4,9 @@ documents name them. No Flask here: every operation takes the SQLAlchemy session
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from module_contracts.settings import ConfirmationRequired, check_options, check_version
@@ -26,6 +27,7 @@ from .errors import (
     UserNotFound,
 )
 from .models import (
+    AdminSession,
     Group,
     GroupMember,
     ModuleAccess,
@@ -88,26 +90,46 @@ def list_users(session: Session, tenant: Tenant) -> list[User]:
     )
 
 
-def find_user_by_email(session: Session, tenant: Tenant, email: str) -> User | None:
-    return session.scalar(
-        select(User).where(User.tenant_id == tenant.id, User.email == (email or "").strip().lower())
-    )
-
-
 def find_user_by_any_tenant(session: Session, email: str) -> User | None:
-    """A KaseyaOne username is unique across the hub: signing in to Admin Settings needs no
-    tenant."""
+    """A KaseyaOne username is unique across the hub: a sign-in finds the user whatever the
+    tenant (Admin Settings has none; a module's is checked after the password)."""
     return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
 def authenticate_master_user(session: Session, email: str, password: str) -> User:
     """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
     user = find_user_by_any_tenant(session, email)
-    if not check_user_password(user, password) or not user.is_active:
+    tenant = user.tenant if user is not None else None
+    if not check_user_password(user, password, tenant=tenant, account=email) or not user.is_active:
         raise BadCredentials()
     if not user.is_master:
         raise NotMasterUser()
     return user
+
+
+def start_admin_session(session: Session, user: User, lifetime_seconds: int) -> AdminSession:
+    row = AdminSession(
+        id=secrets.token_urlsafe(32),
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        expires_at=tenant_now(user.tenant) + timedelta(seconds=lifetime_seconds),
+    )
+    session.add(row)
+    return row
+
+
+def find_admin_session(session: Session, session_id) -> AdminSession | None:
+    """The live Admin Settings session of that id: ended, expired, or its user no longer an
+    active master user, it is none."""
+    row = session.get(AdminSession, session_id) if isinstance(session_id, str) else None
+    if row is None or row.is_expired() or not (row.user.is_active and row.user.is_master):
+        return None
+    return row
+
+
+def end_admin_session(session: Session, session_id) -> None:
+    if isinstance(session_id, str):
+        session.execute(delete(AdminSession).where(AdminSession.id == session_id))
 
 
 def authenticate_module_instance(session: Session, client_id, client_secret) -> ModuleInstance:

@@ -24,6 +24,7 @@ from sim_common.idempotency import IdempotentRequestMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 
 def tenant_fk() -> ForeignKey:
@@ -59,6 +60,14 @@ class Lease(LeaseMixin, Base):
 
 
 class IdempotentRequest(IdempotentRequestMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
     pass
 
 
@@ -310,3 +319,21 @@ class Token(Base):
 
     def get_client(self):
         return self.client
+
+
+class AdminSession(Base):
+    """A master user signed in to Admin Settings: Flask's session cookie names it, and signing
+    out deletes it, so that a copy of the cookie is worth nothing afterwards."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+    tenant: Mapped[Tenant] = relationship()
+
+    def is_expired(self) -> bool:
+        return tenant_now(self.tenant) >= self.expires_at

@@ -6,29 +6,26 @@ JSON API."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from module_contracts.settings import ConfirmationRequired
 from sim_common.db import db
 from sim_common.errors import SimError
-from sim_common.passwords import check_user_password
 from sim_common.web import rollback_request
 
 from . import domain
-from .errors import BadCredentials, InvalidRequest, NotMasterUser
+from .errors import InvalidRequest
 from .lifecycle import delivery_state
-from .models import User
 from .modules import contract_for
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
-MASTER = "k1_master"  # Flask session key: the signed-in master user's id
+ADMIN_SESSION = "k1_admin_session"  # Flask session key: the id of the server-side session
 
 
 @bp.before_request
 def load_master():
-    g.master = db().get(User, session.get(MASTER, "")) if session.get(MASTER) else None
-    if g.master is not None and (not g.master.is_active or not g.master.is_master):
-        g.master = None
+    row = domain.find_admin_session(db(), session.get(ADMIN_SESSION))
+    g.master = row.user if row is not None else None
     if g.master is not None:
         g.tenant, g.tenant_id = g.master.tenant, g.master.tenant_id
     if g.master is None and request.endpoint not in ("admin_pages.login", "admin_pages.sign_in"):
@@ -44,22 +41,20 @@ def login():
 @bp.post("/login")
 def sign_in():
     email, password = request.form.get("email", ""), request.form.get("password", "")
-    user = domain.find_user_by_any_tenant(db(), email)
     try:
-        if not check_user_password(user, password) or not user.is_active:
-            raise BadCredentials()
-        if not user.is_master:
-            raise NotMasterUser()
+        user = domain.authenticate_master_user(db(), email, password)
     except SimError as exc:
         rollback_request()
-        return render_template("admin_login.html", error=exc, email=email), exc.status_code
-    session[MASTER] = user.id
+        page = render_template("admin_login.html", error=exc, email=email)
+        return page, exc.status_code, exc.headers
+    row = domain.start_admin_session(db(), user, current_app.config["ADMIN_SESSION_LIFETIME"])
+    session[ADMIN_SESSION] = row.id
     return redirect(url_for("admin_pages.modules"))
 
 
 @bp.post("/logout")
 def logout():
-    session.pop(MASTER, None)
+    domain.end_admin_session(db(), session.pop(ADMIN_SESSION, None))
     return redirect(url_for("admin_pages.login"))
 
 
@@ -172,7 +167,10 @@ def confirm(instance_id):
         return _page(
             instance,
             review=changed,
-            error=exc,
+            error=ConfirmationRequired(
+                "This change needs your extra confirmation: tick “I understand” below, then "
+                "click Confirm."
+            ),
             status=exc.status_code,
             needs=rules.needing_confirmation(changed),
         )

@@ -185,7 +185,7 @@ def sign_in_with_credentials(
     the ordinary page; the bypass link lets anyone with valid credentials through, and nothing
     else (UV-REQ-3 interpretation)."""
     user = find_user(session, tenant, username)
-    if not check_user_password(user, password):
+    if not check_user_password(user, password, tenant=tenant, account=username):
         raise BadCredentials()
     if not user.is_active:
         raise AccountDisabled()

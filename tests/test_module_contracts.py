@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import post_form
 
 from module_contracts import ClaimSource, ModuleContract, Push, contracts
 from module_contracts.autotask import CONTRACT as AUTOTASK
@@ -244,7 +245,7 @@ def test_a_made_up_module_kind_plugs_in_without_touching_the_hub(fleet_hub):
     off = client.patch(url, auth=master, json={"changes": {"fleet_login": False}})
     assert (off.status_code, off.get_json()["error"]) == (409, "confirmation_required")
 
-    client.post("/admin/login", data={"email": "m@fleet.test", "password": "pw"})
+    post_form(client, "/admin/login", {"email": "m@fleet.test", "password": "pw"})
     page = client.get(f"/admin/modules/{instance['id']}").get_data(as_text=True)
     assert "Fleet Manager" in page and "Default Garage</td><td>North" in page
     edit = client.get(f"/admin/modules/{instance['id']}?edit=1").get_data(as_text=True)

@@ -24,6 +24,7 @@ from sim_common.idempotency import IdempotentRequestMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 
 def tenant_fk() -> ForeignKey:
@@ -59,6 +60,14 @@ class Lease(LeaseMixin, Base):
 
 
 class IdempotentRequest(IdempotentRequestMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
     pass
 
 
@@ -121,7 +130,8 @@ class GroupMember(Base):
 
 
 class ModuleInstance(Base):
-    """One module (UniView, Autotask, ...) integrated with one tenant."""
+    """One module (UniView, Autotask, ...) integrated with one tenant; `module` names its kind,
+    whose contract says what the hub and the module agree on (mock_kaseyaone.modules)."""
 
     __tablename__ = "module_instances"
 
@@ -139,6 +149,9 @@ class ModuleInstance(Base):
     # The module's integration settings as it last pushed them (the settings document).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     settings_version: Mapped[int] = mapped_column(default=0)
+    # What the module offers for the settings whose values it owns (its contract's choices
+    # without fixed values: Autotask's security levels, say), as it last sent them.
+    setting_options: Mapped[dict] = mapped_column(JSON, default=dict)
 
     tenant: Mapped[Tenant] = relationship()
     client: Mapped[OAuthClient] = relationship(
@@ -306,3 +319,21 @@ class Token(Base):
 
     def get_client(self):
         return self.client
+
+
+class AdminSession(Base):
+    """A master user signed in to Admin Settings: Flask's session cookie names it, and signing
+    out deletes it, so that a copy of the cookie is worth nothing afterwards."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+    tenant: Mapped[Tenant] = relationship()
+
+    def is_expired(self) -> bool:
+        return tenant_now(self.tenant) >= self.expires_at

@@ -14,6 +14,7 @@ from sim_common.idempotency import IdempotentRequestMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 
 def tenant_fk() -> ForeignKey:
@@ -51,6 +52,14 @@ class Lease(LeaseMixin, Base):
 
 
 class IdempotentRequest(IdempotentRequestMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
     pass
 
 

@@ -100,11 +100,12 @@ def finish_request_session(commit: bool) -> None:
         session.close()
 
 
-def add_once(session: Session, model, **key) -> None:
+def add_once(session: Session, model, **key) -> bool:
     """Make an association row exist (granting twice is granting once, and two requests granting
-    at the same moment grant once)."""
-    if session.get(model, key) is None:
-        insert_new(session, model, [key])
+    at the same moment grant once). Whether it was added now."""
+    if session.get(model, key) is not None:
+        return False
+    return insert_new(session, model, [key]) == 1
 
 
 def insert_new(session: Session, model, rows: list[dict]) -> int:
@@ -137,12 +138,15 @@ def insert_new(session: Session, model, rows: list[dict]) -> int:
     return inserted
 
 
-def delete_if_present(session: Session, model, **key) -> None:
-    """Make an association row not exist (withdrawing twice is withdrawing once)."""
+def delete_if_present(session: Session, model, **key) -> bool:
+    """Make an association row not exist (withdrawing twice is withdrawing once). Whether it
+    was there."""
     row = session.get(model, key)
-    if row is not None:
-        session.delete(row)
-        session.flush()
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
 
 
 def persistent_secret(

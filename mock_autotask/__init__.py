@@ -13,10 +13,21 @@ from collections.abc import Mapping
 from flask import Flask, render_template
 
 from sim_common.db import db
+from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.web import SimModels, init_sim_app
 
-from .models import Base, Fault, JournalEntry, Lease, Outbox, Secret, Tenant
+from .models import (
+    Base,
+    Fault,
+    JournalEntry,
+    Lease,
+    LoginFailure,
+    LoginThrottle,
+    Outbox,
+    Secret,
+    Tenant,
+)
 from .resources import seed_tenant
 
 DEFAULTS = {
@@ -24,6 +35,7 @@ DEFAULTS = {
     "PUBLIC_URL": None,  # what browsers and API clients use; default: the request's URL
     "SIM_CONTROL_TOKEN": None,
     "PASSWORD_HASH_METHOD": STRONG,
+    "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
     "SESSION_LIFETIME": 8 * 3600,
     "SESSION_COOKIE_NAME": "at_flow",  # Flask's signed cookie, unused until the integration
     "ZONE_NAME": "Simulated",  # what ZoneInformation calls this simulator's zone
@@ -34,7 +46,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_autotask")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, Lease))
+    models = SimModels(
+        Tenant,
+        JournalEntry,
+        Secret,
+        Fault,
+        Outbox,
+        Lease=Lease,
+        LoginThrottle=LoginThrottle,
+        LoginFailure=LoginFailure,
+    )
+    init_sim_app(app, Base.metadata, models)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from . import rest
@@ -47,11 +69,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(livemobile_bp)
     app.register_blueprint(admin_bp)
     # Callers that send no cookie need no CSRF token: the REST API's (its headers name the API
-    # user) and LiveMobile's (credentials in the body, then a bearer token). The simulators'
-    # page protection reads this set.
-    app.extensions.setdefault("sim_header_authenticated", set()).update(
-        {rest.bp.name, livemobile_bp.name}
-    )
+    # user) and LiveMobile's (credentials in the body, then a bearer token).
+    header_authenticated(app, rest.bp.name, livemobile_bp.name)
 
     @app.get("/")
     def home():

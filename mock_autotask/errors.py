@@ -49,7 +49,7 @@ class ResourceNotFound(NotFound):
 
 
 class NeverDeleted(SimError):
-    """405: what the resource's URL allows instead is in `allow` (its `Allow` header)."""
+    """405, with the methods the resource's URL allows instead (its `Allow` header)."""
 
     status_code = 405
     error = "resources_are_never_deleted"
@@ -57,7 +57,7 @@ class NeverDeleted(SimError):
 
     def __init__(self, allow: str) -> None:
         super().__init__()
-        self.allow = allow
+        self.headers = {"Allow": allow}
 
 
 class NameTaken(Conflict):

@@ -22,6 +22,7 @@ from sim_common.faults import FaultMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 
 def tenant_fk() -> ForeignKey:
@@ -53,6 +54,14 @@ class Outbox(OutboxMixin, Base):
 
 
 class Lease(LeaseMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
     pass
 
 

@@ -59,8 +59,7 @@ def errors_response(status: int, message: str, headers: dict | None = None):
 @bp.errorhandler(SimError)
 def sim_error(exc: SimError):
     rollback_request()
-    allow = getattr(exc, "allow", None)
-    return errors_response(exc.status_code, exc.message, {"Allow": allow} if allow else None)
+    return errors_response(exc.status_code, exc.message, exc.headers)
 
 
 def allow_header(exc: HTTPException) -> dict:

@@ -82,12 +82,6 @@ def delete_resource(ref: str):
     raise NeverDeleted("GET, PATCH")
 
 
-@bp.errorhandler(NeverDeleted)
-def never_deleted(exc: NeverDeleted):
-    rollback_request()
-    return exc.to_json(), exc.status_code, {"Allow": exc.allow}
-
-
 # The same as a page.
 
 

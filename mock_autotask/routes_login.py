@@ -11,6 +11,7 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import SimError, Unauthorized
+from sim_common.throttle import TooManyAttempts
 from sim_common.web import rollback_request, wants_json
 
 from . import sign_in
@@ -31,11 +32,13 @@ livemobile.fault_kind = "livemobile"
 
 
 @bp.errorhandler(SignInRefused)
-def refused(exc: SignInRefused):
+@bp.errorhandler(TooManyAttempts)
+def refused(exc: SignInRefused | TooManyAttempts):
     rollback_request()
     if wants_json():
-        return exc.to_json(), exc.status_code
-    return _login_page(error=exc, status=exc.status_code)
+        return exc.to_json(), exc.status_code, exc.headers
+    page, status = _login_page(error=exc, status=exc.status_code)
+    return page, status, exc.headers
 
 
 def _login_page(*, error=None, status=200):
@@ -93,7 +96,7 @@ def logout():
 @livemobile.errorhandler(SimError)
 def livemobile_error(exc: SimError):
     rollback_request()
-    return exc.to_json(), exc.status_code
+    return exc.to_json(), exc.status_code, exc.headers
 
 
 @livemobile.post("/livemobile/login")

@@ -32,11 +32,13 @@ def livemobile_allowed(tenant: Tenant) -> bool:
 
 def sign_in_with_credentials(session: DbSession, tenant: Tenant, user_name, password) -> Resource:
     """The resource these Autotask credentials are for. The password is checked before anything
-    else is told (an inactive account is named only to someone who knows its password)."""
+    else is told (an inactive account is named only to someone who knows its password), and
+    failed passwords are throttled (sim_common.throttle)."""
     resource = find_resource(session, tenant, user_name)
-    # A password no one can have set (not text, or not Unicode) is simply wrong.
+    # A password or name no one can have set (not text, or not Unicode) is simply wrong.
     given = password if isinstance(password, str) and storable(password) else ""
-    if not check_user_password(resource, given):
+    account = user_name if isinstance(user_name, str) and storable(user_name) else ""
+    if not check_user_password(resource, given, tenant=tenant, account=account):
         raise BadCredentials()
     if not resource.is_active:
         raise ResourceInactive()

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, request, url_for
 from sim_common import tenant_routes
 from sim_common.db import db
 from sim_common.errors import Unauthorized
+from sim_common.pages import secure_cookie
 
 from . import sign_in
 from .errors import AdminRequired
@@ -55,9 +56,15 @@ def set_session_cookie(response, token: str) -> None:
         path=f"/t/{g.tenant.id}/",
         httponly=True,
         samesite="Lax",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        secure=secure_cookie(),
     )
 
 
 def clear_session_cookie(response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path=f"/t/{g.tenant.id}/")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path=f"/t/{g.tenant.id}/",
+        httponly=True,
+        samesite="Lax",
+        secure=secure_cookie(),
+    )

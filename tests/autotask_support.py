@@ -10,8 +10,8 @@ import mock_autotask
 from sim_common.passwords import FAST
 
 
-def make_app():
-    return mock_autotask.create_app({"PASSWORD_HASH_METHOD": FAST})
+def make_app(**config):
+    return mock_autotask.create_app({"PASSWORD_HASH_METHOD": FAST, **config})
 
 
 def api_headers(api_user: dict) -> dict:

@@ -60,6 +60,22 @@ def test_the_inactive_message_needs_the_right_password(client):
     assert page.status_code == 401 and "account is inactive" not in page.get_data(as_text=True)
 
 
+def test_failed_passwords_are_throttled_on_the_login_page_and_in_livemobile():
+    app = make_app(LOGIN_THROTTLE={"max_failures": 2, "lockout_seconds": 60})
+    client = app.test_client()
+    seed(client)
+    assert log_in(client, "acme", "ada", "wrong").status_code == 401
+    phone = client.post("/t/acme/livemobile/login", json={"username": "ada", "password": "no"})
+    assert phone.status_code == 401
+    locked = log_in(client, "acme", "ada", "pw")
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "60"
+    assert "Try again in 1 minute" in locked.get_data(as_text=True)
+    phone = client.post("/t/acme/livemobile/login", json={"username": "ada", "password": "pw"})
+    assert phone.status_code == 429 and phone.get_json()["error"] == "too_many_attempts"
+    client.post("/_sim/tenants/acme/clock/advance", json={"seconds": 61})
+    sign_in(client, "acme", "ada")
+
+
 def admin(app):
     admin = app.test_client()
     sign_in(admin, "acme", "ada")

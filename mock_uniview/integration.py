@@ -15,6 +15,7 @@ from sim_common.uniview_settings import (
     SETTINGS,
     changed_settings,
     check_version,
+    next_version,
     whole_document,
 )
 
@@ -64,10 +65,10 @@ def change_settings(integration: Integration, changes: dict) -> list[str]:
     """Apply a settings change made in UniView, as a whole or not at all (the rules are
     `sim_common.uniview_settings`'s); each change is a new version of the settings document."""
     changed = changed_settings(current_settings(integration), changes)
+    if changed:
+        integration.version = next_version(integration.version)
     for key, value in changed.items():
         setattr(integration, key, value)
-    if changed:
-        integration.version += 1
     if "access_groups" in changed:
         groups.access_groups_changed(integration)
     return list(changed)

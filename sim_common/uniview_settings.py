@@ -18,6 +18,8 @@ DEPENDENT_SETTINGS = (
 )
 SETTINGS = (LOGIN, *DEPENDENT_SETTINGS, "default_role")
 DEFAULTS = {LOGIN: True, **dict.fromkeys(DEPENDENT_SETTINGS, False), "default_role": "monitor"}
+# The highest version either side accepts and stores (an INTEGER column, 32 bits on PostgreSQL).
+MAX_VERSION = 2**31 - 1
 
 
 class SettingLocked(Conflict):
@@ -25,6 +27,14 @@ class SettingLocked(Conflict):
     message = (
         "Log In with KaseyaOne is off, so the other centralized user management settings are off "
         "and cannot be changed. Turn Log In with KaseyaOne on first."
+    )
+
+
+class VersionExhausted(Conflict):
+    error = "settings_version_exhausted"
+    message = (
+        f"The settings document is at version {MAX_VERSION}, the highest either side keeps: no "
+        "newer version can be made."
     )
 
 
@@ -74,15 +84,23 @@ def needing_confirmation(changed: dict) -> list[str]:
 
 
 def check_version(version, settings) -> None:
-    """A settings document as either side sends it: a version (an integer from 0 to 2^31, which
-    both sides store) and a settings object."""
+    """A settings document as either side sends it: a version (an integer from 0 to
+    MAX_VERSION, which both sides store) and a settings object."""
     if (
         isinstance(version, bool)
         or not isinstance(version, int)
-        or not 0 <= version < 2**31
+        or not 0 <= version <= MAX_VERSION
         or not isinstance(settings, dict)
     ):
-        raise InvalidRequest("Send an integer 'version' (0 to 2^31) and a 'settings' object.")
+        raise InvalidRequest("Send an integer 'version' (0 to 2^31 - 1) and a 'settings' object.")
+
+
+def next_version(version: int) -> int:
+    """The version a change makes: one the other side accepts, or none (a version pushed at
+    MAX_VERSION leaves no newer one; making it anyway would leave the sides apart)."""
+    if version >= MAX_VERSION:
+        raise VersionExhausted()
+    return version + 1
 
 
 def whole_document(current: dict, settings: dict) -> dict:

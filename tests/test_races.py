@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from support import DATABASES, fresh_databases
+from support import DATABASES, add_uniview_integration, fresh_databases
 
 import mock_kaseyaone
 import mock_uniview
@@ -22,6 +22,7 @@ from k1harness.embedded import serve
 from sim_common.passwords import FAST
 
 AT_ONCE = 12
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -46,7 +47,7 @@ def served(request, tmp_path_factory):
                 }
             ),
         )
-        yield hub.url, module.url
+        yield hub.url, module.url, module.server.app
         for server in (module, hub):
             server.stop()
             server.server.app.extensions["sim_store"].engine.dispose()
@@ -61,6 +62,7 @@ class Acme:
     uniview: str
     master: tuple[str, str]
     cookies: requests.cookies.RequestsCookieJar
+    uniview_app: object
 
     def kaseyaone(self, method: str, path: str, **kwargs) -> requests.Response:
         return requests.request(method, f"{self.hub}/api/v1{path}", auth=self.master, **kwargs)
@@ -72,7 +74,7 @@ class Acme:
 
 @pytest.fixture
 def acme(served) -> Acme:
-    hub, uniview = served
+    hub, uniview, uniview_app = served
     tenant = f"acme-{secrets.token_hex(4)}"
     master = {"email": f"m@{tenant}.test", "name": "M", "password": "pw", "master": True}
     superuser = {"username": f"su@{tenant}.test", "password": "pw", "role": "superuser"}
@@ -87,7 +89,7 @@ def acme(served) -> Acme:
         allow_redirects=False,
     )
     assert login.status_code == 302, login.text
-    return Acme(tenant, hub, uniview, (master["email"], "pw"), login.cookies)
+    return Acme(tenant, hub, uniview, (master["email"], "pw"), login.cookies, uniview_app)
 
 
 def at_once(send) -> list[requests.Response]:
@@ -183,6 +185,23 @@ def test_a_membership_given_twelve_times_at_once_is_given_once(acme):
     assert [a.status_code for a in answers] == [200] * AT_ONCE, [a.text for a in answers]
     listing = acme.superuser("GET", "/api/groups").json()["groups"]
     assert [(g["name"], g["members"]) for g in listing] == [("Support", 1)]
+
+
+def test_one_of_twelve_identical_scim_creates_is_made(acme):
+    """KaseyaOne (or a module's own provisioning) creating a UniView account twice at once."""
+    add_uniview_integration(acme.uniview_app, acme.id, scim_token="T0KEN")
+    answers = at_once(
+        lambda: requests.post(
+            f"{acme.uniview}/t/{acme.id}/scim/v2/Users",
+            headers={"Authorization": "Bearer T0KEN", "Content-Type": "application/scim+json"},
+            json={"schemas": [USER_SCHEMA], "userName": f"x@{acme.id}.test"},
+        )
+    )
+    seen = [(a.status_code, a.text[:300]) for a in answers]
+    assert sorted(a.status_code for a in answers) == [201] + [409] * (AT_ONCE - 1), seen
+    assert {a.json().get("scimType") for a in answers if a.status_code == 409} == {"uniqueness"}
+    users = acme.superuser("GET", "/api/users").json()["users"]
+    assert count(users, "username", f"x@{acme.id}.test") == 1
 
 
 def test_a_person_losing_the_race_on_a_page_sees_the_pages_own_error(acme):

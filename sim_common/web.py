@@ -116,7 +116,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):  # a bug, still answered clearly
-        # The details may hold secrets (SQL parameters): logged here, never sent.
+        # The details are logged here, never sent (a database error's carry the statement, not
+        # its values: sim_common.db).
         reference = secrets.token_hex(4)
         app.logger.exception("unexpected error %s", reference)
         rollback_request()

@@ -71,18 +71,20 @@ def test_a_failing_statement_is_logged_without_its_values(hub, monkeypatch, capl
     assert "HASH-OF-PW" not in caplog.text and "newcomer@acme.test" not in caplog.text
 
 
-def test_what_the_database_cannot_keep_is_refused_not_a_500(hub, database):
+@pytest.mark.parametrize("name", ["x" * 201, "nul\x00name", "lone \ud800 surrogate"])
+def test_what_the_database_cannot_keep_is_refused_not_a_500(hub, database, name):
+    """A String(200) column; PostgreSQL's text has no NUL; neither database stores a lone
+    surrogate. Whatever the checks before it miss, the store refuses with a 400."""
     app, client = hub
-    if database.startswith("sqlite"):
+    if database.startswith("sqlite") and "\ud800" not in name:
         pytest.skip("SQLite keeps these: only PostgreSQL refuses them")
-    for name in ("x" * 201, "nul\x00name"):  # a String(200) column; PostgreSQL text has no NUL
-        answer = client.post(
-            "/api/v1/users",
-            auth=(MASTER["email"], "pw"),
-            json={"email": "n@acme.test", "name": name, "password": "pw"},
-        )
-        assert answer.status_code == 400, answer.get_json()
-        assert answer.get_json()["message"]
+    answer = client.post(
+        "/api/v1/users",
+        auth=(MASTER["email"], "pw"),
+        json={"email": "n@acme.test", "name": name, "password": "pw"},
+    )
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["message"]
     users = client.get("/api/v1/users", auth=(MASTER["email"], "pw")).get_json()["users"]
     assert [u["email"] for u in users] == [MASTER["email"]]
 

@@ -9,9 +9,14 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
-from module_contracts.settings import ConfirmationRequired, check_options, check_version
+from module_contracts.settings import (
+    ConfirmationRequired,
+    check_options,
+    check_version,
+    next_version,
+)
 from sim_common.clock import tenant_now
-from sim_common.db import add_once, delete_if_present
+from sim_common.db import add_once, delete_if_present, insert_new
 from sim_common.passwords import check_user_password, hash_password
 from sim_common.web import new_id
 
@@ -218,8 +223,8 @@ def change_module_settings(instance: ModuleInstance, changes, confirmed) -> dict
     if needs and confirmed is not True:
         raise ConfirmationRequired(fields=needs)
     if changed:
+        instance.settings_version = next_version(instance.settings_version)
         instance.settings = {**module_settings(instance), **changed}
-        instance.settings_version += 1
         lifecycle.push_module_settings(object_session(instance), instance)
     return changed
 
@@ -301,32 +306,38 @@ def delete_group(session: Session, group: Group) -> None:
 
 
 def set_user_groups(session: Session, tenant: Tenant, user: User, names) -> None:
-    """Put the user in these groups, creating those that do not exist yet."""
+    """Put the user in these groups, creating those that do not exist yet (once, when another
+    request creates the same group at the same moment)."""
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
         raise InvalidRequest("'groups' must be a list of group names.", field="groups")
-    for name in names:
-        group = find_group_by_name(session, tenant, name.strip()) or create_group(
-            session, tenant, name
-        )
-        add_group_member(session, group, user)
+    for name in map(_group_name, names):
+        now = tenant_now(tenant)
+        row = {"id": new_id(), "tenant_id": tenant.id, "name": name, "created_at": now}
+        insert_new(session, Group, [row])
+        add_group_member(session, find_group_by_name(session, tenant, name), user)
+
+
+def _members_changed(session: Session, group: Group, user: User) -> None:
+    session.expire(group, ["members"])
+    session.expire(user, ["groups"])
+    group.modified_at = user.modified_at = tenant_now(group.tenant)
 
 
 def add_group_member(session: Session, group: Group, user: User) -> bool:
-    """Whether the user was not a member yet."""
-    if user in group.members:
-        return False
-    group.members.append(user)
-    group.modified_at = user.modified_at = tenant_now(group.tenant)
-    return True
+    """Whether the user was not a member yet (adding twice, or twice at the same moment, adds
+    once)."""
+    added = insert_new(session, GroupMember, [{"group_id": group.id, "user_id": user.id}])
+    if added:
+        _members_changed(session, group, user)
+    return bool(added)
 
 
 def remove_group_member(session: Session, group: Group, user: User) -> bool:
     """Whether the user was a member (removing a non-member changes nothing)."""
-    if user not in group.members:
-        return False
-    group.members.remove(user)
-    group.modified_at = user.modified_at = tenant_now(group.tenant)
-    return True
+    removed = delete_if_present(session, GroupMember, group_id=group.id, user_id=user.id)
+    if removed:
+        _members_changed(session, group, user)
+    return removed
 
 
 def group_json(group: Group) -> dict:

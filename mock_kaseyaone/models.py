@@ -26,6 +26,8 @@ from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
 from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
+from .errors import EmailTaken, GroupNameTaken
+
 
 def tenant_fk() -> ForeignKey:
     return ForeignKey("tenants.id", ondelete="CASCADE")
@@ -73,13 +75,16 @@ class LoginFailure(LoginFailureMixin, Base):
 
 class User(Base):
     __tablename__ = "users"
-    # SCIM lists a tenant's users in this order, a page at a time (RFC 7644 §3.4.2.4).
-    __table_args__ = (Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),)
+    __table_args__ = (
+        # A KaseyaOne username is an email address, unique across the whole hub.
+        UniqueConstraint("email", info={"conflict": EmailTaken}),
+        # SCIM lists a tenant's users in this order, a page at a time (RFC 7644 §3.4.2.4).
+        Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    # A KaseyaOne username is an email address, unique across the whole hub.
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | deactivated
@@ -101,7 +106,7 @@ class User(Base):
 class Group(Base):
     __tablename__ = "groups"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "name"),
+        UniqueConstraint("tenant_id", "name", info={"conflict": GroupNameTaken}),
         # SCIM lists a tenant's groups in this order, a page at a time (RFC 7644 §3.4.2.4).
         Index("ix_groups_tenant_created", "tenant_id", "created_at", "id"),
     )

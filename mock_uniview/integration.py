@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
-from module_contracts.settings import check_version
+from module_contracts.settings import check_version, next_version
 from module_contracts.uniview import RULES, SETTINGS
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present, insert_new
@@ -63,10 +63,11 @@ def change_settings(session: DbSession, integration: Integration, changes: dict)
     UniView's contract's, module_contracts.uniview); each change is a new version of the
     settings document."""
     changed = RULES.changed(current_settings(integration), changes)
+    if changed:
+        integration.version = next_version(integration.version)
     for key, value in changed.items():
         setattr(integration, key, value)
     if changed:
-        integration.version += 1
         settings_sync.queue_settings_push(session, integration.tenant)
     if "access_groups" in changed:
         groups.access_groups_changed(integration)

@@ -20,6 +20,7 @@ from .errors import (
     BadCredentials,
     KaseyaOneLoginRequired,
     NoUniViewAccount,
+    UsernameTaken,
     UserNotFound,
 )
 from .groups import seed_groups
@@ -51,7 +52,7 @@ def create_user(
         raise InvalidRequest("'name' must be a string.", field="name")
     username = username.strip().lower()
     if find_user(session, tenant, username) is not None:
-        raise InvalidRequest(f"A user '{username}' already exists.", field="username")
+        raise UsernameTaken(f"A user '{username}' already exists.", field="username")
     user = User(
         id=new_id(),
         tenant_id=tenant.id,

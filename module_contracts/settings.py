@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from sim_common.errors import Conflict, InvalidRequest
 
-MAX_VERSION = 2**31  # both sides store the version in a 32-bit integer column
+# The highest version either side accepts and stores (an INTEGER column, 32 bits on PostgreSQL).
+MAX_VERSION = 2**31 - 1
 MAX_OPTIONS = 1000  # choices a module may offer for one setting
 
 
@@ -154,6 +155,14 @@ class SettingLocked(Conflict):
             ),
             **details,
         )
+
+
+class VersionExhausted(Conflict):
+    error = "settings_version_exhausted"
+    message = (
+        f"The settings document is at version {MAX_VERSION}, the highest either side keeps: no "
+        "newer version can be made."
+    )
 
 
 class ConfirmationRequired(Conflict):
@@ -315,15 +324,23 @@ def _fresh(value):
 
 
 def check_version(version, settings) -> None:
-    """A settings document as either side sends it: a version (an integer from 0 to 2^31, which
-    both sides store) and a settings object."""
+    """A settings document as either side sends it: a version (an integer from 0 to
+    MAX_VERSION, which both sides store) and a settings object."""
     if (
         isinstance(version, bool)
         or not isinstance(version, int)
-        or not 0 <= version < MAX_VERSION
+        or not 0 <= version <= MAX_VERSION
         or not isinstance(settings, dict)
     ):
-        raise InvalidRequest("Send an integer 'version' (0 to 2^31) and a 'settings' object.")
+        raise InvalidRequest("Send an integer 'version' (0 to 2^31 - 1) and a 'settings' object.")
+
+
+def next_version(version: int) -> int:
+    """The version a change makes: one the other side accepts, or none (a version pushed at
+    MAX_VERSION leaves no newer one; making it anyway would leave the sides apart)."""
+    if version >= MAX_VERSION:
+        raise VersionExhausted()
+    return version + 1
 
 
 def check_options(rules: SettingsRules, options) -> dict:

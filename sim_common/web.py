@@ -66,8 +66,17 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     @app.after_request
     def journal_and_commit(response):
+        try:
+            # What a rule of the database refuses (a name another request took meanwhile) shows
+            # here at the latest, while the request can still be answered with it.
+            if "sim_db" in g:
+                g.sim_db.flush()
+        except SimError as exc:
+            response = app.make_response(handle_sim_error(exc))
         if not request.path.startswith("/_sim/") and request.endpoint != "static":
-            path = redact_path(request.path)
+            # As any database keeps it: a NUL (PostgreSQL's text cannot hold one) as the client
+            # wrote it, and a method, which HTTP does not bound, cut to the column's width.
+            path = redact_path(request.path).replace("\0", "%00")
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
             db().add(
@@ -75,7 +84,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                     tenant_id=g.get("tenant_id"),
                     at=real_now(),
                     direction="received",
-                    method=request.method,
+                    method=request.method[: models.JournalEntry.method.type.length],
                     url=path,
                     status=response.status_code,
                     detail=g.get("journal_detail"),
@@ -112,7 +121,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):  # a bug, still answered clearly
-        # The details may hold secrets (SQL parameters): logged here, never sent.
+        # The details are logged here, never sent (a database error's carry the statement, not
+        # its values: sim_common.db).
         reference = secrets.token_hex(4)
         app.logger.exception("unexpected error %s", reference)
         rollback_request()

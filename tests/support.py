@@ -1,12 +1,18 @@
 """What several test modules need: a UniView tenant's KaseyaOne integration as KaseyaOne would
-have registered it, written straight into the store, so that no KaseyaOne is needed; and forms
-submitted as a browser submits them."""
+have registered it, written straight into the store, so that no KaseyaOne is needed; forms
+submitted as a browser submits them; fresh databases of each kind the simulators are checked on."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
 
 import mock_uniview
+from k1harness.served import create_databases, drop_databases
 from mock_uniview import integration
 from mock_uniview.models import Tenant
 from sim_common.passwords import FAST
@@ -61,3 +67,32 @@ def post_form(client, page: str, data: dict, action: str | None = None, **kwargs
     `action`, or back to the page."""
     token = csrf_token(client, page)
     return client.post(action or page, data={**data, "csrf_token": token}, **kwargs)
+
+
+# The store the simulators keep their state in: an SQLite file always, and PostgreSQL when a
+# server is given (CI gives one; `.ci/with-postgres` starts one).
+POSTGRES_URL = os.environ.get("K1_TEST_POSTGRES_URL")
+DATABASES = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL,
+            reason="K1_TEST_POSTGRES_URL names no PostgreSQL server (.ci/run gives one)",
+        ),
+    ),
+]
+
+
+@contextmanager
+def fresh_databases(kind: str, names, folder) -> Iterator[dict[str, str]]:
+    """An empty database for each name, as SQLAlchemy URLs: SQLite files in `folder`, or
+    databases on the PostgreSQL server of K1_TEST_POSTGRES_URL, dropped afterwards."""
+    if kind == "sqlite":
+        yield {name: f"sqlite:///{folder / (name + '.sqlite3')}" for name in names}
+        return
+    urls = create_databases(POSTGRES_URL, names)
+    try:
+        yield urls
+    finally:
+        drop_databases(POSTGRES_URL, urls.values())

@@ -154,11 +154,11 @@ def test_the_pages_add_rename_and_map(su):
     [
         ("POST", "groups", {"name": ""}, 400),
         ("POST", "groups", {"name": 5}, 400),
-        ("POST", "groups", {"name": "Ops"}, 400),  # a hand-added group of that name exists
+        ("POST", "groups", {"name": "Ops"}, 409),  # a hand-added group of that name exists
         ("POST", "groups", {"name": "x" * 201}, 400),
         ("PATCH", "groups/nope", {"name": "X"}, 404),
         ("DELETE", "groups/nope", None, 404),
-        ("POST", "organizations", {"name": "Contoso"}, 400),
+        ("POST", "organizations", {"name": "Contoso"}, 409),
         ("POST", "organizations", {"name": "N", "groups": "Ops"}, 400),
         ("POST", "organizations", {"name": "N", "groups": ["nope"]}, 404),
         ("POST", "organizations", {"name": "N", "appliances": "a"}, 400),

@@ -24,6 +24,8 @@ from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
 from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
+from .errors import NameTaken
+
 
 def tenant_fk() -> ForeignKey:
     return ForeignKey("tenants.id", ondelete="CASCADE")
@@ -71,7 +73,9 @@ class SecurityLevel(Base):
     carries a license type, as Autotask's system security levels do."""
 
     __tablename__ = "security_levels"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    # Names are unique ignoring case (checked first, to name the one taken); this catches the
+    # same name added twice at the same moment.
+    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -83,7 +87,9 @@ class SecurityLevel(Base):
 
 class Department(Base):
     __tablename__ = "departments"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    # Names are unique ignoring case (checked first, to name the one taken); this catches the
+    # same name added twice at the same moment.
+    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -93,7 +99,9 @@ class Department(Base):
 
 class Role(Base):
     __tablename__ = "roles"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    # Names are unique ignoring case (checked first, to name the one taken); this catches the
+    # same name added twice at the same moment.
+    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -106,7 +114,7 @@ class Resource(Base):
     simulator (a tenant sees only its own)."""
 
     __tablename__ = "resources"
-    __table_args__ = (UniqueConstraint("tenant_id", "user_name"),)
+    __table_args__ = (UniqueConstraint("tenant_id", "user_name", info={"conflict": NameTaken}),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -150,10 +158,11 @@ class ApiUser(Base):
     headers name. Its user name is unique across the simulator: the tenant is found from it."""
 
     __tablename__ = "api_users"
+    __table_args__ = (UniqueConstraint("user_name", info={"conflict": NameTaken}),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    user_name: Mapped[str] = mapped_column(String(254), unique=True)
+    user_name: Mapped[str] = mapped_column(String(254))
     secret_hash: Mapped[str] = mapped_column(Text)
     integration_code: Mapped[str] = mapped_column(String(100))
 

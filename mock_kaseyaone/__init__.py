@@ -9,21 +9,34 @@ from collections.abc import Mapping
 from flask import Flask, render_template
 
 from sim_common.db import db
+from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
 from sim_common.web import SimModels, init_sim_app
 
 from .domain import seed_tenant
-from .models import Base, Fault, JournalEntry, Lease, Outbox, Secret, Tenant
+from .models import (
+    Base,
+    Fault,
+    JournalEntry,
+    Lease,
+    LoginFailure,
+    LoginThrottle,
+    Outbox,
+    Secret,
+    Tenant,
+)
 
 DEFAULTS = {
     "DATABASE_URL": "sqlite://",
     "PUBLIC_URL": None,  # the issuer; by default, the URL the request came in on
     "SIM_CONTROL_TOKEN": None,  # None: the control plane is open (the embedded default)
     "PASSWORD_HASH_METHOD": STRONG,
+    "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
     "AUTHORIZATION_CODE_LIFETIME": 60,
     "ACCESS_TOKEN_LIFETIME": 3600,
     "ID_TOKEN_LIFETIME": 3600,
+    "ADMIN_SESSION_LIFETIME": 8 * 3600,  # Admin Settings, on the tenant's clock
     "PUSH_TIMEOUT": 10.0,  # seconds KaseyaOne waits for a module to take a pushed change
 }
 
@@ -32,7 +45,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_kaseyaone")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, Lease))
+    models = SimModels(
+        Tenant,
+        JournalEntry,
+        Secret,
+        Fault,
+        Outbox,
+        Lease=Lease,
+        LoginThrottle=LoginThrottle,
+        LoginFailure=LoginFailure,
+    )
+    init_sim_app(app, Base.metadata, models)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from . import insights, routes_cooper
@@ -44,6 +67,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_oidc import bp as oidc_bp
     from .routes_scim import bp as scim_bp
 
+    app.extensions["sim_deliveries"] = DELIVERIES
     app.extensions["sim_jobs"] = {
         "outbox": Job(DELIVERIES.job, DELIVERIES.due),
         "insights": Job(insights.job, insights.due),
@@ -54,13 +78,14 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(module_bp)
     app.register_blueprint(admin_pages_bp)
     app.register_blueprint(scim_bp)
-    for cooper_bp in (
-        routes_cooper.telemetry_bp,
-        routes_cooper.api_bp,
-        routes_cooper.pages_bp,
-        routes_cooper.control_bp,
-    ):
+    cooper_bps = routes_cooper.blueprints()
+    for cooper_bp in cooper_bps:
         app.register_blueprint(cooper_bp)
+    # Callers authenticate with HTTP Basic (master users, OAuth clients) or a bearer token.
+    header_authenticated(
+        app, api_bp.name, module_bp.name, scim_bp.name, "oidc.issue_token", "oidc.userinfo"
+    )
+    header_authenticated(app, *routes_cooper.HEADER_AUTHENTICATED)
 
     @app.get("/")
     def home():

@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from module_contracts import contracts
 from module_contracts.insights import Insights, Verdict
 from sim_common.clock import iso, parse_iso, tenant_now
 from sim_common.db import insert_new
@@ -37,6 +36,7 @@ from .models import (
     TelemetrySnapshot,
     Tenant,
 )
+from .modules import registry
 
 EVALUATION_INTERVAL = timedelta(days=1)
 LISTS = ("todo", "snoozed", "completed")
@@ -47,13 +47,13 @@ MAX_LINK_LENGTH = 2000
 
 
 def insights_of(module: str) -> Insights | None:
-    contract = contracts().get(module)
+    contract = registry().get(module)
     return contract.insights if contract is not None else None
 
 
 def sources() -> dict[str, str]:
     """Cooper's module filter: each module kind with insights, and what the filter calls it."""
-    return {kind: c.insights.source for kind, c in contracts().items() if c.insights is not None}
+    return {kind: c.insights.source for kind, c in registry().items() if c.insights is not None}
 
 
 # Telemetry.
@@ -127,7 +127,8 @@ def record_telemetry(session: Session, instance: ModuleInstance, report) -> dict
     if sequence <= snapshot.sequence:
         return {"accepted": False, "sequence": snapshot.sequence}
     snapshot.sequence, snapshot.observed_at, snapshot.received_at = sequence, observed_at, now
-    snapshot.facts, snapshot.links = dict(report["facts"]), links
+    # A link given replaces the one held; an action the report gives none for keeps its own.
+    snapshot.facts, snapshot.links = dict(report["facts"]), {**(snapshot.links or {}), **links}
     verdicts = evaluate(session, instance, snapshot, now)
     return {
         "accepted": True,

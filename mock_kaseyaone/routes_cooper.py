@@ -128,3 +128,11 @@ control_bp.before_request(require_control_token)
 @control_bp.get("/tenants/<tenant_id>/insights")
 def rule_evaluations(tenant_id):
     return {"module_instances": insights.evaluations(db(), get_tenant(tenant_id))}
+
+
+def blueprints() -> tuple[Blueprint, ...]:
+    return telemetry_bp, api_bp, pages_bp, control_bp
+
+
+# Callers that authenticate in headers (HTTP Basic, the control token): no CSRF token.
+HEADER_AUTHENTICATED = (telemetry_bp.name, api_bp.name, control_bp.name)

@@ -42,7 +42,9 @@ def remove_instance():
 @bp.put("/settings")
 def push_settings():
     body = json_body()
-    applied = domain.apply_module_settings(g.instance, body.get("version"), body.get("settings"))
+    applied = domain.apply_module_settings(
+        g.instance, body.get("version"), body.get("settings"), body.get("options")
+    )
     return {
         "applied": applied,
         "version": g.instance.settings_version,

@@ -9,11 +9,22 @@ from collections.abc import Mapping
 from flask import Flask, render_template
 
 from sim_common.db import db
+from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
 from sim_common.web import SimModels, init_sim_app
 
-from .models import Base, Fault, JournalEntry, Lease, Outbox, Secret, Tenant
+from .models import (
+    Base,
+    Fault,
+    JournalEntry,
+    Lease,
+    LoginFailure,
+    LoginThrottle,
+    Outbox,
+    Secret,
+    Tenant,
+)
 from .users import seed_tenant
 
 DEFAULTS = {
@@ -23,6 +34,7 @@ DEFAULTS = {
     "KASEYAONE_TIMEOUT": 10.0,
     "SIM_CONTROL_TOKEN": None,
     "PASSWORD_HASH_METHOD": STRONG,
+    "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
     "SESSION_LIFETIME": 8 * 3600,
     "ID_TOKEN_LEEWAY": 60,
     "SESSION_COOKIE_NAME": "uv_flow",  # Flask's signed cookie, for pending KaseyaOne logins
@@ -33,7 +45,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_uniview")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox, Lease))
+    models = SimModels(
+        Tenant,
+        JournalEntry,
+        Secret,
+        Fault,
+        Outbox,
+        Lease=Lease,
+        LoginThrottle=LoginThrottle,
+        LoginFailure=LoginFailure,
+    )
+    init_sim_app(app, Base.metadata, models)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from . import group_sync, telemetry
@@ -45,6 +67,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_settings import push_bp
     from .settings_sync import DELIVERIES
 
+    app.extensions["sim_deliveries"] = DELIVERIES
     app.extensions["sim_jobs"] = {
         "outbox": Job(DELIVERIES.job, DELIVERIES.due),
         "groups": Job(group_sync.job, group_sync.due),
@@ -56,6 +79,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(scim_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(facts_bp)
+    # KaseyaOne's calls, with the bearer token it holds for this UniView.
+    header_authenticated(app, scim_bp.name, push_bp.name)
 
     @app.get("/")
     def home():

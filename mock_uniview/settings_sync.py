@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session as DbSession
 
+from module_contracts.uniview import SETTINGS
 from sim_common.outbox import Deliveries, Outcome, document_outcome, enqueue, pending_of
-from sim_common.uniview_settings import SETTINGS
 
 from . import kaseyaone_client, telemetry
 from .models import Integration, Outbox, Tenant

@@ -4,8 +4,8 @@ where each insight's action is taken.
 
 UniView pushes, through its outbox: a report is queued in the same transaction as the change of
 a fact, when the integration is added, and once a day on the tenant's clock (a day after the
-last report), and delivered with the outbox's promises (retries with backoff, an
-Idempotency-Key applied once). KaseyaOne evaluates the insights when a report arrives. A push
+last report), and delivered with the outbox's promises (after the commit, retried with backoff,
+an Idempotency-Key applied once). KaseyaOne evaluates the insights when a report arrives. A push
 rather than a pull: UniView knows when its facts change, so KaseyaOne's Cooper follows a change
 at once instead of at its next poll, and KaseyaOne needs no way in to every module instance.
 Only a tenant with the KaseyaOne integration reports (UV-INS-9): the report is made as the
@@ -42,8 +42,14 @@ ACTION_PAGES = {
 
 
 def links(tenant: Tenant) -> dict[str, str]:
+    """The page of each action, absolute; none when UniView knows no URL of its own (no public
+    URL configured, and no request to take it from): KaseyaOne keeps the links it has."""
+    from flask import current_app, has_request_context
+
     from .web import public_url_for
 
+    if not has_request_context() and not current_app.config.get("PUBLIC_URL"):
+        return {}
     return {
         action: f"{public_url_for(endpoint, tenant=tenant.id)}#{anchor}"
         for action, (endpoint, anchor) in ACTION_PAGES.items()
@@ -82,9 +88,6 @@ def report(session: DbSession, tenant: Tenant) -> bool:
         kind=KIND,
         payload={"tenant": tenant.id, **report_document(session, tenant, state.sequence)},
     )
-    from .settings_sync import DELIVERIES
-
-    DELIVERIES.after_commit(tenant.id)
     return True
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from sim_common.errors import Conflict, InvalidRequest
 
-MAX_VERSION = 2**31  # both sides store the version in a 32-bit integer column
+# The highest version either side accepts and stores (an INTEGER column, 32 bits on PostgreSQL).
+MAX_VERSION = 2**31 - 1
 MAX_OPTIONS = 1000  # choices a module may offer for one setting
 
 
@@ -26,6 +27,8 @@ MAX_OPTIONS = 1000  # choices a module may offer for one setting
 class Setting:
     """One setting. `off` is the value it takes when the login setting is turned off (for a
     toggle, False; None for a setting that simply cannot change while login is off)."""
+
+    kind = "setting"  # how pages show it: toggle, choice or mapping
 
     name: str
     label: str
@@ -47,6 +50,8 @@ class Setting:
 
 @dataclass(frozen=True)
 class Toggle(Setting):
+    kind = "toggle"
+
     @property
     def off(self):
         return False
@@ -62,8 +67,15 @@ class Choice(Setting):
     """One of `choices`, or — where the module owns the values (`choices` empty) — one of the
     options the module last sent with its settings document. None where nothing is chosen."""
 
+    kind = "choice"
     default: object = None
     choices: tuple = ()
+
+    def labelled(self, options: Mapping | None) -> list[tuple[object, str]]:
+        """The values a person may pick from, each with what to show."""
+        if self.choices:
+            return [(choice, str(choice)) for choice in self.choices]
+        return [(o["value"], o["label"]) for o in (options or {}).get(self.name) or []]
 
     def allowed(self, options: Mapping | None) -> list | None:
         if self.choices:
@@ -91,11 +103,16 @@ class OrderedMapping(Setting):
     KaseyaOne group to a Security Level; the first match in this order wins, AT-GRP-2). Keys are
     unique; values are among the module's options for `value_options`, where it sent some."""
 
+    kind = "mapping"
     default: object = field(default_factory=list)
     key_label: str = "key"
     value_label: str = "value"
     value_options: str = ""
     max_entries: int = 200
+
+    def labelled_values(self, options: Mapping | None) -> list[tuple[object, str]]:
+        """The values a key may map to, each with what to show (the module's options)."""
+        return [(o["value"], o["label"]) for o in (options or {}).get(self.value_options) or []]
 
     def check(self, value, options=None):
         if not isinstance(value, list) or len(value) > self.max_entries:
@@ -138,6 +155,14 @@ class SettingLocked(Conflict):
             ),
             **details,
         )
+
+
+class VersionExhausted(Conflict):
+    error = "settings_version_exhausted"
+    message = (
+        f"The settings document is at version {MAX_VERSION}, the highest either side keeps: no "
+        "newer version can be made."
+    )
 
 
 class ConfirmationRequired(Conflict):
@@ -202,6 +227,22 @@ class SettingsRules:
         self._require(dict(current) | changes)
         return {k: changes[k] for k in self.names if k in changes and current[k] != changes[k]}
 
+    def from_form(self, form, options: Mapping | None = None) -> dict:
+        """The settings a submitted page form sets (a werkzeug MultiDict): a toggle is on when
+        its box was ticked; a choice is the value picked ("" for none); a mapping is its rows
+        (`<name>.key`, `<name>.value`, `<name>.position`), in the positions given, empty rows
+        left out. Settings the form does not show are left as they are."""
+        changes: dict = {}
+        for setting in self.settings:
+            name = setting.name
+            if setting.kind == "toggle":
+                changes[name] = name in form
+            elif setting.kind == "choice" and name in form:
+                changes[name] = _picked(setting.labelled(options), form.get(name))
+            elif setting.kind == "mapping" and f"{name}.shown" in form:
+                changes[name] = _rows(setting, form, options)
+        return changes
+
     def needing_confirmation(self, changed: Mapping) -> list[str]:
         return [
             s.name
@@ -248,20 +289,58 @@ class SettingsRules:
             )
 
 
+def _picked(labelled: list, picked: str):
+    """The value a form's pick stands for (forms send text; options may be numbers)."""
+    if picked == "":
+        return None
+    return next((value for value, _ in labelled if str(value) == picked), picked)
+
+
+def _rows(setting: OrderedMapping, form, options: Mapping | None) -> list:
+    keys = form.getlist(f"{setting.name}.key")
+    values = form.getlist(f"{setting.name}.value")
+    positions = form.getlist(f"{setting.name}.position")
+    if not len(keys) == len(values) == len(positions):
+        raise InvalidRequest(f"The rows of {setting.label} are incomplete.", field=setting.name)
+    value_options = [
+        (o["value"], o["label"]) for o in (options or {}).get(setting.value_options) or []
+    ]
+    rows = []
+    for index, (key, value, position) in enumerate(zip(keys, values, positions, strict=True)):
+        if not key:
+            continue
+        try:
+            order = int(position) if position else index + 1
+        except ValueError:
+            raise InvalidRequest(
+                f"Each position in {setting.label} must be a whole number.", field=setting.name
+            ) from None
+        rows.append((order, index, {"key": key, "value": _picked(value_options, value)}))
+    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
 def _fresh(value):
     return list(value) if isinstance(value, list) else value
 
 
 def check_version(version, settings) -> None:
-    """A settings document as either side sends it: a version (an integer from 0 to 2^31, which
-    both sides store) and a settings object."""
+    """A settings document as either side sends it: a version (an integer from 0 to
+    MAX_VERSION, which both sides store) and a settings object."""
     if (
         isinstance(version, bool)
         or not isinstance(version, int)
-        or not 0 <= version < MAX_VERSION
+        or not 0 <= version <= MAX_VERSION
         or not isinstance(settings, dict)
     ):
-        raise InvalidRequest("Send an integer 'version' (0 to 2^31) and a 'settings' object.")
+        raise InvalidRequest("Send an integer 'version' (0 to 2^31 - 1) and a 'settings' object.")
+
+
+def next_version(version: int) -> int:
+    """The version a change makes: one the other side accepts, or none (a version pushed at
+    MAX_VERSION leaves no newer one; making it anyway would leave the sides apart)."""
+    if version >= MAX_VERSION:
+        raise VersionExhausted()
+    return version + 1
 
 
 def check_options(rules: SettingsRules, options) -> dict:

@@ -28,6 +28,9 @@ RULES = SettingsRules(
     ),
     login=LOGIN,
 )
+SETTINGS = RULES.names
+# The toggles that need Log In with KaseyaOne (the default role does too, but is not a toggle).
+DEPENDENT_SETTINGS = tuple(s.name for s in RULES.dependent if isinstance(s, Toggle))
 
 
 def claims(user: ClaimSource) -> dict:

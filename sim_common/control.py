@@ -12,6 +12,7 @@ from importlib import resources
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import delete, select
 
+from . import throttle
 from .clock import advance_clock, epoch_seconds, real_now, tenant_now
 from .db import db, finish_request_session
 from .errors import Conflict, InvalidRequest, NotFound, Unauthorized
@@ -39,7 +40,10 @@ def require_control_token():
 
 
 def json_body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deep for the JSON decoder: not a ValueError
+        raise InvalidRequest("The body is nested too deeply.") from None
     if body is None:
         if request.data:
             raise InvalidRequest("The body must be a JSON object.")
@@ -132,7 +136,14 @@ def delete_tenant(tenant_id: str):
     tenant = get_tenant(tenant_id)
     session = db()
     session.delete(tenant)
-    for model in (_models().JournalEntry, _models().Fault, _models().Outbox):
+    models = _models()
+    for model in (
+        models.JournalEntry,
+        models.Fault,
+        models.Outbox,
+        models.LoginThrottle,
+        models.LoginFailure,
+    ):
         if model is not None:  # rows that name the tenant without a foreign key
             session.execute(delete(model).where(model.tenant_id == tenant_id))
     return "", 204
@@ -221,6 +232,27 @@ def add_fault(tenant_id: str):
     from .faults import add_fault as add
 
     return add(db(), _require("Fault"), get_tenant(tenant_id), json_body()), 201
+
+
+@control_blueprint.get("/tenants/<tenant_id>/throttling")
+def read_throttling(tenant_id: str):
+    return throttle.settings_json(db(), get_tenant(tenant_id))
+
+
+@control_blueprint.put("/tenants/<tenant_id>/throttling")
+def set_throttling(tenant_id: str):
+    """The tenant's own password throttling (any of the settings; the others recommended)."""
+    tenant = get_tenant(tenant_id)
+    throttle.set_tenant_settings(db(), tenant, json_body())
+    return throttle.settings_json(db(), tenant)
+
+
+@control_blueprint.delete("/tenants/<tenant_id>/throttling")
+def forget_throttling(tenant_id: str):
+    """Back to the simulator's own setting."""
+    tenant = get_tenant(tenant_id)
+    throttle.forget_tenant_settings(db(), tenant)
+    return throttle.settings_json(db(), tenant)
 
 
 @control_blueprint.get("/tenants/<tenant_id>/outbox")

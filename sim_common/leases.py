@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, String, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
 
 from .clock import real_now
+from .errors import Conflict
 
 # How long a process's heartbeat lasts unless renewed: a process that has not beaten for this
 # long is taken for dead, and the outbox rows it was delivering are taken over.
@@ -82,7 +82,7 @@ def take(session: Session, model, name: str, holder: str, seconds: float) -> boo
             # Written at once: on a shared connection the caller's session may not autoflush,
             # and the next take in it must find this row, not add a second.
             own.execute(insert(model).values(name=name, holder=holder, expires_at=until))
-    except IntegrityError:
+    except Conflict:  # the database's refusal of a second row (sim_common.db)
         return False  # another process took it at the same moment
     return True
 

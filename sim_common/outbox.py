@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, func, or_, select, update
+from flask import current_app, has_app_context
+from sqlalchemy import JSON, DateTime, Integer, String, Text, event, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .clock import real_now, tenant_now
@@ -101,7 +102,14 @@ class Backoff:
         )
 
 
+# Tenants whose outbox a session has written to: delivered once that session commits.
+TO_DELIVER = "sim_outbox_to_deliver"
+
+
 def enqueue(session: Session, model, tenant, *, destination: str, kind: str, payload: dict) -> None:
+    """Write the push in the transaction that makes the change; once that transaction commits,
+    the simulator delivers it (within the request that committed it, or the job)."""
+    session.info.setdefault(TO_DELIVER, set()).add(tenant.id)
     now = tenant_now(tenant)
     session.add(
         model(
@@ -116,6 +124,23 @@ def enqueue(session: Session, model, tenant, *, destination: str, kind: str, pay
             attempts=0,
         )
     )
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_once_committed(session: Session) -> None:
+    tenants = session.info.pop(TO_DELIVER, None)
+    if not tenants or not has_app_context():
+        return  # outside a simulator's request or job: the scheduler or a clock finds them
+    from .web import after_commit
+
+    deliveries = current_app.extensions["sim_deliveries"]
+    for tenant_id in sorted(tenants):
+        after_commit(lambda tenant_id=tenant_id: deliveries.now(tenant_id))
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_to_deliver(session: Session) -> None:
+    session.info.pop(TO_DELIVER, None)
 
 
 def cancel_pending(session: Session, model, reason: str, *conditions) -> None:
@@ -317,21 +342,14 @@ def due_tenants(session: Session, model, tenant_model) -> list[str]:
 
 
 class Deliveries:
-    """How one simulator works its outbox: right after the commit that wrote a row, and as the
-    `outbox` job when the tenant's clock moves, the control plane runs jobs, or (served) the
-    scheduler finds rows due."""
+    """How one simulator works its outbox (registered as `sim_deliveries`): right after the
+    commit that wrote a row, and as the `outbox` job when the tenant's clock moves, the control
+    plane runs jobs, or (served) the scheduler finds rows due."""
 
     def __init__(self, model, handlers: dict[str, Callable]) -> None:
         self.model, self.handlers = model, handlers
 
-    def after_commit(self, tenant_id: str) -> None:
-        from .web import after_commit
-
-        after_commit(lambda: self.now(tenant_id))
-
     def _deliver(self, session: Session, tenant, force: bool) -> int:
-        from flask import current_app
-
         return deliver_due(
             session,
             self.model,
@@ -346,8 +364,6 @@ class Deliveries:
         )
 
     def now(self, tenant_id: str) -> None:
-        from flask import current_app
-
         from .db import get_store
 
         tenant_model = current_app.extensions["sim_models"].Tenant
@@ -362,6 +378,4 @@ class Deliveries:
         return self._deliver(db(), tenant, force)
 
     def due(self, session: Session) -> list[str]:
-        from flask import current_app
-
         return due_tenants(session, self.model, current_app.extensions["sim_models"].Tenant)

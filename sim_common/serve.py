@@ -11,7 +11,9 @@ import secrets
 import sys
 from collections.abc import Callable
 
+from .errors import InvalidRequest
 from .passwords import FAST, STRONG
+from .throttle import parse_option
 
 
 def base_parser(
@@ -82,7 +84,23 @@ def base_parser(
         help="seconds before a failed push is first retried (doubling, capped at an hour; "
         f"env {env_prefix}_OUTBOX_FIRST_RETRY)",
     )
+    serve.add_argument(
+        "--login-throttle",
+        type=_login_throttle,
+        default=env("LOGIN_THROTTLE", "on"),
+        help="failed passwords refused with 429 for a while: on (5 per account, 50 per client "
+        "address, in 900 s, locked out 900 s), off, or some changed, e.g. "
+        f"max_failures=3,lockout_seconds=60 (env {env_prefix}_LOGIN_THROTTLE; a tenant's own "
+        "through the control plane)",
+    )
     return parser, serve
+
+
+def _login_throttle(text: str):
+    try:
+        return parse_option(text)
+    except InvalidRequest as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def app_config(args, name: str) -> dict:
@@ -98,6 +116,7 @@ def app_config(args, name: str) -> dict:
         "PASSWORD_HASH_METHOD": FAST if args.password_hash == "fast" else STRONG,
         "SCHEDULER_INTERVAL": args.scheduler_interval,
         "OUTBOX_FIRST_RETRY_SECONDS": args.outbox_first_retry,
+        "LOGIN_THROTTLE": args.login_throttle,
     }
 
 
@@ -153,8 +172,13 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
                 "post_fork": post_fork,
                 "accesslog": None,
                 "timeout": 60,
+                # gunicorn's control socket (25.1+) is one path per user by default: a second
+                # simulator served by the same user would take over the first one's. No
+                # simulator needs it.
+                "control_socket_disable": True,
             }.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
 
         def load(self):
             return app

@@ -15,6 +15,7 @@ from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
 from .errors import SimError
 from .faults import injected_failure
+from .pages import init_page_protection
 from .redact import redact_path, redact_query
 
 
@@ -26,6 +27,8 @@ class SimModels:
     Fault: type | None = None
     Outbox: type | None = None
     Lease: type | None = None
+    LoginThrottle: type | None = None
+    LoginFailure: type | None = None
 
 
 def wants_json() -> bool:
@@ -37,10 +40,11 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-def error_response(status: int, error: str, message: str):
+def error_response(status: int, error: str, message: str, headers=None):
     if wants_json():
-        return {"error": error, "message": message}, status
-    return render_template("sim_error.html", status=status, error=error, message=message), status
+        return {"error": error, "message": message}, status, headers
+    page = render_template("sim_error.html", status=status, error=error, message=message)
+    return page, status, headers
 
 
 def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
@@ -58,11 +62,21 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     app.extensions["sim_models"] = models
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret(store, models.Secret, "flask-secret-key")
+    init_page_protection(app)
 
     @app.after_request
     def journal_and_commit(response):
+        try:
+            # What a rule of the database refuses (a name another request took meanwhile) shows
+            # here at the latest, while the request can still be answered with it.
+            if "sim_db" in g:
+                g.sim_db.flush()
+        except SimError as exc:
+            response = app.make_response(handle_sim_error(exc))
         if not request.path.startswith("/_sim/") and request.endpoint != "static":
-            path = redact_path(request.path)
+            # As any database keeps it: a NUL (PostgreSQL's text cannot hold one) as the client
+            # wrote it, and a method, which HTTP does not bound, cut to the column's width.
+            path = redact_path(request.path).replace("\0", "%00")
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
             db().add(
@@ -70,7 +84,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                     tenant_id=g.get("tenant_id"),
                     at=real_now(),
                     direction="received",
-                    method=request.method,
+                    method=request.method[: models.JournalEntry.method.type.length],
                     url=path,
                     status=response.status_code,
                     detail=g.get("journal_detail"),
@@ -94,8 +108,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     def handle_sim_error(exc: SimError):
         rollback_request()
         if wants_json():
-            return exc.to_json(), exc.status_code
-        return error_response(exc.status_code, exc.error, exc.message)
+            return exc.to_json(), exc.status_code, exc.headers
+        return error_response(exc.status_code, exc.error, exc.message, exc.headers)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
@@ -107,7 +121,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):  # a bug, still answered clearly
-        # The details may hold secrets (SQL parameters): logged here, never sent.
+        # The details are logged here, never sent (a database error's carry the statement, not
+        # its values: sim_common.db).
         reference = secrets.token_hex(4)
         app.logger.exception("unexpected error %s", reference)
         rollback_request()

@@ -2,7 +2,7 @@
 never a half-applied change. Each case here once answered 500."""
 
 import pytest
-from support import add_uniview_integration
+from support import add_uniview_integration, post_form
 
 import mock_kaseyaone
 import mock_uniview
@@ -42,7 +42,7 @@ def uniview():
         },
     ).get_json()
     tenant_id = tenant["tenant"]["id"]
-    client.post(f"/t/{tenant_id}/login", data={"username": "su@acme.test", "password": "pw"})
+    post_form(client, f"/t/{tenant_id}/login", {"username": "su@acme.test", "password": "pw"})
     add_uniview_integration(app, tenant_id, scim_token="T0KEN")
     return client, tenant_id
 

@@ -2,6 +2,7 @@
 clock, the journal, and the bearer token that guards it when served."""
 
 import pytest
+from support import post_form
 
 import mock_kaseyaone
 import mock_uniview
@@ -94,8 +95,7 @@ def test_the_journal_lists_a_tenants_requests_in_order_and_since_an_id():
         "/_sim/tenants",
         json={"users": [{"username": "a@x.test", "password": "pw", "role": "monitor"}]},
     ).get_json()["tenant"]["id"]
-    client.get(f"/t/{tenant}/login")
-    client.post(f"/t/{tenant}/login", data={"username": "a@x.test", "password": "wrong"})
+    post_form(client, f"/t/{tenant}/login", {"username": "a@x.test", "password": "wrong"})
     entries = client.get(f"/_sim/tenants/{tenant}/journal").get_json()["entries"]
     assert [(e["method"], e["url"], e["status"]) for e in entries] == [
         ("GET", f"/t/{tenant}/login", 200),

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import post_form
 from test_insight_rules import SET_UP
 
 import mock_kaseyaone
-from module_contracts import contracts
 from module_contracts.autotask import CONTRACT as AUTOTASK
 from module_contracts.insights import Action, Clause, InsightRule, Insights
 from sim_common.passwords import FAST
@@ -168,6 +168,13 @@ def test_an_evaluation_at_the_same_moment_as_another_leaves_one_open_insight_a_r
     assert hub.names() == ["backup_alerting", "replication_alerting"]
 
 
+def test_a_report_without_an_actions_link_keeps_the_one_held(hub):
+    hub.report({"scheduled_dca_jobs": 0})
+    hub.report({"scheduled_dca_jobs": 0}, links={})  # a module that knows no URL of its own
+    (insight,) = hub.insights()
+    assert insight["action"]["url"] == LINKS["recovery_assurance"]
+
+
 def test_a_report_older_than_the_one_held_changes_nothing(hub):
     hub.report({"backup_alarms": 0})
     late = hub.client.put(
@@ -268,7 +275,7 @@ def test_no_tenant_sees_or_touches_another_tenants_insights(client):
             f"/api/v1/cooper/insights/{theirs['id']}{path}", auth=acme.master
         )
         assert answer.status_code == 404 and answer.get_json()["error"] == "insight_not_found"
-    client.post("/admin/login", data={"email": acme.master[0], "password": "pw"})
+    post_form(client, "/admin/login", {"email": acme.master[0], "password": "pw"})
     assert client.get(f"/cooper/insights/{theirs['id']}").status_code == 404
     assert "replication" not in client.get("/cooper").get_data(as_text=True)
     assert globex.names() == ["replication_alerting"]
@@ -301,14 +308,13 @@ MADE_UP = Insights(
 )
 
 
-def test_another_kinds_table_plugs_in_and_the_filter_keeps_to_one_module(client, monkeypatch):
+def test_another_kinds_table_plugs_in_and_the_filter_keeps_to_one_module():
     """Autotask's rules are one more table in its contract, its telemetry one more sender."""
     from dataclasses import replace
 
     with_insights = replace(AUTOTASK, insights=MADE_UP)
-    monkeypatch.setattr(
-        "mock_kaseyaone.insights.contracts", lambda: contracts(extra=(with_insights,))
-    )
+    config = {"PASSWORD_HASH_METHOD": FAST, "MODULE_CONTRACTS": [with_insights]}
+    client = mock_kaseyaone.create_app(config).test_client()
     hub = Hub(client, "acme")
     hub.report({"backup_alarms": 0})
     autotask = hub.add_instance("autotask")
@@ -340,7 +346,9 @@ def test_cooper_as_a_page_lists_filters_shows_details_and_snoozes(hub):
     hub.report({"scheduled_dca_jobs": 0})
     client = hub.client
     assert client.get("/cooper").status_code == 302  # sign in first
-    client.post("/admin/login", data={"email": hub.master[0], "password": "pw"})
+    signed_in = post_form(client, "/admin/login", {"email": hub.master[0], "password": "pw"})
+    landing = client.get(signed_in.headers["Location"]).get_data(as_text=True)
+    assert 'id="cooper-link" href="/cooper"' in landing  # a master user selects Cooper
     page = client.get("/cooper?list=todo&module=uniview").get_data(as_text=True)
     assert 'id="list-todo" data-count="1"' in page and "Automated backup testing" in page
     assert 'value="uniview" checked' in page and "Unitrends Module" in page
@@ -348,9 +356,11 @@ def test_cooper_as_a_page_lists_filters_shows_details_and_snoozes(hub):
     details = client.get(f"/cooper/insights/{insight['id']}").get_data(as_text=True)
     assert f'href="{LINKS["recovery_assurance"]}"' in details
     assert "Setup Recovery Assurance" in details and 'id="snooze"' in details
-    assert client.post(f"/cooper/insights/{insight['id']}/snooze").status_code == 302
+    page, snooze = f"/cooper/insights/{insight['id']}", f"/cooper/insights/{insight['id']}/snooze"
+    assert client.post(snooze).status_code == 403, "a form without the page's token"
+    assert post_form(client, page, {}, action=snooze).status_code == 302
     assert hub.names("snoozed") == ["automated_backup_testing"]
-    refused = client.post(f"/cooper/insights/{insight['id']}/snooze")
+    refused = post_form(client, "/cooper", {}, action=snooze)
     assert refused.status_code == 409 and "To Do" in refused.get_data(as_text=True)
 
 

@@ -5,13 +5,20 @@ kind's client receives. UniView's rules are checked through UniView itself
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from module_contracts import ClaimSource, contracts
+import pytest
+from support import post_form
+
+from module_contracts import ClaimSource, ModuleContract, Push, contracts
 from module_contracts.autotask import CONTRACT as AUTOTASK
 from module_contracts.settings import (
+    Choice,
     MissingRequired,
+    OrderedMapping,
     SettingLocked,
+    SettingsRules,
+    Toggle,
     check_options,
 )
 from module_contracts.uniview import CONTRACT as UNIVIEW
@@ -156,3 +163,144 @@ def test_unified_login_off_turns_the_toggles_off_and_locks_the_rest():
 def test_options_a_module_sends_are_checked(options):
     with pytest.raises(InvalidRequest):
         check_options(RULES, options)
+
+
+# A module kind the hub has never heard of plugs in through its contract alone.
+
+FLEET = ModuleContract(
+    kind="fleet",
+    name="Fleet Manager",
+    rules=SettingsRules(
+        (
+            Toggle("fleet_login", "Fleet Login", default=True, needs_login=False, confirm=False),
+            Toggle("sync_users", "Sync Users"),
+            Choice("default_garage", "Default Garage", required_when=("sync_users", True)),
+            OrderedMapping("garage_groups", "Garage groups", value_options="default_garage"),
+        ),
+        login="fleet_login",
+    ),
+    lifecycle={
+        "access_granted": Push("provision", "sync_users"),
+        "deactivated": Push("disable", "sync_users"),
+    },
+    claims=lambda user: {"fleet_driver": user.email},
+    access_level=lambda settings, groups: "driver",
+)
+FLEET_SCIM = "http://fleet.test/scim/v2"
+
+
+@pytest.fixture
+def fleet_hub():
+    import mock_kaseyaone
+    from sim_common.passwords import FAST
+
+    app = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST, "MODULE_CONTRACTS": [FLEET]})
+    client = app.test_client()
+    seeded = client.post(
+        "/_sim/tenants",
+        json={
+            "users": [
+                {"email": "m@fleet.test", "name": "M", "password": "pw", "master": True},
+                {"email": "dan@fleet.test", "name": "Dan", "password": "pw", "groups": ["Vans"]},
+            ]
+        },
+    ).get_json()
+    master = ("m@fleet.test", "pw")
+    instance = client.post(
+        "/api/v1/module-instances",
+        auth=master,
+        json={
+            "module": "fleet",
+            "redirect_uris": ["http://fleet.test/cb"],
+            "scim": {"base_url": FLEET_SCIM, "token": "FT"},
+        },
+    ).get_json()
+    return client, master, instance, seeded["users"][1]["id"]
+
+
+def test_a_made_up_module_kind_plugs_in_without_touching_the_hub(fleet_hub):
+    client, master, instance, dan = fleet_hub
+    assert instance["module_name"] == "Fleet Manager"
+    pushed = client.put(
+        "/api/v1/module/settings",
+        auth=(instance["client_id"], instance["client_secret"]),
+        json={
+            "version": 1,
+            "settings": {"fleet_login": True},
+            "options": {"default_garage": [{"value": 3, "label": "North"}]},
+        },
+    )
+    assert pushed.get_json()["applied"] is True
+    url = f"/api/v1/module-instances/{instance['id']}/settings"
+    refused = client.patch(url, auth=master, json={"changes": {"sync_users": True}})
+    assert refused.status_code == 400 and refused.get_json()["fields"] == ["default_garage"]
+    wrong = client.patch(
+        url, auth=master, json={"changes": {"sync_users": True, "default_garage": 9}}
+    )
+    assert wrong.status_code == 400 and wrong.get_json()["field"] == "default_garage"
+    changed = client.patch(
+        url, auth=master, json={"changes": {"sync_users": True, "default_garage": 3}}
+    )
+    assert changed.get_json()["settings"]["default_garage"] == 3
+    off = client.patch(url, auth=master, json={"changes": {"fleet_login": False}})
+    assert (off.status_code, off.get_json()["error"]) == (409, "confirmation_required")
+
+    post_form(client, "/admin/login", {"email": "m@fleet.test", "password": "pw"})
+    page = client.get(f"/admin/modules/{instance['id']}").get_data(as_text=True)
+    assert "Fleet Manager" in page and "Default Garage</td><td>North" in page
+    edit = client.get(f"/admin/modules/{instance['id']}?edit=1").get_data(as_text=True)
+    assert 'name="garage_groups.key"' in edit and ">North</option>" in edit
+
+
+def test_a_grant_provisions_where_the_contract_says_so_linking_an_existing_account(fleet_hub):
+    import responses
+
+    client, master, instance, dan = fleet_hub
+    client.put(
+        "/api/v1/module/settings",
+        auth=(instance["client_id"], instance["client_secret"]),
+        json={
+            "version": 1,
+            "settings": {"sync_users": True, "default_garage": 3},
+            "options": {"default_garage": [{"value": 3, "label": "North"}]},
+        },
+    )
+    existing = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": "f-7",
+        "userName": "dan@fleet.test",
+        "active": True,
+    }
+
+    def found(*resources):
+        return {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": len(resources),
+            "Resources": list(resources),
+        }
+
+    with responses.RequestsMock() as mock:
+        by_subject = mock.get(
+            f"{FLEET_SCIM}/Users",
+            json=found(),
+            match=[responses.matchers.query_param_matcher({"filter": f'externalId eq "{dan}"'})],
+        )
+        by_name = mock.get(
+            f"{FLEET_SCIM}/Users",
+            json=found(existing),
+            match=[
+                responses.matchers.query_param_matcher({"filter": 'userName eq "dan@fleet.test"'})
+            ],
+        )
+        linked = mock.patch(f"{FLEET_SCIM}/Users/f-7", json={**existing, "externalId": dan})
+        granted = client.put(f"/api/v1/module-instances/{instance['id']}/users/{dan}", auth=master)
+        assert granted.get_json()["pushes"] == 1
+        assert (by_subject.call_count, by_name.call_count, linked.call_count) == (1, 1, 1)
+        operations = json.loads(linked.calls[0].request.body)["Operations"]
+    assert {op["path"]: op["value"] for op in operations} == {
+        "externalId": dan,
+        "active": True,
+        "roles": [{"value": "driver", "primary": True}],
+    }
+    listed = client.get("/api/v1/module-instances", auth=master).get_json()["module_instances"]
+    assert listed[0]["users"] == 1

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from support import post_form
 
 import mock_kaseyaone
 from mock_kaseyaone.domain import record_module_user
@@ -315,7 +316,7 @@ def test_a_refusal_is_retried_and_shown_where_a_master_user_looks_until_it_lands
             f"/api/v1/module-instances/{hub.instance}/settings", auth=hub.master
         ).get_json()
         assert [f["last_result"] for f in settings["failing"]] == [row["last_result"]]
-        hub.client.post("/admin/login", data={"email": "m@acme.test", "password": "pw"})
+        post_form(hub.client, "/admin/login", {"email": "m@acme.test", "password": "pw"})
         page = hub.client.get(f"/admin/modules/{hub.instance}").get_data(as_text=True)
         assert "not delivered to the module yet" in page and "Bad token." in page
         listing_page = hub.client.get("/admin/modules").get_data(as_text=True)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 import responses
-from support import add_uniview_integration
+from support import add_uniview_integration, post_form
 
 import mock_uniview
 from mock_uniview.telemetry import ACTION_PAGES
@@ -34,7 +34,7 @@ def make_uniview(tmp_path=None, **seed):
     client = app.test_client()
     answer = client.post("/_sim/tenants", json={"id": "acme", "users": USERS, **seed})
     assert answer.status_code == 201, answer.get_json()
-    client.post("/t/acme/login", data={"username": "su@acme.test", "password": "pw"})
+    post_form(client, "/t/acme/login", {"username": "su@acme.test", "password": "pw"})
     return client
 
 
@@ -45,6 +45,11 @@ def uv():
 
 def api(client, method, path, body=None):
     return getattr(client, method)(f"/t/acme/api/{path}", json=body)
+
+
+def sent_reports(mock) -> list[dict]:
+    """The reports UniView sent KaseyaOne (of all its calls, the settings push included)."""
+    return [json.loads(call.request.body) for call in mock.calls if call.request.url == TELEMETRY]
 
 
 def reports(client) -> list[dict]:
@@ -60,7 +65,7 @@ def test_only_a_superuser_sees_and_changes_what_cooper_reads(uv):
     anonymous = mock_uniview.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
     anonymous.post("/_sim/tenants", json={"id": "acme", "users": USERS})
     assert api(anonymous, "get", "appliances").status_code == 401
-    anonymous.post("/t/acme/login", data={"username": "mo@acme.test", "password": "pw"})
+    post_form(anonymous, "/t/acme/login", {"username": "mo@acme.test", "password": "pw"})
     for path in ("appliances", "jobs", "conditional-alarms", "psa-integration", "telemetry"):
         answer = api(anonymous, "get", path)
         assert answer.status_code == 403 and answer.get_json()["error"] == "superuser_required"
@@ -159,9 +164,10 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(uv, method, path, body
 
 
 def test_the_pages_change_what_cooper_reads_and_show_what_they_refuse(uv):
-    added = uv.post(
+    added = post_form(
+        uv,
         "/t/acme/settings/jobs",
-        data={
+        {
             "action": "add_job",
             "type": "dca",
             "asset_tag": "dr-1",
@@ -172,49 +178,67 @@ def test_the_pages_change_what_cooper_reads_and_show_what_they_refuse(uv):
     assert added.status_code == 302
     page = uv.get("/t/acme/settings/jobs").get_data(as_text=True)
     assert "Nightly DCA" in page and 'data-scheduled="true"' in page
-    refused = uv.post(
+    refused = post_form(
+        uv,
         "/t/acme/settings/alarms",
-        data={"action": "add_alarm", "type": "backup", "threshold_hours": "a day"},
+        {"action": "add_alarm", "type": "backup", "threshold_hours": "a day"},
     )
     assert refused.status_code == 400 and 'id="error"' in refused.get_data(as_text=True)
-    uv.post(
+    post_form(
+        uv,
         "/t/acme/settings/appliances",
-        data={"action": "helix", "asset_tag": "dr-1", "auto_updates": "on"},
+        {"action": "helix", "asset_tag": "dr-1", "auto_updates": "on"},
     )
     assert api(uv, "get", "appliances/dr-1").get_json()["helix_status"] == "AutoUpdate"
-    uv.post("/t/acme/settings/psa", data={"action": "add_psa", "psa": "autotask"})
+    post_form(uv, "/t/acme/settings/psa", {"action": "add_psa", "psa": "autotask"})
     assert 'data-psa="autotask"' in uv.get("/t/acme/settings/psa").get_data(as_text=True)
+    forged = uv.post(
+        "/t/acme/settings/alarms",
+        data={"action": "add_alarm", "type": "backup", "threshold_hours": "24"},
+    )
+    assert forged.status_code == 403 and api(uv, "get", "conditional-alarms").get_json() == {
+        "conditional_alarms": []
+    }
 
 
 def test_no_report_without_the_integration_then_one_per_change_as_counts(uv):
     api(uv, "post", "conditional-alarms", {"type": "backup", "threshold_hours": 24})
     assert reports(uv) == []
-    add_uniview_integration(uv.application, "acme")
-    with responses.RequestsMock() as mock:
+    add_uniview_integration(uv.application, "acme")  # queues the first report
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.put(TELEMETRY, json={"accepted": True})
+        mock.put(f"{HUB}/api/v1/module/settings", json={"applied": True})
         api(uv, "post", "conditional-alarms", {"type": "replication", "threshold_hours": 48})
-        (sent,) = [json.loads(call.request.body) for call in mock.calls]
-    assert sent["sequence"] == 1 and set(sent) == {"sequence", "observed_at", "facts", "links"}
+        first, sent = sent_reports(mock)
+    assert (first["sequence"], first["facts"]["replication_alarms"]) == (1, 0)
+    assert sent["sequence"] == 2 and set(sent) == {"sequence", "observed_at", "facts", "links"}
     assert sent["facts"]["backup_alarms"] == 1 and sent["facts"]["replication_alarms"] == 1
     assert set(sent["facts"]) == set(INSIGHTS.facts)
     assert sent["links"]["backup_alarms"] == "http://uv.test/t/acme/settings/alarms#backup"
     assert "dr-1" not in json.dumps(sent)  # counts, no names
-    assert [(r["state"], r["last_result"]) for r in reports(uv)] == [("delivered", "accepted")]
+    assert [(r["state"], r["last_result"]) for r in reports(uv)] == [("delivered", "accepted")] * 2
+
+
+def kaseyaone_takes_settings(mock) -> None:
+    mock.put(f"{HUB}/api/v1/module/settings", json={"applied": True})
 
 
 def test_a_report_is_delivered_only_when_kaseyaone_says_it_took_it(uv):
     add_uniview_integration(uv.application, "acme")
     with responses.RequestsMock() as mock:
+        kaseyaone_takes_settings(mock)
         mock.put(TELEMETRY, json={"ok": True})
         api(uv, "patch", "appliances/dr-1", {"helix_status": "AutoUpdate"})
-        (row,) = reports(uv)
-        assert row["failing"] and "without saying whether it accepted" in row["last_result"]
+        first, change = reports(uv)  # the one from adding the integration, then the change
+        assert first["failing"] and "without saying whether it accepted" in first["last_result"]
+        assert change["state"] == "pending" and change["attempts"] == 0, "waits in order"
         shown = api(uv, "get", "telemetry").get_json()
-        assert shown["pending"] == 1 and shown["failing"][0]["id"] == row["id"]
+        assert shown["pending"] == 2 and [f["id"] for f in shown["failing"]] == [first["id"]]
         mock.replace(responses.PUT, TELEMETRY, json={"accepted": False})
         uv.post("/_sim/tenants/acme/clock/advance", json={"seconds": 30})
-    (row,) = reports(uv)
-    assert (row["state"], row["last_result"]) == ("delivered", "KaseyaOne holds a later report")
+    assert [(r["state"], r["last_result"]) for r in reports(uv)] == [
+        ("delivered", "KaseyaOne holds a later report")
+    ] * 2
 
 
 def test_a_report_goes_daily_on_the_tenants_clock_also_from_the_served_scheduler(tmp_path):
@@ -224,18 +248,19 @@ def test_a_report_goes_daily_on_the_tenants_clock_also_from_the_served_scheduler
     scheduler = Scheduler(app, interval=1)
     assert scheduler.beat_once()
     with responses.RequestsMock() as mock:
+        kaseyaone_takes_settings(mock)
         mock.put(TELEMETRY, json={"accepted": True})
         api(client, "post", "psa-integration", {"psa": "vorex"})
         assert scheduler.run_due() == {}
         client.post("/_sim/tenants/acme/clock/advance", json={"seconds": 86399})
-        assert len(mock.calls) == 1
+        assert [r["sequence"] for r in sent_reports(mock)] == [1, 2]
         with app.extensions["sim_store"].transaction() as session:
             from mock_uniview.models import Tenant
 
             session.get(Tenant, "acme").clock_offset_seconds += 1
         assert scheduler.run_due()["acme"]["telemetry"] == "reported"
-        daily = json.loads(mock.calls[1].request.body)
-    assert daily["sequence"] == 2 and daily["facts"]["psa_integrated"] is True
+        daily = sent_reports(mock)[-1]
+    assert daily["sequence"] == 3 and daily["facts"]["psa_integrated"] is True
     assert daily["links"]["psa_mapping"] == "http://uv.test/t/acme/settings/psa#mapping"
 
 
@@ -245,13 +270,14 @@ def test_a_reset_stops_the_daily_reports(tmp_path):
     scheduler = Scheduler(client.application, interval=1)
     assert scheduler.beat_once()
     with responses.RequestsMock() as mock:
+        kaseyaone_takes_settings(mock)
         mock.put(TELEMETRY, json={"accepted": True})
-        mock.delete(f"{HUB}/api/v1/module/instance", json={"removed": "inst"})
+        removed = mock.delete(f"{HUB}/api/v1/module/instance", json={"removed": "inst"})
         api(client, "post", "conditional-alarms", {"type": "backup", "threshold_hours": 24})
         assert api(client, "delete", "integrations/kaseyaone").status_code == 200
         client.post("/_sim/tenants/acme/clock/advance", json={"seconds": 2 * 86400})
         assert scheduler.run_due() == {}, "nothing is due for the tenant any more"
-        assert [call.request.method for call in mock.calls] == ["PUT", "DELETE"]
+        assert [r["sequence"] for r in sent_reports(mock)] == [1, 2] and removed.call_count == 1
     ran = client.post("/_sim/tenants/acme/jobs/run").get_json()["ran"]
     assert ran["telemetry"] == "no integration: nothing to report"
 

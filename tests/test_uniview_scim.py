@@ -26,7 +26,7 @@ from scim2_models import (
 )
 from scim2_tester import Status, check_server
 from scim2_tester.checkers import patch_add, patch_replace
-from support import add_uniview_integration
+from support import add_uniview_integration, post_form
 
 import mock_uniview
 from k1harness.embedded import serve
@@ -154,8 +154,8 @@ def create(client, user_name, **attributes) -> User:
 
 def signed_in_browser(app, username="ann@acme.example", password="pw"):
     browser = app.test_client()
-    signed_in = browser.post(
-        f"/t/{TENANT}/login", data={"username": username, "password": password}
+    signed_in = post_form(
+        browser, f"/t/{TENANT}/login", {"username": username, "password": password}
     )
     assert signed_in.status_code == 302, signed_in.data
     assert browser.get(f"/t/{TENANT}/api/session").status_code == 200
@@ -338,8 +338,8 @@ def test_a_created_user_gets_the_default_role_and_no_password(app, client):
     assert created.meta.created == created.meta.last_modified
     assert created.meta.resource_type == "User"
     # No password: a UniView password, whatever it is, is refused; KaseyaOne it is.
-    refused = app.test_client().post(
-        f"/t/{TENANT}/login", data={"username": "new@acme.example", "password": ""}
+    refused = post_form(
+        app.test_client(), f"/t/{TENANT}/login", {"username": "new@acme.example", "password": ""}
     )
     assert refused.status_code == 401
 
@@ -373,8 +373,8 @@ def test_deactivation_disables_the_user_and_ends_their_session_at_once(app, clie
     assert response.status_code == 200
     assert read_user(response, Context.RESOURCE_PATCH_RESPONSE).active is False
     assert browser.get(f"/t/{TENANT}/api/session").status_code == 401
-    again = app.test_client().post(
-        f"/t/{TENANT}/login", data={"username": "ann@acme.example", "password": "pw"}
+    again = post_form(
+        app.test_client(), f"/t/{TENANT}/login", {"username": "ann@acme.example", "password": "pw"}
     )
     assert again.status_code == 403 and b"disabled" in again.data
 

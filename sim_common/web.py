@@ -62,6 +62,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
             path = redact_path(request.path)
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
+            dropped = g.get("sim_connection_dropped", False)  # nothing was answered
             db().add(
                 models.JournalEntry(
                     tenant_id=g.get("tenant_id"),
@@ -69,7 +70,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                     direction="received",
                     method=request.method,
                     url=path,
-                    status=response.status_code,
+                    status=None if dropped else response.status_code,
+                    detail={"fault": "connection dropped"} if dropped else None,
                 )
             )
         finish_request_session(commit=True)

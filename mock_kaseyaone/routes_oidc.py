@@ -126,7 +126,8 @@ def authorize():
     if session_user is None or "login" in prompts:
         if "none" in prompts:  # OIDC Core §3.1.2.6: no form may be shown
             return _send_back(grant, LoginRequiredError())
-        hint = request.args.get("login_hint") or (session_user.email if session_user else "")
+        row = current_hub_session()  # too old for max_age, say: the person is still known
+        hint = request.args.get("login_hint") or (row.user.email if row else "")
         return render_template("login.html", email=hint, module_name=module_name, error=None)
     # KaseyaOne's session answers: the person signed in before (K1-HUB-1).
     if not has_module_access(db(), client.instance_id, session_user):

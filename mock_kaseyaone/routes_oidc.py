@@ -175,29 +175,27 @@ def _sign_in_with_form(grant, client: OAuthClient):
     return response
 
 
-@bp.post("/oauth/token")
-def issue_token():
+def _calling_client_fault():
+    """At an endpoint a client calls with its credentials (HTTP Basic, or client_id in the
+    form): the client's tenant, for the journal, and a fault due for it."""
     auth = request.authorization
     client_id = auth.username if auth and auth.username else request.form.get("client_id")
     client = db().get(OAuthClient, client_id) if client_id else None
-    if client is not None:
-        g.tenant_id = client.tenant_id
-        if failure := injected_failure():
-            return failure
-    return _server().create_token_response()
+    if client is None:
+        return None
+    g.tenant_id = client.tenant_id
+    return injected_failure()
+
+
+@bp.post("/oauth/token")
+def issue_token():
+    return _calling_client_fault() or _server().create_token_response()
 
 
 @bp.post("/oauth/revoke")
 def revoke_token():
     """RFC 7009 §2: the client authenticates as it does at the token endpoint."""
-    auth = request.authorization
-    client_id = auth.username if auth and auth.username else request.form.get("client_id")
-    client = db().get(OAuthClient, client_id) if client_id else None
-    if client is not None:
-        g.tenant_id = client.tenant_id
-        if failure := injected_failure():
-            return failure
-    return _server().create_endpoint_response("revocation")
+    return _calling_client_fault() or _server().create_endpoint_response("revocation")
 
 
 @bp.route("/oauth/logout", methods=["GET", "POST"])

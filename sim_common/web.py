@@ -71,7 +71,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                     method=request.method,
                     url=path,
                     status=None if dropped else response.status_code,
-                    detail={"fault": "connection dropped"} if dropped else None,
+                    detail={"injected_fault": "drop"} if dropped else None,
                 )
             )
         finish_request_session(commit=True)

@@ -13,4 +13,5 @@ pytest_plugins = [
     "steps.access_groups",
     "steps.conformance",
     "steps.harness",
+    "steps.portal",
 ]

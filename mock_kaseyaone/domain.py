@@ -43,6 +43,7 @@ from .models import (
     User,
 )
 from .modules import contract_for
+from .sessions import sign_out_everywhere
 
 USER_STATUSES = ("active", "deactivated")
 
@@ -101,12 +102,19 @@ def find_user_by_any_tenant(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
-def authenticate_master_user(session: Session, email: str, password: str) -> User:
-    """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
+def authenticate_user(session: Session, email: str, password: str) -> User:
+    """The active user with this email and password, whatever tenant they belong to (failed
+    passwords throttled: sim_common.throttle)."""
     user = find_user_by_any_tenant(session, email)
     tenant = user.tenant if user is not None else None
     if not check_user_password(user, password, tenant=tenant, account=email) or not user.is_active:
         raise BadCredentials()
+    return user
+
+
+def authenticate_master_user(session: Session, email: str, password: str) -> User:
+    """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
+    user = authenticate_user(session, email, password)
     if not user.is_master:
         raise NotMasterUser()
     return user
@@ -147,12 +155,15 @@ def authenticate_module_instance(session: Session, client_id, client_secret) -> 
 
 
 def set_user_status(session: Session, user: User, status: str) -> bool:
-    """Whether the status changed."""
+    """Whether the status changed. A deactivated user is signed out of KaseyaOne at once, and
+    the tokens issued for them are revoked (re-activating does not bring them back)."""
     if status not in USER_STATUSES:
         raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.")
     changed, user.status = user.status != status, status
     if changed:
         user.modified_at = tenant_now(user.tenant)
+    if status == "deactivated":
+        sign_out_everywhere(session, user)
     return changed
 
 
@@ -349,12 +360,31 @@ def _is_url(value) -> bool:
     return isinstance(value, str) and value.startswith(("http://", "https://"))
 
 
+def _url_list(value, field: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(_is_url(u) for u in value):
+        raise InvalidRequest(f"'{field}' must be a list of absolute http(s) URLs.", field=field)
+    return list(value)
+
+
 def register_module_instance(
-    session: Session, tenant: Tenant, *, module, name, redirect_uris, scim=None
+    session: Session,
+    tenant: Tenant,
+    *,
+    module,
+    name,
+    redirect_uris,
+    scim=None,
+    post_logout_redirect_uris=None,
+    initiate_login_uri=None,
 ) -> ModuleInstance:
     """A module adds its KaseyaOne integration: KaseyaOne records the module instance and issues
     the confidential OpenID Connect client it signs users in with. A module that offers a SCIM
-    service provider says where (`scim`: base_url and the bearer token for it)."""
+    service provider says where (`scim`: base_url and the bearer token for it). Client metadata
+    as OpenID Connect Dynamic Client Registration names it: `post_logout_redirect_uris`
+    (RP-Initiated Logout §3.1) and `initiate_login_uri` (Core §4, where a tile starts a sign-in
+    at the module)."""
     contract = contract_for(module)
     if (
         not isinstance(redirect_uris, list)
@@ -368,6 +398,11 @@ def register_module_instance(
         not isinstance(scim, dict) or not _is_url(scim.get("base_url")) or not scim.get("token")
     ):
         raise InvalidRequest("'scim' must have a 'base_url' (http(s)) and a 'token'.", field="scim")
+    post_logout_redirect_uris = _url_list(post_logout_redirect_uris, "post_logout_redirect_uris")
+    if initiate_login_uri is not None and not _is_url(initiate_login_uri):
+        raise InvalidRequest(
+            "'initiate_login_uri' must be an absolute http(s) URL.", field="initiate_login_uri"
+        )
     instance = ModuleInstance(
         id=new_id(),
         tenant_id=tenant.id,
@@ -385,6 +420,8 @@ def register_module_instance(
         client_secret=secrets.token_urlsafe(32),
         tenant_id=tenant.id,
         redirect_uris=list(redirect_uris),
+        post_logout_redirect_uris=post_logout_redirect_uris,
+        initiate_login_uri=initiate_login_uri,
     )
     session.add(instance)
     session.flush()
@@ -427,6 +464,18 @@ def has_module_access(session: Session, instance_id: str, user: User) -> bool:
     return session.get(ModuleAccess, (instance_id, user.id)) is not None
 
 
+def instances_with_access(session: Session, user: User) -> list[ModuleInstance]:
+    """The module instances the user has access to, whatever their module (K1-HUB-1, 3)."""
+    return list(
+        session.scalars(
+            select(ModuleInstance)
+            .join(ModuleAccess, ModuleAccess.instance_id == ModuleInstance.id)
+            .where(ModuleAccess.user_id == user.id, ModuleInstance.tenant_id == user.tenant_id)
+            .order_by(ModuleInstance.created_at, ModuleInstance.id)
+        )
+    )
+
+
 def _count(session: Session, model, instance: ModuleInstance) -> int:
     query = select(func.count()).select_from(model).where(model.instance_id == instance.id)
     return session.scalar(query) or 0
@@ -458,6 +507,8 @@ def instance_json(session: Session, instance: ModuleInstance) -> dict:
         "name": instance.name,
         "client_id": instance.client.client_id,
         "redirect_uris": instance.client.redirect_uris,
+        "post_logout_redirect_uris": instance.client.post_logout_redirect_uris or [],
+        "initiate_login_uri": instance.client.initiate_login_uri,
         "users": _count(session, ModuleUser, instance),
         "users_with_access": _count(session, ModuleAccess, instance),
     }

@@ -51,6 +51,8 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         master_password,
         name=f"UniView Portal ({g.tenant.name})",
         redirect_uri=_redirect_uri(),
+        post_logout_redirect_uri=public_url_for("uv_login.login_page"),
+        initiate_login_uri=public_url_for("uv_login.kaseyaone_initiate"),
         scim_base_url=public_url_for("uv_login.home") + "scim/v2",
         settings_url=public_url_for("uv_from_kaseyaone.pushed_settings"),
         scim_token=scim_token,

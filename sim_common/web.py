@@ -79,6 +79,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
             path = redact_path(request.path).replace("\0", "%00")
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
+            dropped = g.get("sim_connection_dropped", False)  # nothing was answered
             db().add(
                 models.JournalEntry(
                     tenant_id=g.get("tenant_id"),
@@ -86,7 +87,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                     direction="received",
                     method=request.method[: models.JournalEntry.method.type.length],
                     url=path,
-                    status=response.status_code,
+                    status=None if dropped else response.status_code,
                     detail=g.get("journal_detail"),
                 )
             )

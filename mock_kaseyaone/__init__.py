@@ -37,9 +37,9 @@ DEFAULTS = {
     "AUTHORIZATION_CODE_LIFETIME": 60,
     "ACCESS_TOKEN_LIFETIME": 3600,
     "ID_TOKEN_LIFETIME": 3600,
-    "ADMIN_SESSION_LIFETIME": 8 * 3600,  # Admin Settings, on the tenant's clock
     "REFRESH_TOKEN_LIFETIME": 30 * 86400,
-    "HUB_SESSION_LIFETIME": 8 * 3600,  # KaseyaOne's own session, from sign-in
+    # KaseyaOne's own session (its pages, Admin Settings, answering authorization requests).
+    "HUB_SESSION_LIFETIME": 8 * 3600,
     "PUSH_TIMEOUT": 10.0,  # seconds KaseyaOne waits for a module to take a pushed change
 }
 

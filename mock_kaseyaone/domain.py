@@ -4,9 +4,8 @@ documents name them. No Flask here: every operation takes the SQLAlchemy session
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from module_contracts.settings import (
@@ -32,7 +31,6 @@ from .errors import (
     UserNotFound,
 )
 from .models import (
-    AdminSession,
     Group,
     GroupMember,
     ModuleAccess,
@@ -118,31 +116,6 @@ def authenticate_master_user(session: Session, email: str, password: str) -> Use
     if not user.is_master:
         raise NotMasterUser()
     return user
-
-
-def start_admin_session(session: Session, user: User, lifetime_seconds: int) -> AdminSession:
-    row = AdminSession(
-        id=secrets.token_urlsafe(32),
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        expires_at=tenant_now(user.tenant) + timedelta(seconds=lifetime_seconds),
-    )
-    session.add(row)
-    return row
-
-
-def find_admin_session(session: Session, session_id) -> AdminSession | None:
-    """The live Admin Settings session of that id: ended, expired, or its user no longer an
-    active master user, it is none."""
-    row = session.get(AdminSession, session_id) if isinstance(session_id, str) else None
-    if row is None or row.is_expired() or not (row.user.is_active and row.user.is_master):
-        return None
-    return row
-
-
-def end_admin_session(session: Session, session_id) -> None:
-    if isinstance(session_id, str):
-        session.execute(delete(AdminSession).where(AdminSession.id == session_id))
 
 
 def authenticate_module_instance(session: Session, client_id, client_secret) -> ModuleInstance:

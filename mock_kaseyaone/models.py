@@ -349,24 +349,6 @@ class Token(Base):
         return self.client
 
 
-class AdminSession(Base):
-    """A master user signed in to Admin Settings: Flask's session cookie names it, and signing
-    out deletes it, so that a copy of the cookie is worth nothing afterwards."""
-
-    __tablename__ = "admin_sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
-
-    user: Mapped[User] = relationship()
-    tenant: Mapped[Tenant] = relationship()
-
-    def is_expired(self) -> bool:
-        return tenant_now(self.tenant) >= self.expires_at
-
-
 class HubSession(Base):
     """KaseyaOne's own session: opened when a person signs in on its login form (the portal's,
     or the one an authorization request shows), it answers later authorization requests

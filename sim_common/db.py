@@ -7,7 +7,7 @@ rolled back when it fails, so a refused request never leaves a half-applied chan
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from flask import current_app, g, has_app_context
@@ -15,6 +15,9 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from .errors import InvalidRequest
+from .validation import unstorable
 
 
 class Store:
@@ -30,6 +33,7 @@ class Store:
         self.engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        event.listen(self.engine, "before_cursor_execute", _refuse_unstorable_text)
         self.metadata = metadata
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         metadata.create_all(self.engine)
@@ -74,6 +78,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _refuse_unstorable_text(conn, cursor, statement, parameters, context, executemany) -> None:
+    """No text a database here cannot take reaches one, whatever it came from (a lookup by a
+    path parameter, a form field, a credential): PostgreSQL refuses a NUL (a 500 there) and no
+    driver encodes an unpaired surrogate. What a domain checks first (sim_common.validation) is
+    refused with its field named; this refuses the rest, the same on every database."""
+    for value in _bound_values(parameters):
+        if isinstance(value, str) and (problem := unstorable(value)):
+            raise InvalidRequest(f"A value in the request {problem}: nothing here has it.")
+
+
+def _bound_values(parameters):
+    """Every value bound to a statement, however the driver takes them: a mapping or a tuple,
+    or a list of either (executemany), or a flat list (SQLAlchemy's insertmanyvalues)."""
+    for item in parameters if isinstance(parameters, list | tuple) else (parameters,):
+        if isinstance(item, Mapping):
+            yield from item.values()
+        elif isinstance(item, list | tuple):
+            yield from item
+        else:
+            yield item
 
 
 def get_store() -> Store:

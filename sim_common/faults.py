@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db
 from .errors import InvalidRequest
+from .validation import integer
 
 MODES = ("status", "garbage")
 
@@ -39,12 +40,10 @@ def add_fault(session, model, tenant, body: dict) -> dict:
     mode, status = body.get("mode", "status"), body.get("status", 503)
     if kind not in kinds:
         raise InvalidRequest(f"'kind' must be one of {', '.join(kinds)}.", field="kind")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InvalidRequest("'count' must be a positive whole number.", field="count")
+    integer(count, "count", minimum=1)
     if mode not in MODES:
         raise InvalidRequest(f"'mode' must be one of {', '.join(MODES)}.", field="mode")
-    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-        raise InvalidRequest("'status' must be an HTTP error status (400-599).", field="status")
+    integer(status, "status", minimum=400, maximum=599)
     fault = model(tenant_id=tenant.id, kind=kind, remaining=count, mode=mode, status=status)
     session.add(fault)
     session.flush()

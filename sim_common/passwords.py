@@ -8,6 +8,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 STRONG = "scrypt"
 FAST = "pbkdf2:sha256:1"
+# Longer passwords are refused where one is set: hashing megabytes is work nobody needs.
+MAX_PASSWORD_LENGTH = 1024
 
 
 def hash_password(password: str) -> str:

@@ -8,8 +8,9 @@ import secrets
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from jinja2 import ChoiceLoader, PackageLoader
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
@@ -27,6 +28,22 @@ class SimModels:
     Outbox: type | None = None
 
 
+# Larger request bodies are refused with 413 (Flask's MAX_CONTENT_LENGTH, overridable).
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Request bodies parsed by pydantic-core's JSON parser, not the standard library's, which
+    recurses until the interpreter's limit (RecursionError: a 500) and takes `"\\ud800"`, an
+    unpaired surrogate no database here can store, and NaN, which is not JSON. This one refuses
+    all three, with the place: nesting beyond 200 levels, unpaired surrogates, NaN/Infinity."""
+
+    def loads(self, s, **kwargs):
+        from pydantic_core import from_json  # 20 ms to import: on the first JSON body
+
+        return from_json(s, allow_inf_nan=False)
+
+
 def wants_json() -> bool:
     if request.path.startswith(("/_sim/", "/api/", "/oauth/token", "/oauth/userinfo")) or (
         "/api/" in request.path
@@ -36,16 +53,19 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-def error_response(status: int, error: str, message: str):
+def error_response(status: int, error: str, message: str, headers=()):
     if wants_json():
-        return {"error": error, "message": message}, status
-    return render_template("sim_error.html", status=status, error=error, message=message), status
+        return {"error": error, "message": message}, status, headers
+    page = render_template("sim_error.html", status=status, error=error, message=message)
+    return page, status, headers
 
 
 def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     """Attach the store, the journal and the error handlers to a simulator application."""
     app.config.setdefault("DATABASE_URL", "sqlite://")
     app.config.setdefault("SIM_CONTROL_TOKEN", None)
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY_BYTES
+    app.json = JSONProvider(app)
     # Cookie-authenticated forms (UniView's settings, KaseyaOne's Admin Settings): a cross-site
     # POST carries no session cookie.
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
@@ -59,7 +79,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     @app.after_request
     def journal_and_commit(response):
         if not request.path.startswith("/_sim/") and request.endpoint != "static":
-            path = redact_path(request.path)
+            # A NUL can be asked for (%00), not stored: kept as it was sent.
+            path = redact_path(request.path).replace("\x00", "%00")
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
             db().add(
@@ -103,7 +124,12 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
         if type(exc).get_body is not HTTPException.get_body:
             return exc.get_response()  # a protocol library's own error body (RFC 6750 §3)
         name = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, name, exc.description or exc.name)
+        message = exc.description or exc.name
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            message += f" It allows {', '.join(sorted(exc.valid_methods))}."
+        # werkzeug's own headers (Allow on a 405, RFC 9110 §15.5.6), not its HTML body's type.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return error_response(exc.code or 500, name, message, headers)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):  # a bug, still answered clearly

@@ -15,6 +15,8 @@ from .errors import InvalidRequest
 
 # An Integer column: 32 bits on PostgreSQL, so the same bound everywhere.
 INTEGER_MAX = 2**31 - 1
+# An email address (RFC 5321 §4.5.3.1: 64 + 1 + 255), as both simulators keep usernames.
+MAX_EMAIL_LENGTH = 320
 # Text kept in an unbounded Text column (URLs, tokens) is bounded all the same.
 MAX_TEXT_LENGTH = 2048
 _URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")  # RFC 3986's characters

@@ -1,9 +1,11 @@
 """Bad input gets a clear refusal — `{"error", "message"}` or a readable page — never a 500 and
 never a half-applied change. Each case here once answered 500."""
 
+import base64
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import responses
 from support import add_uniview_integration
 
 import mock_kaseyaone
@@ -306,3 +308,50 @@ def test_a_nul_in_what_is_looked_up_is_refused_before_the_database(hub, uniview)
     assert "NUL" in body["message"]
     client, tenant = uniview
     refused(client.put(f"/t/{tenant}/api/integrations/kaseyaone/exceptions/a%00@acme.test"))
+
+
+@pytest.fixture
+def uniview_without_integration():
+    app = mock_uniview.create_app(
+        {"KASEYAONE_URL": "http://hub.test", "PASSWORD_HASH_METHOD": FAST}
+    )
+    client = app.test_client()
+    tenant = client.post(
+        "/_sim/tenants",
+        json={"users": [{"username": "su@acme.test", "password": "pw", "role": "superuser"}]},
+    ).get_json()["tenant"]["id"]
+    client.post(f"/t/{tenant}/login", data={"username": "su@acme.test", "password": "pw"})
+    return client, f"/t/{tenant}/api/integrations/kaseyaone"
+
+
+@pytest.mark.parametrize(
+    "credentials, field",
+    [
+        ({"master_email": "m@acme.test", "master_password": ["pw"]}, "master_password"),
+        ({"master_email": 5, "master_password": "pw"}, "master_email"),
+        ({"master_email": "m@acme.test", "master_password": "p" * 1025}, "master_password"),
+    ],
+)
+def test_master_credentials_must_be_text_to_be_sent(
+    uniview_without_integration, credentials, field
+):
+    client, path = uniview_without_integration
+    with responses.RequestsMock():  # nothing may be sent
+        assert refused(client.post(path, json=credentials))["field"] == field
+
+
+def test_master_credentials_go_to_kaseyaone_as_utf8(uniview_without_integration):
+    """RFC 7617 §2.1: UTF-8, as KaseyaOne reads them (requests alone would send Latin-1, and
+    fail on what Latin-1 lacks)."""
+    client, path = uniview_without_integration
+    with responses.RequestsMock() as mock:
+        mock.add(
+            responses.POST,
+            "http://hub.test/api/v1/module-instances",
+            status=401,
+            json={"error": "invalid_credentials", "message": "The password is wrong."},
+        )
+        answer = client.post(path, json={"master_email": "m@acme.test", "master_password": "pä✓"})
+        sent = mock.calls[0].request.headers["Authorization"]
+    assert answer.status_code == 403 and "password is wrong" in answer.get_json()["message"]
+    assert base64.b64decode(sent.removeprefix("Basic ")).decode() == "m@acme.test:pä✓"

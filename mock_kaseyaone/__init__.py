@@ -10,7 +10,7 @@ from flask import Flask, render_template
 
 from sim_common.db import db
 from sim_common.passwords import STRONG
-from sim_common.web import SimModels, init_sim_app
+from sim_common.web import SimModels, init_sim_app, openapi_document
 
 from .domain import seed_tenant
 from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
@@ -53,5 +53,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     @app.get("/")
     def home():
         return render_template("home.html")
+
+    @app.get("/api/v1/openapi.yaml")
+    def openapi():
+        return openapi_document("mock_kaseyaone", "openapi.yaml")
 
     return app

@@ -7,9 +7,8 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from importlib import resources
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from sqlalchemy import delete, select
 
 from .clock import advance_clock, epoch_seconds, real_now, tenant_now
@@ -89,8 +88,9 @@ def health():
 
 @control_blueprint.get("/openapi.yaml")
 def openapi():
-    text = resources.files("sim_common").joinpath("openapi/control.yaml").read_text()
-    return Response(text, mimetype="application/yaml")
+    from .web import openapi_document
+
+    return openapi_document("sim_common", "openapi/control.yaml")
 
 
 def create_tenant(body: dict) -> dict:

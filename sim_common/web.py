@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from importlib import resources
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from jinja2 import ChoiceLoader, PackageLoader
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -147,6 +148,12 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     app.register_blueprint(control_blueprint)
     return store
+
+
+def openapi_document(package: str, name: str) -> Response:
+    """An OpenAPI document shipped in `package`, as a simulator serves it."""
+    document = resources.files(package).joinpath(name).read_text()
+    return Response(document, mimetype="application/yaml")
 
 
 def after_commit(callback) -> None:

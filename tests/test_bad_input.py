@@ -220,7 +220,7 @@ def test_a_uniview_rename_to_text_it_cannot_hold_is_refused(uniview):
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"name": "t" * 201}, "name"), ({"name": "Nul\x00"}, "name"), ({"id": "a" * 65}, "id")],
+    [({"name": "t" * 201}, "name"), ({"name": "Nul\x00"}, "name")],
 )
 def test_a_tenant_name_must_fit(hub, body, field):
     assert refused(hub[0].post("/_sim/tenants", json=body))["field"] == field
@@ -284,7 +284,7 @@ def test_a_malformed_response_type_goes_back_to_the_client_as_invalid(hub, respo
     assert back["error"] == "invalid_request" and back["state"] == "s1"
 
 
-@pytest.mark.parametrize("credentials", ["/w==", "gA==", "w4A6eA=="])
+@pytest.mark.parametrize("credentials", ["/w==", "gA=="])
 def test_basic_credentials_that_are_not_utf8_are_invalid_client(hub, credentials):
     response = hub[0].post(
         "/oauth/token",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import re
 import secrets
 import socket
 import statistics
@@ -106,6 +108,17 @@ def _walk(http: requests.Session, response: requests.Response):
     return response, None
 
 
+def _hidden_fields(page: str) -> dict:
+    """What a browser sends with a page's form besides what the person types: its hidden inputs
+    (a CSRF token, say)."""
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+        if attributes.get("type") == "hidden" and "name" in attributes:
+            fields[attributes["name"]] = html.unescape(attributes.get("value", ""))
+    return fields
+
+
 def sign_in(provider: Provider) -> tuple[dict, dict]:
     """One sign-in by a fresh client session. Returns (seconds per step and in total, and the
     number of HTTP requests), and the userinfo claims."""
@@ -134,7 +147,8 @@ def sign_in(provider: Provider) -> tuple[dict, dict]:
     for form in provider.login_forms:
         if location is not None:
             break
-        posted = http.post(page.url, data=form, allow_redirects=False, timeout=TIMEOUT)
+        data = {**_hidden_fields(page.text), **form}
+        posted = http.post(page.url, data=data, allow_redirects=False, timeout=TIMEOUT)
         page, location = _walk(http, posted)
     marks.append(time.perf_counter())
     if location is None:

@@ -1,6 +1,7 @@
 """`k1-suite`: the Gherkin suite with reports. Against the embedded simulators by default;
 `--served` first starts both simulators as separate server processes and points the suite at
-their URLs; any other argument goes to pytest (`--target FILE`, `-m uv_req_3`, `-n 2`, ...).
+their URLs (their state in SQLite files, or with `--served-database-url`, in fresh databases on a
+PostgreSQL server); any other argument goes to pytest (`--target FILE`, `-m uv_req_3`, `-n 2`, ...).
 
 `python -m k1harness.cli serve` serves both simulators on ports 8001 and 8002 until stopped."""
 
@@ -20,7 +21,10 @@ def suite(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="k1-suite", add_help=False)
     parser.add_argument("--served", action="store_true")
     parser.add_argument("--served-workers", type=int, default=2)
+    parser.add_argument("--served-database-url")
     own, rest = parser.parse_known_args(argv)
+    if own.served_database_url and not own.served:
+        parser.error("--served-database-url is where --served keeps the simulators' state")
     REPORTS.mkdir(exist_ok=True)
     args = [
         "features",
@@ -34,7 +38,7 @@ def suite(argv: list[str]) -> int:
         return int(pytest.main(args))
     from .served import start_served
 
-    served = start_served(workers=own.served_workers)
+    served = start_served(workers=own.served_workers, database_url=own.served_database_url)
     try:
         os.environ["K1_KASEYAONE_CONTROL_TOKEN"] = served.tokens["kaseyaone"]
         os.environ["K1_UNIVIEW_CONTROL_TOKEN"] = served.tokens["uniview"]

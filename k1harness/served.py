@@ -1,5 +1,6 @@
 """Both simulators as separate server processes (gunicorn), on free loopback ports, addressed
-only by URL: the remote path without a remote machine."""
+only by URL: the remote path without a remote machine. Their state is in SQLite files in a
+temporary folder, or in fresh databases on a PostgreSQL server, dropped when they stop."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 
 def free_port() -> int:
@@ -22,12 +25,48 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def create_databases(server_url: str, names) -> dict[str, str]:
+    """A fresh, empty database for each name on the PostgreSQL server `server_url` reaches
+    (through the database it names, e.g. postgres), as SQLAlchemy URLs."""
+    server = make_url(server_url)
+    if server.get_backend_name() != "postgresql":
+        raise ValueError(
+            f"Give a PostgreSQL URL (postgresql+psycopg://user:password@host:port/postgres), "
+            f"not {server.render_as_string(hide_password=True)}: each simulator gets a fresh "
+            "database on that server."
+        )
+    urls = {}
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for name in names:
+                database = f"k1_{name}_{secrets.token_hex(4)}"
+                connection.execute(text(f'CREATE DATABASE "{database}"'))
+                urls[name] = server.set(database=database).render_as_string(hide_password=False)
+    finally:
+        engine.dispose()
+    return urls
+
+
+def drop_databases(server_url: str, urls) -> None:
+    engine = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for url in urls:
+                database = make_url(url).database
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class ServedSimulators:
     urls: dict[str, str]
     tokens: dict[str, str]
     processes: list[subprocess.Popen] = field(default_factory=list)
     workdir: tempfile.TemporaryDirectory | None = None
+    database_server: str | None = None
+    databases: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -37,6 +76,8 @@ class ServedSimulators:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.databases:
+            drop_databases(self.database_server, self.databases.values())
         if self.workdir is not None:
             self.workdir.cleanup()
 
@@ -47,21 +88,32 @@ def _command(name: str) -> list[str]:
 
 
 def start_served(
-    *, workers: int = 2, ports: dict | None = None, timeout: float = 30.0
+    *,
+    workers: int = 2,
+    ports: dict | None = None,
+    timeout: float = 30.0,
+    database_url: str | None = None,
 ) -> ServedSimulators:
+    """`database_url`: a PostgreSQL server to keep the state on (a database each), rather than
+    SQLite files."""
     workdir = tempfile.TemporaryDirectory(prefix="k1-served-")
     ports = ports or {"kaseyaone": free_port(), "uniview": free_port()}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     tokens = {name: secrets.token_urlsafe(16) for name in ports}
-    served = ServedSimulators(urls, tokens, workdir=workdir)
+    served = ServedSimulators(urls, tokens, workdir=workdir, database_server=database_url)
+    if database_url:
+        served.databases = create_databases(database_url, ports)
     for name in ("kaseyaone", "uniview"):
+        database = served.databases.get(name) or (
+            f"sqlite:///{Path(workdir.name) / (name + '.sqlite3')}"
+        )
         # "--option=value" throughout: a generated token may begin with a dash.
         args = _command(name) + [
             f"--bind=127.0.0.1:{ports[name]}",
             f"--control-token={tokens[name]}",
             f"--workers={workers}",
             "--password-hash=fast",
-            f"--database-url=sqlite:///{Path(workdir.name) / (name + '.sqlite3')}",
+            f"--database-url={database}",
         ]
         if name == "uniview":
             args.append(f"--kaseyaone-url={urls['kaseyaone']}")

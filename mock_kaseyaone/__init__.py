@@ -9,20 +9,34 @@ from collections.abc import Mapping
 from flask import Flask, render_template
 
 from sim_common.db import db
+from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
+from sim_common.scheduler import Job
 from sim_common.web import SimModels, init_sim_app, openapi_document
 
 from .domain import seed_tenant
-from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
+from .models import (
+    Base,
+    Fault,
+    JournalEntry,
+    Lease,
+    LoginFailure,
+    LoginThrottle,
+    Outbox,
+    Secret,
+    Tenant,
+)
 
 DEFAULTS = {
     "DATABASE_URL": "sqlite://",
     "PUBLIC_URL": None,  # the issuer; by default, the URL the request came in on
     "SIM_CONTROL_TOKEN": None,  # None: the control plane is open (the embedded default)
     "PASSWORD_HASH_METHOD": STRONG,
+    "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
     "AUTHORIZATION_CODE_LIFETIME": 60,
     "ACCESS_TOKEN_LIFETIME": 3600,
     "ID_TOKEN_LIFETIME": 3600,
+    "ADMIN_SESSION_LIFETIME": 8 * 3600,  # Admin Settings, on the tenant's clock
     "PUSH_TIMEOUT": 10.0,  # seconds KaseyaOne waits for a module to take a pushed change
 }
 
@@ -31,7 +45,17 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_kaseyaone")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
+    models = SimModels(
+        Tenant,
+        JournalEntry,
+        Secret,
+        Fault,
+        Outbox,
+        Lease=Lease,
+        LoginThrottle=LoginThrottle,
+        LoginFailure=LoginFailure,
+    )
+    init_sim_app(app, Base.metadata, models)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from .lifecycle import DELIVERIES
@@ -42,13 +66,18 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_oidc import bp as oidc_bp
     from .routes_scim import bp as scim_bp
 
-    app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job}
+    app.extensions["sim_deliveries"] = DELIVERIES
+    app.extensions["sim_jobs"] = {"outbox": Job(DELIVERIES.job, DELIVERIES.due)}
     init_oidc(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(module_bp)
     app.register_blueprint(admin_pages_bp)
     app.register_blueprint(scim_bp)
+    # Callers authenticate with HTTP Basic (master users, OAuth clients) or a bearer token.
+    header_authenticated(
+        app, api_bp.name, module_bp.name, scim_bp.name, "oidc.issue_token", "oidc.userinfo"
+    )
 
     @app.get("/")
     def home():

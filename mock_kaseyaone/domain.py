@@ -4,17 +4,24 @@ documents name them. No Flask here: every operation takes the SQLAlchemy session
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
-from sim_common import uniview_settings
+from module_contracts.settings import (
+    ConfirmationRequired,
+    check_options,
+    check_version,
+    next_version,
+)
 from sim_common.clock import tenant_now
-from sim_common.db import add_once, delete_if_present
+from sim_common.db import add_once, delete_if_present, insert_new
 from sim_common.passwords import MAX_PASSWORD_LENGTH, check_user_password, hash_password
 from sim_common.validation import MAX_TEXT_LENGTH, text, text_list, url
 from sim_common.web import new_id
 
+from . import lifecycle
 from .errors import (
     BadCredentials,
     EmailTaken,
@@ -23,10 +30,10 @@ from .errors import (
     InvalidRequest,
     ModuleInstanceNotFound,
     NotMasterUser,
-    UnknownModule,
     UserNotFound,
 )
 from .models import (
+    AdminSession,
     Group,
     GroupMember,
     ModuleAccess,
@@ -36,8 +43,8 @@ from .models import (
     Tenant,
     User,
 )
+from .modules import contract_for
 
-MODULES = {"uniview": "UniView Portal", "autotask": "Autotask"}
 USER_STATUSES = ("active", "deactivated")
 
 
@@ -81,26 +88,46 @@ def list_users(session: Session, tenant: Tenant) -> list[User]:
     )
 
 
-def find_user_by_email(session: Session, tenant: Tenant, email: str) -> User | None:
-    return session.scalar(
-        select(User).where(User.tenant_id == tenant.id, User.email == (email or "").strip().lower())
-    )
-
-
 def find_user_by_any_tenant(session: Session, email: str) -> User | None:
-    """A KaseyaOne username is unique across the hub: signing in to Admin Settings needs no
-    tenant."""
+    """A KaseyaOne username is unique across the hub: a sign-in finds the user whatever the
+    tenant (Admin Settings has none; a module's is checked after the password)."""
     return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
 def authenticate_master_user(session: Session, email: str, password: str) -> User:
     """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
     user = find_user_by_any_tenant(session, email)
-    if not check_user_password(user, password) or not user.is_active:
+    tenant = user.tenant if user is not None else None
+    if not check_user_password(user, password, tenant=tenant, account=email) or not user.is_active:
         raise BadCredentials()
     if not user.is_master:
         raise NotMasterUser()
     return user
+
+
+def start_admin_session(session: Session, user: User, lifetime_seconds: int) -> AdminSession:
+    row = AdminSession(
+        id=secrets.token_urlsafe(32),
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        expires_at=tenant_now(user.tenant) + timedelta(seconds=lifetime_seconds),
+    )
+    session.add(row)
+    return row
+
+
+def find_admin_session(session: Session, session_id) -> AdminSession | None:
+    """The live Admin Settings session of that id: ended, expired, or its user no longer an
+    active master user, it is none."""
+    row = session.get(AdminSession, session_id) if isinstance(session_id, str) else None
+    if row is None or row.is_expired() or not (row.user.is_active and row.user.is_master):
+        return None
+    return row
+
+
+def end_admin_session(session: Session, session_id) -> None:
+    if isinstance(session_id, str):
+        session.execute(delete(AdminSession).where(AdminSession.id == session_id))
 
 
 def authenticate_module_instance(session: Session, client_id, client_secret) -> ModuleInstance:
@@ -122,36 +149,53 @@ def set_user_status(session: Session, user: User, status: str) -> bool:
     return changed
 
 
-def deactivate_user(session: Session, user: User) -> bool:
-    return set_user_status(session, user, "deactivated")
+def deactivate_user(session: Session, user: User) -> int:
+    """The user can no longer sign in; each module where they have an account and whose
+    contract says so is told (UV-DEP-1). How many pushes that queued."""
+    if not set_user_status(session, user, "deactivated"):
+        return 0
+    return lifecycle.queue_lifecycle_change(session, user, "deactivated")
 
 
-def activate_user(session: Session, user: User) -> bool:
-    return set_user_status(session, user, "active")
+def activate_user(session: Session, user: User) -> int:
+    if not set_user_status(session, user, "active"):
+        return 0
+    return lifecycle.queue_lifecycle_change(session, user, "activated")
 
 
-def delete_user(session: Session, user: User) -> None:
+def delete_user(session: Session, user: User) -> int:
+    """The user is gone from KaseyaOne; the modules where they had an account are told first
+    (UV-DEP-2), while KaseyaOne still knows where that is."""
+    pushes = lifecycle.queue_lifecycle_change(session, user, "deleted")
     groups_of_user = select(GroupMember.group_id).where(GroupMember.user_id == user.id)
     _touch_all(session, Group, groups_of_user, tenant_now(user.tenant))  # they lose a member
     session.delete(user)
     session.flush()
+    return pushes
 
 
-def apply_module_settings(instance: ModuleInstance, version, settings) -> bool:
-    """A module pushes its integration settings document; only a newer version is applied."""
-    uniview_settings.check_version(version, settings)
+def apply_module_settings(instance: ModuleInstance, version, settings, options=None) -> bool:
+    """A module pushes its integration settings document; only a newer version is applied,
+    taken whole by its contract's rules, with the options it offers for the values it owns."""
+    check_version(version, settings)
+    rules = contract_for(instance.module).rules
+    options = check_options(rules, options) if options is not None else instance.setting_options
+    document = rules.whole_document(rules.defaults, settings, options)
     if version <= instance.settings_version:
         return False
-    instance.settings, instance.settings_version = dict(settings), version
+    instance.settings, instance.settings_version = document, version
+    instance.setting_options = options
     return True
 
 
 def remove_module_instance(session: Session, instance: ModuleInstance) -> str:
+    from sim_common.outbox import cancel_pending
+
     from .models import Outbox
 
     instance_id = instance.id
-    session.execute(
-        delete(Outbox).where(Outbox.destination == instance_id, Outbox.state == "pending")
+    cancel_pending(
+        session, Outbox, "the module instance was removed", Outbox.destination == instance_id
     )
     session.delete(instance)
     session.flush()
@@ -159,22 +203,22 @@ def remove_module_instance(session: Session, instance: ModuleInstance) -> str:
 
 
 def module_settings(instance: ModuleInstance) -> dict:
-    return {**uniview_settings.DEFAULTS, **(instance.settings or {})}
+    return {**contract_for(instance.module).rules.defaults, **(instance.settings or {})}
 
 
 def change_module_settings(instance: ModuleInstance, changes, confirmed) -> dict:
     """A master user edits a module instance's settings in Module Management (UV-SYNC-2): the
-    module's rules hold, and some changes need an extra confirmation (UV-SYNC-3). A change is a
-    new version of the settings document. Returns the settings that changed."""
-    if instance.module != "uniview":
-        raise InvalidRequest("Module Management edits UniView module instances only, so far.")
-    changed = uniview_settings.changed_settings(module_settings(instance), changes)
-    needs = uniview_settings.needing_confirmation(changed)
+    module kind's rules hold, and some changes need an extra confirmation (UV-SYNC-3). A change
+    is a new version of the settings document, pushed to the module. Returns what changed."""
+    rules = contract_for(instance.module).rules
+    changed = rules.changed(module_settings(instance), changes, instance.setting_options)
+    needs = rules.needing_confirmation(changed)
     if needs and confirmed is not True:
-        raise uniview_settings.ConfirmationRequired(fields=needs)
+        raise ConfirmationRequired(fields=needs)
     if changed:
+        instance.settings_version = next_version(instance.settings_version)
         instance.settings = {**module_settings(instance), **changed}
-        instance.settings_version += 1
+        lifecycle.push_module_settings(object_session(instance), instance)
     return changed
 
 
@@ -248,28 +292,36 @@ def delete_group(session: Session, group: Group) -> None:
 
 
 def set_user_groups(session: Session, tenant: Tenant, user: User, names) -> None:
-    """Put the user in these groups, creating those that do not exist yet."""
+    """Put the user in these groups, creating those that do not exist yet (once, when another
+    request creates the same group at the same moment)."""
     for name in text_list(names, "groups", Group.name):
-        group = find_group_by_name(session, tenant, name) or create_group(session, tenant, name)
-        add_group_member(session, group, user)
+        now = tenant_now(tenant)
+        row = {"id": new_id(), "tenant_id": tenant.id, "name": name, "created_at": now}
+        insert_new(session, Group, [row])
+        add_group_member(session, find_group_by_name(session, tenant, name), user)
+
+
+def _members_changed(session: Session, group: Group, user: User) -> None:
+    session.expire(group, ["members"])
+    session.expire(user, ["groups"])
+    group.modified_at = user.modified_at = tenant_now(group.tenant)
 
 
 def add_group_member(session: Session, group: Group, user: User) -> bool:
-    """Whether the user was not a member yet."""
-    if user in group.members:
-        return False
-    group.members.append(user)
-    group.modified_at = user.modified_at = tenant_now(group.tenant)
-    return True
+    """Whether the user was not a member yet (adding twice, or twice at the same moment, adds
+    once)."""
+    added = insert_new(session, GroupMember, [{"group_id": group.id, "user_id": user.id}])
+    if added:
+        _members_changed(session, group, user)
+    return bool(added)
 
 
 def remove_group_member(session: Session, group: Group, user: User) -> bool:
     """Whether the user was a member (removing a non-member changes nothing)."""
-    if user not in group.members:
-        return False
-    group.members.remove(user)
-    group.modified_at = user.modified_at = tenant_now(group.tenant)
-    return True
+    removed = delete_if_present(session, GroupMember, group_id=group.id, user_id=user.id)
+    if removed:
+        _members_changed(session, group, user)
+    return removed
 
 
 def group_json(group: Group) -> dict:
@@ -283,10 +335,7 @@ def register_module_instance(
     """A module adds its KaseyaOne integration: KaseyaOne records the module instance and issues
     the confidential OpenID Connect client it signs users in with. A module that offers a SCIM
     service provider says where (`scim`: base_url and the bearer token for it)."""
-    if not isinstance(module, str) or module not in MODULES:
-        raise UnknownModule(
-            f"KaseyaOne knows no module '{module}'; it knows {', '.join(sorted(MODULES))}."
-        )
+    contract = contract_for(module)
     if not isinstance(redirect_uris, list) or not redirect_uris:
         raise InvalidRequest(
             "'redirect_uris' must be a list of absolute http(s) URLs.", field="redirect_uris"
@@ -299,7 +348,7 @@ def register_module_instance(
         id=new_id(),
         tenant_id=tenant.id,
         module=module,
-        name=text(name or MODULES[module], "name", ModuleInstance.name),
+        name=text(name or contract.name, "name", ModuleInstance.name),
         created_at=tenant_now(tenant),
         scim_base_url=url(scim.get("base_url"), "scim.base_url").rstrip("/") if scim else None,
         scim_token=text(scim.get("token"), "scim.token", MAX_TEXT_LENGTH) if scim else None,
@@ -333,12 +382,19 @@ def list_module_instances(session: Session, tenant: Tenant) -> list[ModuleInstan
     )
 
 
-def grant_module_access(session: Session, instance: ModuleInstance, user: User) -> None:
-    add_once(session, ModuleAccess, instance_id=instance.id, user_id=user.id)
+def grant_module_access(session: Session, instance: ModuleInstance, user: User) -> int:
+    """Granting twice is granting once; a new grant is pushed where the module's contract says
+    so (Autotask provisions the account, AT-PROV-1). How many pushes that queued."""
+    if not add_once(session, ModuleAccess, instance_id=instance.id, user_id=user.id):
+        return 0
+    return lifecycle.queue_lifecycle_change(session, user, "access_granted", only=instance)
 
 
-def withdraw_module_access(session: Session, instance: ModuleInstance, user: User) -> None:
-    delete_if_present(session, ModuleAccess, instance_id=instance.id, user_id=user.id)
+def withdraw_module_access(session: Session, instance: ModuleInstance, user: User) -> int:
+    """Withdrawing twice is withdrawing once; the module is told (UV-DEP-3)."""
+    if not delete_if_present(session, ModuleAccess, instance_id=instance.id, user_id=user.id):
+        return 0
+    return lifecycle.queue_lifecycle_change(session, user, "access_withdrawn", only=instance)
 
 
 def has_module_access(session: Session, instance_id: str, user: User) -> bool:
@@ -372,7 +428,7 @@ def instance_json(session: Session, instance: ModuleInstance) -> dict:
     return {
         "id": instance.id,
         "module": instance.module,
-        "module_name": MODULES[instance.module],
+        "module_name": contract_for(instance.module).name,
         "name": instance.name,
         "client_id": instance.client.client_id,
         "redirect_uris": instance.client.redirect_uris,

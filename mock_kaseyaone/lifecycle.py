@@ -1,99 +1,119 @@
-"""Lifecycle pushes, KaseyaOne to module, over SCIM 2.0 (RFC 7644): when a KaseyaOne user is
-deactivated, re-activated or deleted, or loses access to a module, and that module instance has
-Automatic User Deprovisioning on, the change is pushed to the module's SCIM service provider —
-`active: false` (or true), or DELETE; where the module refuses to delete (for UniView, its last
-active superuser), the user is disabled instead. Pushes go through the outbox (sim_common.outbox):
-written with the change, delivered after the commit, retried on the tenant's clock."""
+"""Lifecycle pushes, KaseyaOne to module, over SCIM 2.0 (RFC 7644). What a change in KaseyaOne
+means for a module — a user deactivated, re-activated or deleted, granted or losing access — is
+its kind's contract's (module_contracts): disable (`active: false`), enable, delete (where the
+module refuses, as UniView does for its last active superuser, disable instead), or provision
+(create the account, or link the one with the same userName). Each is pushed while the setting
+the contract names is on, to each module instance where the user has an account (provisioning:
+where access was granted). Pushes go through the outbox (sim_common.outbox): written with the
+change in its transaction (the domain operation queues them), delivered after the commit,
+retried until the module's answer proves it took them."""
 
 from __future__ import annotations
 
+import json
+
 import requests
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from module_contracts.base import ACTIONS
 from sim_common.journal import journalled_session
-from sim_common.outbox import Deliveries, Outcome, Retry, enqueue, json_delivery
+from sim_common.outbox import (
+    IDEMPOTENCY_HEADER,
+    Deliveries,
+    Outcome,
+    Retry,
+    document_outcome,
+    enqueue,
+    json_delivery,
+    pending_of,
+    said,
+)
 
-from .domain import has_module_access
+from . import domain
 from .models import JournalEntry, ModuleInstance, ModuleUser, Outbox, Tenant
 from .models import User as K1User
+from .modules import contract_for
 
 SCIM_JSON = "application/scim+json"
 # scim2-models is imported where it is used: it costs about 0.3 s at start-up, which every
 # served start, xdist worker and embedded run would otherwise pay before its first push.
 
 
-def deprovisioning_on(instance: ModuleInstance) -> bool:
-    return bool(instance.scim_base_url) and bool(
-        (instance.settings or {}).get("automatic_user_deprovisioning")
-    )
-
-
-def _instances_with_account(session: Session, user: K1User, only: ModuleInstance | None):
+def _candidates(session: Session, user: K1User, change: str, only: ModuleInstance | None):
+    """The instances a change may concern: where the user has an account (the module linked or
+    created it), or, for a grant, the instance granted."""
+    if change == "access_granted":
+        return [only]
     query = (
         select(ModuleInstance)
         .join(ModuleUser, ModuleUser.instance_id == ModuleInstance.id)
         .where(ModuleUser.user_id == user.id)
+        .order_by(ModuleInstance.created_at)
     )
-    instances = session.scalars(query).all()
-    return [i for i in instances if (only is None or i.id == only.id) and deprovisioning_on(i)]
+    if only is not None:
+        query = query.where(ModuleInstance.id == only.id)
+    return list(session.scalars(query))
 
 
-def _still_has_access(session: Session, user: K1User, instances):
-    return [i for i in instances if has_module_access(session, i.id, user)]
-
-
-def push_lifecycle_change(
+def queue_lifecycle_change(
     session: Session, user: K1User, change: str, only: ModuleInstance | None = None
 ) -> int:
-    """Queue the push of `change` (deactivated | activated | deleted | access_withdrawn) to each
-    module instance where the user has an account and deprovisioning is on. Returns how many."""
-    kind = {
-        "deactivated": "scim.deactivate",
-        "access_withdrawn": "scim.deactivate",
-        "activated": "scim.activate",
-        "deleted": "scim.delete",
-    }[change]
+    """Queue the push of `change` (module_contracts.base.CHANGES) to each module instance it
+    concerns whose contract gives it a meaning, whose gate setting is on, and that takes pushes
+    (a SCIM service provider). Returns how many."""
     tenant = session.get(Tenant, user.tenant_id)
-    instances = _instances_with_account(session, user, only)
-    if change == "activated":  # enabling is for modules the user may still use
-        instances = _still_has_access(session, user, instances)
-    for instance in instances:
+    queued = 0
+    for instance in _candidates(session, user, change, only):
+        contract = contract_for(instance.module)
+        push = contract.lifecycle.get(change)
+        settings = domain.module_settings(instance)
+        if push is None or not settings.get(push.gate) or not instance.scim_base_url:
+            continue
+        if change == "activated" and not domain.has_module_access(session, instance.id, user):
+            continue  # enabling is for modules the user may still use
+        payload = {
+            "instance_id": instance.id,
+            "external_id": user.id,
+            "user_name": user.email,
+            "change": change,
+        }
+        if push.action == "provision":
+            groups = tuple((g.id, g.name) for g in user.groups)
+            payload["access_level"] = contract.access_level(settings, groups)
         enqueue(
             session,
             Outbox,
             tenant,
             destination=instance.id,
-            kind=kind,
-            payload={
-                "instance_id": instance.id,
-                "external_id": user.id,
-                "user_name": user.email,
-                "change": change,
-            },
+            kind=f"scim.{push.action}",
+            payload=payload,
         )
-    if instances:
-        tenant_id = tenant.id
-        DELIVERIES.after_commit(tenant_id)
-    return len(instances)
+        queued += 1
+    return queued
 
 
 class _Module:
-    """One module instance's SCIM service provider, as KaseyaOne's SCIM client."""
+    """One module instance's SCIM service provider, as KaseyaOne's SCIM client. Every call of one
+    outbox row carries the row's idempotency key: the module applies a change sent again once."""
 
-    def __init__(self, session: Session, payload: dict) -> None:
+    def __init__(self, session: Session, payload: dict, key: str) -> None:
         self.instance = session.get(ModuleInstance, payload["instance_id"])
         self.payload = payload
         if self.instance is not None:
             self.http = journalled_session(lambda: session, JournalEntry, self.instance.tenant_id)
             self.http.headers.update(
-                {"Authorization": f"Bearer {self.instance.scim_token}", "Accept": SCIM_JSON}
+                {
+                    "Authorization": f"Bearer {self.instance.scim_token}",
+                    "Accept": SCIM_JSON,
+                    IDEMPOTENCY_HEADER: key,
+                }
             )
 
     def call(self, method: str, path: str, body=None) -> requests.Response:
         try:
-            response = self.http.request(
+            return self.http.request(
                 method,
                 self.instance.scim_base_url + path,
                 data=body,
@@ -102,30 +122,66 @@ class _Module:
             )
         except requests.RequestException as exc:
             raise Retry(f"the module did not answer: {type(exc).__name__}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise Retry(f"the module answered {response.status_code}")
-        return response
 
-    def json(self, response: requests.Response) -> dict:
-        try:
-            return response.json()
-        except ValueError:
-            raise Retry(f"the module answered {response.status_code} without JSON") from None
-
-    def find_user_id(self) -> str | None:
-        """The module's SCIM id for this KaseyaOne user: by externalId, the KaseyaOne subject."""
+    def find_user_id(self, attribute: str = "externalId") -> str | None:
+        """The module's SCIM id for this KaseyaOne user: by externalId (the KaseyaOne subject),
+        or by userName (the KaseyaOne username)."""
         from scim2_models import Context, ListResponse, SearchRequest, User
 
-        search = SearchRequest(filter=f'externalId eq "{self.payload["external_id"]}"')
+        value = self.payload["external_id" if attribute == "externalId" else "user_name"]
+        search = SearchRequest(filter=f"{attribute} eq {json.dumps(value)}")
         params = search.model_dump(scim_ctx=Context.SEARCH_REQUEST, exclude={"schemas"})
         response = self.call("GET", "/Users?" + requests.compat.urlencode(params))
-        refuse_if_error(response, self.json(response) if response.status_code >= 400 else None)
-        listing = ListResponse[User].model_validate(
-            self.json(response), scim_ctx=Context.SEARCH_RESPONSE
-        )
+        listing = _scim_body(response, 200, ListResponse[User], Context.SEARCH_RESPONSE)
         return listing.resources[0].id if listing.resources else None
 
-    def set_active(self, scim_id: str, active: bool) -> requests.Response:
+    def _roles(self) -> list:
+        from scim2_models import Role
+
+        level = self.payload.get("access_level")
+        return [] if level is None else [Role(value=level, primary=True)]
+
+    def provision(self) -> Outcome:
+        """The user's account in the module (AT-PROV-1): created, or — where the module has an
+        account with the same userName — linked to it (AT-PROV-3); active, with the access level
+        the contract gives (AT-DATA-1: the username and access level, nothing else)."""
+        from scim2_models import Context, PatchOp, PatchOperation, User
+
+        linked = self.find_user_id()
+        if linked is None:
+            linked = self.find_user_id("userName")
+            if linked is None:
+                user = User(
+                    user_name=self.payload["user_name"],
+                    external_id=self.payload["external_id"],
+                    active=True,
+                    roles=self._roles() or None,
+                )
+                body = user.model_dump_json(scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+                created = _scim_body(
+                    self.call("POST", "/Users", body), 201, User, Context.RESOURCE_CREATION_RESPONSE
+                )
+                return Outcome(True, f"created as {created.id}")
+            outcome = "linked to the existing account"
+        else:
+            outcome = "already provisioned"
+        replace = PatchOperation.Op.replace_
+        operations = [
+            PatchOperation[User](op=replace, path="externalId", value=self.payload["external_id"]),
+            PatchOperation[User](op=replace, path="active", value=True),
+        ]
+        if self._roles():
+            operations.append(PatchOperation[User](op=replace, path="roles", value=self._roles()))
+        body = PatchOp[User](operations=operations).model_dump_json(
+            scim_ctx=Context.RESOURCE_PATCH_REQUEST
+        )
+        response = self.call("PATCH", f"/Users/{linked}", body)
+        if response.status_code != 204:
+            _scim_body(response, 200, User, Context.RESOURCE_PATCH_RESPONSE)
+        return Outcome(True, outcome)
+
+    def set_active(self, scim_id: str, active: bool) -> Outcome:
+        """PATCH `active` (RFC 7644 §3.5.2): delivered on 204, or on 200 with the user as asked."""
         from scim2_models import Context, PatchOp, PatchOperation, User
 
         patch = PatchOp[User](
@@ -134,75 +190,101 @@ class _Module:
             ]
         )
         body = patch.model_dump_json(scim_ctx=Context.RESOURCE_PATCH_REQUEST)
-        return self.call("PATCH", f"/Users/{scim_id}", body)
+        response = self.call("PATCH", f"/Users/{scim_id}", body)
+        if response.status_code == 404:
+            return GONE
+        if response.status_code != 204:
+            user = _scim_body(response, 200, User, Context.RESOURCE_PATCH_RESPONSE)
+            if user.active is not active:
+                raise Retry(
+                    f"the module answered 200 but the user is {'not ' * active}active there"
+                )
+        return Outcome(True, "enabled" if active else "disabled")
+
+    def delete(self, scim_id: str) -> Outcome:
+        """DELETE (RFC 7644 §3.6): delivered on 204; where deleting is not an option there (409),
+        the user is disabled instead (UV-DEP-2)."""
+        response = self.call("DELETE", f"/Users/{scim_id}")
+        if response.status_code == 204:
+            return Outcome(True, "deleted")
+        if response.status_code == 404:
+            return GONE
+        if response.status_code == 409:
+            refusal = said(_json_or_none(response)).removeprefix(": ")
+            disabled = self.set_active(scim_id, False)
+            if disabled is GONE:
+                return GONE
+            return Outcome(True, f"{disabled.result} instead of deleted: {refusal}".rstrip(": "))
+        raise _unproven(response)
 
 
-def refuse_if_error(response: requests.Response, body: dict | None) -> None:
-    if response.status_code < 400:
-        return
-    from scim2_models import Error
-
-    detail = ""
-    if body:
-        try:
-            detail = Error.model_validate(body).detail or ""
-        except ValueError:
-            detail = str(body)[:200]
-    raise _Final(f"the module refused with {response.status_code}: {detail}".rstrip(": "))
+# A 404 for the user being changed: the module has nothing left to change.
+GONE = Outcome(True, "the module no longer has this user: nothing left to change")
 
 
-class _Final(Exception):
-    pass
+def _json_or_none(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
-def _deliver(kind: str):
-    def handler(session: Session, payload: dict) -> Outcome:
-        module = _Module(session, payload)
+def _unproven(response: requests.Response) -> Retry:
+    return Retry(f"the module answered {response.status_code}{said(_json_or_none(response))}")
+
+
+def _scim_body(response: requests.Response, status: int, model, context):
+    """The answer's body as the SCIM resource the protocol promises with `status`; Retry for any
+    other answer (another status, a body that is not that resource)."""
+    from pydantic import ValidationError
+
+    if response.status_code != status:
+        raise _unproven(response)
+    try:
+        return model.model_validate(response.json(), scim_ctx=context)
+    except (ValueError, ValidationError):
+        raise Retry(
+            f"the module answered {response.status_code} with a body that is not a SCIM "
+            f"{getattr(model, '__name__', 'resource')}"
+        ) from None
+
+
+def _deliver(action: str):
+    def handler(session: Session, payload: dict, key: str) -> Outcome:
+        module = _Module(session, payload, key)
         if module.instance is None or not module.instance.scim_base_url:
             return Outcome(False, "the module instance is gone")
-        try:
-            scim_id = module.find_user_id()
-            if scim_id is None:
-                return Outcome(True, "the module has no account for this user: nothing to do")
-            if kind == "scim.delete":
-                response = module.call("DELETE", f"/Users/{scim_id}")
-                if response.status_code in (204, 404):
-                    return Outcome(True, "deleted")
-                if response.status_code == 409:  # deleting is not an option there
-                    refusal = module.json(response).get("detail", "")
-                    disabled = module.set_active(scim_id, False)
-                    refuse_if_error(disabled, None)
-                    return Outcome(True, f"disabled instead of deleted: {refusal}")
-                refuse_if_error(response, module.json(response))
-                return Outcome(True, "deleted")
-            response = module.set_active(scim_id, kind == "scim.activate")
-            refuse_if_error(
-                response, module.json(response) if response.status_code >= 400 else None
-            )
-            return Outcome(True, "enabled" if kind == "scim.activate" else "disabled")
-        except _Final as exc:
-            return Outcome(False, str(exc))
+        if action == "provision":
+            outcome = module.provision()
+            user = session.get(K1User, payload["external_id"])
+            if user is not None:  # the user has an account there now
+                domain.record_module_user(session, module.instance.id, user)
+            return outcome
+        scim_id = module.find_user_id()
+        if scim_id is None:
+            return Outcome(True, "the module has no account for this user: nothing to change")
+        if action == "delete":
+            return module.delete(scim_id)
+        return module.set_active(scim_id, action == "enable")
 
     return handler
 
 
-def _deliver_settings(session: Session, payload: dict) -> Outcome:
+def _deliver_settings(session: Session, payload: dict, key: str) -> Outcome:
     """Module Management's change, to the module (UV-SYNC-2): PUT the settings document."""
     instance = session.get(ModuleInstance, payload["instance_id"])
     if instance is None or not instance.settings_url:
         return Outcome(False, "the module instance is gone, or takes no settings")
-    status, body = json_delivery(
+    _status, body = json_delivery(
         journalled_session(lambda: session, JournalEntry, instance.tenant_id),
         "PUT",
         instance.settings_url,
         other_side="the module",
         json={"version": payload["version"], "settings": payload["settings"]},
-        headers={"Authorization": f"Bearer {instance.scim_token}"},
+        headers={"Authorization": f"Bearer {instance.scim_token}", IDEMPOTENCY_HEADER: key},
         timeout=current_app.config["PUSH_TIMEOUT"],
     )
-    if status >= 400 or not isinstance(body, dict):
-        return Outcome(False, f"the module refused with {status}: {body}")
-    return Outcome(True, "applied" if body.get("applied") else "the module holds a newer version")
+    return document_outcome(body, "the module")
 
 
 def push_module_settings(session: Session, instance: ModuleInstance) -> None:
@@ -219,25 +301,19 @@ def push_module_settings(session: Session, instance: ModuleInstance) -> None:
             "settings": instance.settings,
         },
     )
-    DELIVERIES.after_commit(tenant.id)
 
 
-def settings_syncing(session: Session, instance: ModuleInstance) -> bool:
-    """The orange clock: a version made in Module Management has not reached the module."""
-    return (
-        session.scalar(
-            select(
-                exists().where(
-                    Outbox.destination == instance.id,
-                    Outbox.kind == "settings.push",
-                    Outbox.state == "pending",
-                )
-            )
-        )
-        or False
-    )
+def delivery_state(session: Session, instance: ModuleInstance) -> dict:
+    """What Module Management shows of the pushes to a module instance: `syncing` (the orange
+    clock: a version made here has not reached the module) and `failing` (each undelivered push
+    whose last attempt failed, with why and when it is tried again)."""
+    rows = pending_of(session, Outbox, Outbox.destination == instance.id)
+    return {
+        "syncing": any(row.kind == "settings.push" for row in rows),
+        "failing": [row.to_json() for row in rows if row.failing],
+    }
 
 
-HANDLERS = {kind: _deliver(kind) for kind in ("scim.deactivate", "scim.activate", "scim.delete")}
+HANDLERS = {f"scim.{action}": _deliver(action) for action in ACTIONS}
 HANDLERS["settings.push"] = _deliver_settings
 DELIVERIES = Deliveries(Outbox, HANDLERS)

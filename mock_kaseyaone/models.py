@@ -20,8 +20,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
+from sim_common.idempotency import IdempotentRequestMixin
+from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
+
+from .errors import EmailTaken, GroupNameTaken
 
 
 def tenant_fk() -> ForeignKey:
@@ -52,15 +57,34 @@ class Outbox(OutboxMixin, Base):
     pass
 
 
+class Lease(LeaseMixin, Base):
+    pass
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
+    pass
+
+
 class User(Base):
     __tablename__ = "users"
-    # SCIM lists a tenant's users in this order, a page at a time (RFC 7644 §3.4.2.4).
-    __table_args__ = (Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),)
+    __table_args__ = (
+        # A KaseyaOne username is an email address, unique across the whole hub.
+        UniqueConstraint("email", info={"conflict": EmailTaken}),
+        # SCIM lists a tenant's users in this order, a page at a time (RFC 7644 §3.4.2.4).
+        Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    # A KaseyaOne username is an email address, unique across the whole hub.
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | deactivated
@@ -82,7 +106,7 @@ class User(Base):
 class Group(Base):
     __tablename__ = "groups"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "name"),
+        UniqueConstraint("tenant_id", "name", info={"conflict": GroupNameTaken}),
         # SCIM lists a tenant's groups in this order, a page at a time (RFC 7644 §3.4.2.4).
         Index("ix_groups_tenant_created", "tenant_id", "created_at", "id"),
     )
@@ -111,7 +135,8 @@ class GroupMember(Base):
 
 
 class ModuleInstance(Base):
-    """One module (UniView, Autotask, ...) integrated with one tenant."""
+    """One module (UniView, Autotask, ...) integrated with one tenant; `module` names its kind,
+    whose contract says what the hub and the module agree on (mock_kaseyaone.modules)."""
 
     __tablename__ = "module_instances"
 
@@ -129,6 +154,9 @@ class ModuleInstance(Base):
     # The module's integration settings as it last pushed them (the settings document).
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     settings_version: Mapped[int] = mapped_column(default=0)
+    # What the module offers for the settings whose values it owns (its contract's choices
+    # without fixed values: Autotask's security levels, say), as it last sent them.
+    setting_options: Mapped[dict] = mapped_column(JSON, default=dict)
 
     tenant: Mapped[Tenant] = relationship()
     client: Mapped[OAuthClient] = relationship(
@@ -296,3 +324,21 @@ class Token(Base):
 
     def get_client(self):
         return self.client
+
+
+class AdminSession(Base):
+    """A master user signed in to Admin Settings: Flask's session cookie names it, and signing
+    out deletes it, so that a copy of the cookie is worth nothing afterwards."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+    tenant: Mapped[Tenant] = relationship()
+
+    def is_expired(self) -> bool:
+        return tenant_now(self.tenant) >= self.expires_at

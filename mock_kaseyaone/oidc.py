@@ -26,11 +26,13 @@ from flask import current_app, request
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select, update
 
+from module_contracts import ClaimSource
 from sim_common.clock import epoch_seconds, tenant_now
 from sim_common.db import db, persistent_secret
 
-from .domain import has_module_access, record_module_user
+from .domain import has_module_access, module_settings, record_module_user
 from .models import AuthorizationCode, OAuthClient, Secret, Token
+from .modules import contract_for
 
 SCOPES = ["openid", "profile", "email", "groups"]
 
@@ -58,24 +60,20 @@ def public_jwks() -> dict:
 
 
 def user_claims(user, client: OAuthClient, scope: str) -> dict:
-    """What the ID token and userinfo say of a user: email, name, KaseyaOne groups, and whether
-    the user has access to the module instance this client belongs to."""
-    scopes = set((scope or "").split())
-    claims = {
-        "sub": user.id,
-        "kaseyaone_tenant": user.tenant_id,
-        "module_access": has_module_access(db(), client.instance_id, user),
-    }
-    if "email" in scopes:
-        claims.update(email=user.email, email_verified=True)
-    if "profile" in scopes:
-        claims["name"] = user.name
-    if "groups" in scopes:
-        # Names to show, and each group with its KaseyaOne id: a module keys the groups it
-        # imports by id, so a renamed group stays the same group.
-        claims["groups"] = [g.name for g in user.groups]
-        claims["kaseyaone_groups"] = [{"id": g.id, "name": g.name} for g in user.groups]
-    return claims
+    """What the ID token and userinfo say of a user to a module instance's client: what its
+    module kind's contract gives (UniView: email, name, groups, module access; Autotask: the
+    username and access level only, AT-DATA-1), and the subject."""
+    instance = client.instance
+    source = ClaimSource(
+        email=user.email,
+        name=user.name,
+        tenant=user.tenant_id,
+        groups=tuple((g.id, g.name) for g in user.groups),
+        module_access=has_module_access(db(), client.instance_id, user),
+        settings=module_settings(instance),
+        scopes=frozenset((scope or "").split()),
+    )
+    return {"sub": user.id, **contract_for(instance.module).claims(source)}
 
 
 # RFC 6749 Appendix A: response-name *( SP response-name ), response-char "_" / DIGIT / ALPHA.

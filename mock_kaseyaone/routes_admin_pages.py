@@ -6,28 +6,26 @@ JSON API."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from sim_common import uniview_settings
+from module_contracts.settings import ConfirmationRequired
 from sim_common.db import db
 from sim_common.errors import SimError
-from sim_common.passwords import check_user_password
 from sim_common.web import rollback_request
 
 from . import domain
-from .errors import BadCredentials, InvalidRequest, NotMasterUser
-from .lifecycle import push_module_settings, settings_syncing
-from .models import User
+from .errors import InvalidRequest
+from .lifecycle import delivery_state
+from .modules import contract_for
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
-MASTER = "k1_master"  # Flask session key: the signed-in master user's id
+ADMIN_SESSION = "k1_admin_session"  # Flask session key: the id of the server-side session
 
 
 @bp.before_request
 def load_master():
-    g.master = db().get(User, session.get(MASTER, "")) if session.get(MASTER) else None
-    if g.master is not None and (not g.master.is_active or not g.master.is_master):
-        g.master = None
+    row = domain.find_admin_session(db(), session.get(ADMIN_SESSION))
+    g.master = row.user if row is not None else None
     if g.master is not None:
         g.tenant, g.tenant_id = g.master.tenant, g.master.tenant_id
     if g.master is None and request.endpoint not in ("admin_pages.login", "admin_pages.sign_in"):
@@ -43,22 +41,20 @@ def login():
 @bp.post("/login")
 def sign_in():
     email, password = request.form.get("email", ""), request.form.get("password", "")
-    user = domain.find_user_by_any_tenant(db(), email)
     try:
-        if not check_user_password(user, password) or not user.is_active:
-            raise BadCredentials()
-        if not user.is_master:
-            raise NotMasterUser()
+        user = domain.authenticate_master_user(db(), email, password)
     except SimError as exc:
         rollback_request()
-        return render_template("admin_login.html", error=exc, email=email), exc.status_code
-    session[MASTER] = user.id
+        page = render_template("admin_login.html", error=exc, email=email)
+        return page, exc.status_code, exc.headers
+    row = domain.start_admin_session(db(), user, current_app.config["ADMIN_SESSION_LIFETIME"])
+    session[ADMIN_SESSION] = row.id
     return redirect(url_for("admin_pages.modules"))
 
 
 @bp.post("/logout")
 def logout():
-    session.pop(MASTER, None)
+    domain.end_admin_session(db(), session.pop(ADMIN_SESSION, None))
     return redirect(url_for("admin_pages.login"))
 
 
@@ -69,7 +65,8 @@ def modules():
         "admin_modules.html",
         instances=instances,
         users={i.id: domain.instance_json(db(), i)["users"] for i in instances},
-        syncing={i.id: settings_syncing(db(), i) for i in instances},
+        contracts={i.id: contract_for(i.module) for i in instances},
+        delivery={i.id: delivery_state(db(), i) for i in instances},
     )
 
 
@@ -117,27 +114,25 @@ def groups_form():
 
 
 def _page(instance, *, editing=False, review=None, needs=(), error=None, status=200):
+    """A module instance's details, Edit, or Review: what its contract's settings are, shown by
+    kind (a toggle, a choice among the module's values, an ordered mapping)."""
     return render_template(
         "admin_module.html",
         instance=instance,
+        contract=contract_for(instance.module),
         settings=domain.module_settings(instance),
-        syncing=settings_syncing(db(), instance),
+        options=instance.setting_options or {},
+        groups=domain.list_groups(db(), g.tenant),
+        delivery=delivery_state(db(), instance),
         editing=editing,
         review=review,
         needs=needs,
         error=error,
-        names=uniview_settings.SETTINGS,
-        dependent=uniview_settings.DEPENDENT_SETTINGS,
-        roles=uniview_settings.ROLES,
     ), status
 
 
-def _form_changes() -> dict:
-    changes = {
-        key: key in request.form for key in uniview_settings.SETTINGS if key != "default_role"
-    }
-    changes["default_role"] = request.form.get("default_role", "monitor")
-    return changes
+def _form_changes(instance) -> dict:
+    return contract_for(instance.module).rules.from_form(request.form, instance.setting_options)
 
 
 @bp.get("/modules/<instance_id>")
@@ -149,32 +144,37 @@ def module(instance_id):
 @bp.post("/modules/<instance_id>/review")
 def review(instance_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
+    rules = contract_for(instance.module).rules
     try:
-        changed = uniview_settings.changed_settings(
-            domain.module_settings(instance), _form_changes()
+        changed = rules.changed(
+            domain.module_settings(instance), _form_changes(instance), instance.setting_options
         )
     except SimError as exc:
         return _page(instance, editing=True, error=exc, status=exc.status_code)
-    return _page(instance, review=changed, needs=uniview_settings.needing_confirmation(changed))
+    return _page(instance, review=changed, needs=rules.needing_confirmation(changed))
 
 
 @bp.post("/modules/<instance_id>/confirm")
 def confirm(instance_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
-    changes = _form_changes()
+    rules = contract_for(instance.module).rules
     try:
-        if domain.change_module_settings(instance, changes, "confirmed" in request.form):
-            push_module_settings(db(), instance)
-    except SimError as exc:
+        changes = _form_changes(instance)
+        domain.change_module_settings(instance, changes, "confirmed" in request.form)
+    except ConfirmationRequired as exc:
         rollback_request()
-        if not isinstance(exc, uniview_settings.ConfirmationRequired):
-            return _page(instance, editing=True, error=exc, status=exc.status_code)
-        changed = uniview_settings.changed_settings(domain.module_settings(instance), changes)
+        changed = rules.changed(domain.module_settings(instance), changes, instance.setting_options)
         return _page(
             instance,
             review=changed,
-            error=exc,
+            error=ConfirmationRequired(
+                "This change needs your extra confirmation: tick “I understand” below, then "
+                "click Confirm."
+            ),
             status=exc.status_code,
-            needs=uniview_settings.needing_confirmation(changed),
+            needs=rules.needing_confirmation(changed),
         )
+    except SimError as exc:
+        rollback_request()
+        return _page(instance, editing=True, error=exc, status=exc.status_code)
     return redirect(url_for("admin_pages.module", instance_id=instance.id))

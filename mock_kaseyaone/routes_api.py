@@ -12,7 +12,7 @@ from sim_common.faults import injected_failure
 
 from . import domain
 from .errors import BadCredentials, InvalidRequest
-from .lifecycle import push_lifecycle_change, push_module_settings, settings_syncing
+from .lifecycle import delivery_state
 from .oidc import issuer
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1")
@@ -66,16 +66,15 @@ def show_module_instance(instance_id):
 @bp.put("/module-instances/<instance_id>/users/<user_id>")
 def grant_module_access(instance_id, user_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
-    domain.grant_module_access(db(), instance, domain.get_user(db(), g.tenant, user_id))
-    return domain.instance_json(db(), instance)
+    pushes = domain.grant_module_access(db(), instance, domain.get_user(db(), g.tenant, user_id))
+    return {**domain.instance_json(db(), instance), "pushes": pushes}
 
 
 @bp.delete("/module-instances/<instance_id>/users/<user_id>")
 def withdraw_module_access(instance_id, user_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
     user = domain.get_user(db(), g.tenant, user_id)
-    domain.withdraw_module_access(db(), instance, user)
-    pushes = push_lifecycle_change(db(), user, "access_withdrawn", only=instance)
+    pushes = domain.withdraw_module_access(db(), instance, user)
     return {**domain.instance_json(db(), instance), "pushes": pushes}
 
 
@@ -111,24 +110,21 @@ def show_user(user_id):
 @bp.post("/users/<user_id>/deactivate")
 def deactivate_user(user_id):
     user = domain.get_user(db(), g.tenant, user_id)
-    changed = domain.deactivate_user(db(), user)
-    pushes = push_lifecycle_change(db(), user, "deactivated") if changed else 0
+    pushes = domain.deactivate_user(db(), user)
     return {**domain.user_json(db(), user), "pushes": pushes}
 
 
 @bp.post("/users/<user_id>/activate")
 def activate_user(user_id):
     user = domain.get_user(db(), g.tenant, user_id)
-    changed = domain.activate_user(db(), user)
-    pushes = push_lifecycle_change(db(), user, "activated") if changed else 0
+    pushes = domain.activate_user(db(), user)
     return {**domain.user_json(db(), user), "pushes": pushes}
 
 
 @bp.delete("/users/<user_id>")
 def delete_user(user_id):
     user = domain.get_user(db(), g.tenant, user_id)
-    pushes = push_lifecycle_change(db(), user, "deleted")
-    domain.delete_user(db(), user)
+    pushes = domain.delete_user(db(), user)
     return {"deleted": user_id, "pushes": pushes}
 
 
@@ -186,7 +182,7 @@ def _settings_json(instance) -> dict:
         "module_instance": instance.id,
         "version": instance.settings_version,
         "settings": domain.module_settings(instance),
-        "syncing": settings_syncing(db(), instance),
+        **delivery_state(db(), instance),
     }
 
 
@@ -199,6 +195,5 @@ def module_settings(instance_id):
 def change_module_settings(instance_id):
     instance = domain.get_module_instance(db(), g.tenant, instance_id)
     body = json_body()
-    if domain.change_module_settings(instance, body.get("changes"), body.get("confirmed")):
-        push_module_settings(db(), instance)
+    domain.change_module_settings(instance, body.get("changes"), body.get("confirmed"))
     return _settings_json(instance)

@@ -8,8 +8,10 @@ from flask import Blueprint, g, request
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.faults import injected_failure
+from sim_common.idempotency import apply_once
 
 from . import domain
+from .models import IdempotentRequest
 
 bp = Blueprint("module_api", __name__, url_prefix="/api/v1/module")
 bp.fault_kind = "module"
@@ -25,6 +27,10 @@ def authenticate_module():
     return injected_failure()
 
 
+# The module's pushes carry an Idempotency-Key: one sent again after a crash is applied once.
+apply_once(bp, IdempotentRequest, lambda: g.instance.tenant)
+
+
 @bp.delete("/instance")
 def remove_instance():
     """The module resets its integration: KaseyaOne forgets the module instance, its OIDC
@@ -36,7 +42,9 @@ def remove_instance():
 @bp.put("/settings")
 def push_settings():
     body = json_body()
-    applied = domain.apply_module_settings(g.instance, body.get("version"), body.get("settings"))
+    applied = domain.apply_module_settings(
+        g.instance, body.get("version"), body.get("settings"), body.get("options")
+    )
     return {
         "applied": applied,
         "version": g.instance.settings_version,

@@ -10,8 +10,9 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request
 from sim_common.db import db
 from sim_common.faults import injected_failure
 from sim_common.passwords import check_user_password
+from sim_common.throttle import TooManyAttempts
 
-from .domain import find_user_by_email, has_module_access
+from .domain import find_user_by_any_tenant, has_module_access
 from .models import OAuthClient
 from .oidc import provider_metadata, public_jwks, user_claims
 
@@ -33,7 +34,7 @@ def jwks():
     return public_jwks()
 
 
-def _refusal_page(grant, message: str):
+def _refusal_page(grant, message: str, status: int = 403, headers=None):
     """A person is told why, and the client gets `access_denied` (RFC 6749 §4.1.2.1) when they
     go back."""
     payload = grant.request.payload
@@ -41,15 +42,16 @@ def _refusal_page(grant, message: str):
     if payload.state:
         params.append(("state", payload.state))
     link = add_params_to_uri(payload.redirect_uri, params)
-    return render_template(
+    page = render_template(
         "sim_error.html",
-        status=403,
+        status=status,
         error="access_denied",
         title="You cannot sign in to this module",
         message=message,
         link=link,
         link_text="Return to the module",
-    ), 403
+    )
+    return page, status, headers
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
@@ -83,8 +85,15 @@ def authorize():
 
     email = request.form.get("email", "")
     password = request.form.get("password", "")
-    user = find_user_by_email(db(), client.tenant, email)
-    if not check_user_password(user, password):
+    # An email address names one user across the hub: a user of another tenant who gives the
+    # right password is told they have no access to this module, not that the password is wrong.
+    user = find_user_by_any_tenant(db(), email)
+    tenant = user.tenant if user is not None else client.tenant
+    try:
+        right = check_user_password(user, password, tenant=tenant, account=email)
+    except TooManyAttempts as locked:
+        return _refusal_page(grant, locked.message, locked.status_code, locked.headers)
+    if not right:
         return render_template(
             "login.html",
             email=email,
@@ -97,7 +106,7 @@ def authorize():
             "Your KaseyaOne account is deactivated. Ask your KaseyaOne "
             "administrator to reactivate it.",
         )
-    if not has_module_access(db(), client.instance_id, user):
+    if user.tenant_id != client.tenant_id or not has_module_access(db(), client.instance_id, user):
         return _refusal_page(
             grant,
             f"You do not have access to {module_name}. Ask your "

@@ -9,10 +9,22 @@ from collections.abc import Mapping
 from flask import Flask, render_template
 
 from sim_common.db import db
+from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
+from sim_common.scheduler import Job
 from sim_common.web import SimModels, init_sim_app, openapi_document
 
-from .models import Base, Fault, JournalEntry, Outbox, Secret, Tenant
+from .models import (
+    Base,
+    Fault,
+    JournalEntry,
+    Lease,
+    LoginFailure,
+    LoginThrottle,
+    Outbox,
+    Secret,
+    Tenant,
+)
 from .users import seed_tenant
 
 DEFAULTS = {
@@ -22,6 +34,7 @@ DEFAULTS = {
     "KASEYAONE_TIMEOUT": 10.0,
     "SIM_CONTROL_TOKEN": None,
     "PASSWORD_HASH_METHOD": STRONG,
+    "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
     "SESSION_LIFETIME": 8 * 3600,
     "ID_TOKEN_LEEWAY": 60,
     "SESSION_COOKIE_NAME": "uv_flow",  # Flask's signed cookie, for pending KaseyaOne logins
@@ -32,10 +45,20 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_uniview")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    init_sim_app(app, Base.metadata, SimModels(Tenant, JournalEntry, Secret, Fault, Outbox))
+    models = SimModels(
+        Tenant,
+        JournalEntry,
+        Secret,
+        Fault,
+        Outbox,
+        Lease=Lease,
+        LoginThrottle=LoginThrottle,
+        LoginFailure=LoginFailure,
+    )
+    init_sim_app(app, Base.metadata, models)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
-    from .group_sync import job as group_sync_job
+    from . import group_sync
     from .routes_groups import bp as groups_bp
     from .routes_login import bp as login_bp
     from .routes_scim import bp as scim_bp
@@ -43,12 +66,18 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_settings import push_bp
     from .settings_sync import DELIVERIES
 
-    app.extensions["sim_jobs"] = {"outbox": DELIVERIES.job, "groups": group_sync_job}
+    app.extensions["sim_deliveries"] = DELIVERIES
+    app.extensions["sim_jobs"] = {
+        "outbox": Job(DELIVERIES.job, DELIVERIES.due),
+        "groups": Job(group_sync.job, group_sync.due),
+    }
     app.register_blueprint(login_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(scim_bp)
     app.register_blueprint(groups_bp)
+    # KaseyaOne's calls, with the bearer token it holds for this UniView.
+    header_authenticated(app, scim_bp.name, push_bp.name)
 
     @app.get("/")
     def home():

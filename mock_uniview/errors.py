@@ -71,6 +71,11 @@ class IntegrationAlreadyAdded(Conflict):
     message = "The KaseyaOne integration is already added."
 
 
+class UsernameTaken(Conflict):
+    error = "username_taken"
+    message = "A UniView Portal user with that username already exists."
+
+
 class UserNotFound(NotFound):
     error = "user_not_found"
     message = "There is no such UniView Portal user."
@@ -81,9 +86,19 @@ class GroupNotFound(NotFound):
     message = "There is no such group."
 
 
+class GroupNameTaken(Conflict):
+    error = "group_name_taken"
+    message = "A group with that name was already added by hand."
+
+
 class OrganizationNotFound(NotFound):
     error = "organization_not_found"
     message = "There is no such organization."
+
+
+class OrganizationNameTaken(Conflict):
+    error = "organization_name_taken"
+    message = "An organization with that name already exists."
 
 
 class GroupsManagedByKaseyaOne(Conflict):

@@ -6,6 +6,7 @@ the groups as they were, and runs again at the next slot."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from sim_common.clock import tenant_now
 from sim_common.db import db
@@ -62,3 +63,13 @@ def job(tenant, force: bool):
     if not force and not groups.sync_due(integration, tenant_now(tenant)):
         return None
     return run(db(), tenant)
+
+
+def due(session) -> list[str]:
+    """The tenants whose sync has fallen due on their clock (what the served scheduler runs)."""
+    integrations = session.scalars(
+        select(Integration)
+        .where(Integration.access_groups, Integration.groups_next_sync_at.is_not(None))
+        .options(joinedload(Integration.tenant))
+    )
+    return [i.tenant_id for i in integrations if groups.sync_due(i, tenant_now(i.tenant))]

@@ -20,7 +20,13 @@ from sim_common.errors import InvalidRequest
 from sim_common.validation import keepable_text, text, text_list, text_problem
 from sim_common.web import new_id
 
-from .errors import GroupNotFound, GroupsManagedByKaseyaOne, OrganizationNotFound
+from .errors import (
+    GroupNameTaken,
+    GroupNotFound,
+    GroupsManagedByKaseyaOne,
+    OrganizationNameTaken,
+    OrganizationNotFound,
+)
 from .models import Group, Integration, Organization, OrganizationGroup, Tenant, User, UserGroup
 
 SYNC_INTERVAL = timedelta(hours=4)
@@ -72,7 +78,7 @@ def _ensure_manual_name_free(session: DbSession, tenant: Tenant, name: str, grou
         )
     )
     if holder is not None and holder is not group:
-        raise InvalidRequest(f"A group named '{name}' already exists.", field="name")
+        raise GroupNameTaken(f"A group named '{name}' already exists.", field="name")
 
 
 def add_group(session: DbSession, tenant: Tenant, name) -> Group:
@@ -91,6 +97,7 @@ def rename_group(session: DbSession, tenant: Tenant, group: Group, name) -> Grou
     name = _name(name)
     _ensure_manual_name_free(session, tenant, name, group)
     group.name = name
+    session.flush()
     return group
 
 
@@ -136,9 +143,8 @@ def _replace_memberships(session: DbSession, user: User, current: set, wanted: s
                 UserGroup.user_id == user.id, UserGroup.group_id.in_(current - wanted)
             )
         )
-    for group_id in wanted - current:
-        session.add(UserGroup(user_id=user.id, group_id=group_id))
-    session.flush()
+    # Two requests giving the same group at the same moment give it once.
+    insert_new(session, UserGroup, [{"user_id": user.id, "group_id": i} for i in wanted - current])
 
 
 # Organizations.
@@ -166,7 +172,7 @@ def _organization_name_free(session: DbSession, tenant: Tenant, name: str, org=N
         select(Organization).where(Organization.tenant_id == tenant.id, Organization.name == name)
     )
     if holder is not None and holder is not org:
-        raise InvalidRequest(f"An organization named '{name}' already exists.", field="name")
+        raise OrganizationNameTaken(f"An organization named '{name}' already exists.", field="name")
 
 
 def add_organization(
@@ -204,6 +210,7 @@ def edit_organization(
         name = _name(changes["name"])
         _organization_name_free(session, tenant, name, organization)
         organization.name = name
+        session.flush()
     for key in ("appliances", "backups"):
         if key in changes:
             setattr(organization, key, _names(changes[key], key))
@@ -219,9 +226,8 @@ def map_groups(session: DbSession, tenant: Tenant, organization: Organization, g
     session.execute(
         delete(OrganizationGroup).where(OrganizationGroup.organization_id == organization.id)
     )
-    for group_id in sorted(wanted):
-        session.add(OrganizationGroup(organization_id=organization.id, group_id=group_id))
-    session.flush()
+    rows = [{"organization_id": organization.id, "group_id": i} for i in sorted(wanted)]
+    insert_new(session, OrganizationGroup, rows)  # once, if another request maps them meanwhile
 
 
 def organization_groups(session: DbSession, organization: Organization) -> list[Group]:

@@ -9,16 +9,13 @@ import secrets
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
+from module_contracts.settings import check_version, next_version
+from module_contracts.uniview import RULES, SETTINGS
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present, insert_new
-from sim_common.uniview_settings import (
-    SETTINGS,
-    changed_settings,
-    check_version,
-    whole_document,
-)
+from sim_common.outbox import cancel_pending
 
-from . import groups
+from . import groups, settings_sync
 from .errors import IntegrationAlreadyAdded, IntegrationNotAdded
 from .models import Integration, LoginException, Tenant, User
 
@@ -53,6 +50,7 @@ def add_integration(
     if not insert_new(session, Integration, [values]):
         raise IntegrationAlreadyAdded()
     session.expire(tenant, ["integration"])
+    settings_sync.queue_settings_push(session, tenant)  # KaseyaOne learns the first version
     return tenant.integration
 
 
@@ -60,14 +58,17 @@ def current_settings(integration: Integration) -> dict:
     return {key: getattr(integration, key) for key in SETTINGS}
 
 
-def change_settings(integration: Integration, changes: dict) -> list[str]:
+def change_settings(session: DbSession, integration: Integration, changes: dict) -> list[str]:
     """Apply a settings change made in UniView, as a whole or not at all (the rules are
-    `sim_common.uniview_settings`'s); each change is a new version of the settings document."""
-    changed = changed_settings(current_settings(integration), changes)
+    UniView's contract's, module_contracts.uniview); each change is a new version of the
+    settings document."""
+    changed = RULES.changed(current_settings(integration), changes)
+    if changed:
+        integration.version = next_version(integration.version)
     for key, value in changed.items():
         setattr(integration, key, value)
     if changed:
-        integration.version += 1
+        settings_sync.queue_settings_push(session, integration.tenant)
     if "access_groups" in changed:
         groups.access_groups_changed(integration)
     return list(changed)
@@ -77,7 +78,7 @@ def apply_pushed_settings(integration: Integration, version, settings) -> bool:
     """A settings document pushed by KaseyaOne: applied if it is newer than UniView's, or as new
     (KaseyaOne wins a tie: both sides changed at once); the rules hold here too."""
     check_version(version, settings)
-    document = whole_document(current_settings(integration), settings)
+    document = RULES.whole_document(current_settings(integration), settings)
     if version < integration.version:
         return False
     access_groups_before = integration.access_groups
@@ -114,7 +115,7 @@ def reset_integration(session: DbSession, tenant: Tenant) -> int:
     session.execute(
         delete(Session).where(Session.tenant_id == tenant.id, Session.method == "kaseyaone")
     )
-    session.execute(delete(Outbox).where(Outbox.tenant_id == tenant.id, Outbox.state == "pending"))
+    cancel_pending(session, Outbox, "the integration was reset", Outbox.tenant_id == tenant.id)
     session.delete(integration)
     tenant.integration = None
     session.flush()

@@ -21,7 +21,7 @@ from joserfc.jws import JWSRegistry
 
 from sim_common.db import db
 from sim_common.journal import journalled_session
-from sim_common.outbox import json_delivery
+from sim_common.outbox import IDEMPOTENCY_HEADER, json_delivery
 
 from .errors import KaseyaOneRefused, KaseyaOneUnavailable
 from .models import Integration, JournalEntry
@@ -216,20 +216,19 @@ def remove_module_instance(client_id: str, client_secret: str) -> dict:
     )
 
 
-def send_settings(session, integration: Integration, document: dict) -> dict:
-    """PUT the settings document to KaseyaOne as this module instance's OIDC client. A failure
-    worth trying again raises Retry; a refusal raises KaseyaOneRefused."""
-    status, body = json_delivery(
+def send_settings(session, integration: Integration, document: dict, key: str) -> dict:
+    """PUT the settings document to KaseyaOne as this module instance's OIDC client: KaseyaOne's
+    answer, or Retry (sim_common.outbox) for anything but one that proves it took the document."""
+    _status, body = json_delivery(
         journalled_session(lambda: session, JournalEntry, integration.tenant_id),
         "PUT",
         f"{_hub_url()}/api/v1/module/settings",
         other_side="KaseyaOne",
         json=document,
         auth=(integration.client_id, integration.client_secret),
+        headers={IDEMPOTENCY_HEADER: key},
         timeout=_timeout(),
     )
-    if status >= 400 or not isinstance(body, dict):
-        raise KaseyaOneRefused(f"KaseyaOne refused the settings: {status} {body}")
     return body
 
 

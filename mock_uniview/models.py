@@ -5,13 +5,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
+from sim_common.idempotency import IdempotentRequestMixin
+from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
+
+from .errors import GroupNameTaken, OrganizationNameTaken, UsernameTaken
 
 
 def tenant_fk() -> ForeignKey:
@@ -44,10 +60,26 @@ class Outbox(OutboxMixin, Base):
     pass
 
 
+class Lease(LeaseMixin, Base):
+    pass
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
+    pass
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "username"),
+        UniqueConstraint("tenant_id", "username", info={"conflict": UsernameTaken}),
         UniqueConstraint("tenant_id", "k1_subject"),
     )
 
@@ -138,7 +170,20 @@ class Group(Base):
     KaseyaOne group's id, so a rename there is a rename here)."""
 
     __tablename__ = "groups"
-    __table_args__ = (UniqueConstraint("tenant_id", "kaseyaone_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kaseyaone_id"),
+        # Names added by hand are unique in a tenant; an imported group may share one (KaseyaOne
+        # keeps its own names unique).
+        Index(
+            "uq_groups_manual_name",
+            "tenant_id",
+            "name",
+            unique=True,
+            sqlite_where=text("source = 'uniview'"),
+            postgresql_where=text("source = 'uniview'"),
+            info={"conflict": GroupNameTaken},
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -168,7 +213,9 @@ class Organization(Base):
     it: its appliances and their backups."""
 
     __tablename__ = "organizations"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name", info={"conflict": OrganizationNameTaken}),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)

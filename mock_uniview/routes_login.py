@@ -12,6 +12,7 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from sim_common.clock import epoch_seconds, tenant_now
 from sim_common.db import db
 from sim_common.errors import NotFound
+from sim_common.throttle import TooManyAttempts
 from sim_common.web import rollback_request, wants_json
 
 from . import groups, kaseyaone_client, users
@@ -36,11 +37,13 @@ PENDING = "kaseyaone_logins"  # Flask session key: state -> nonce and code_verif
 
 
 @bp.errorhandler(LoginRefused)
-def refused(exc: LoginRefused):
+@bp.errorhandler(TooManyAttempts)
+def refused(exc: LoginRefused | TooManyAttempts):
     rollback_request()
     if wants_json():
-        return exc.to_json(), exc.status_code
-    return _login_page(error=exc, status=exc.status_code)
+        return exc.to_json(), exc.status_code, exc.headers
+    page, status = _login_page(error=exc, status=exc.status_code)
+    return page, status, exc.headers
 
 
 def _kaseyaone_login_on() -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import g, request
 
 from sim_common.db import db
+from sim_common.idempotency import apply_once
 from sim_common.lazy import LazyModule
 from sim_common.scim_routes import (
     init_scim_blueprint,
@@ -17,6 +18,7 @@ from sim_common.scim_routes import (
     respond,
 )
 
+from .models import IdempotentRequest
 from .web import public_url_for, tenant_blueprint
 
 # scim2-models costs about 0.3 s to import: loaded on the first SCIM request (see
@@ -40,6 +42,9 @@ def _base_url() -> str:
     # The SCIM base URL UniView gave KaseyaOne when the integration was added.
     return public_url_for("uv_login.home") + "scim/v2"
 
+
+# KaseyaOne's pushes carry an Idempotency-Key: one sent again after a crash is applied once.
+apply_once(bp, IdempotentRequest, lambda: g.tenant)
 
 init_scim_blueprint(
     bp,

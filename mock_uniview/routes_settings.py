@@ -9,22 +9,25 @@ import secrets
 
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
+from module_contracts.uniview import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError, Unauthorized
+from sim_common.idempotency import apply_once
 from sim_common.passwords import MAX_PASSWORD_LENGTH
-from sim_common.uniview_settings import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common.validation import MAX_EMAIL_LENGTH, text
 from sim_common.web import rollback_request
 
 from . import integration as k1
 from . import kaseyaone_client, settings_sync, users
 from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
+from .models import IdempotentRequest
 from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
 
 bp = tenant_blueprint("uv_settings", __name__)
 bp.fault_kind = "settings"
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet cell's formula can begin
 
 
 def _bypass_link() -> str:
@@ -35,7 +38,7 @@ def _bypass_link() -> str:
 def _config_json() -> dict:
     return {
         **k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link()),
-        "syncing": settings_sync.syncing(db(), g.tenant),
+        **settings_sync.delivery_state(db(), g.tenant),
     }
 
 
@@ -70,12 +73,6 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
                 "KaseyaOne keeps an unused module instance %s", registration.get("id")
             )
         raise
-    _push_settings_after_commit()
-
-
-def _push_settings_after_commit() -> None:
-    settings_sync.queue_settings_push(db(), g.tenant)
-    settings_sync.DELIVERIES.after_commit(g.tenant.id)
 
 
 @bp.get("/api/integrations/kaseyaone")
@@ -95,8 +92,7 @@ def add_integration():
 @bp.patch("/api/integrations/kaseyaone")
 def change_settings():
     require_superuser()
-    if k1.change_settings(k1.get_integration(g.tenant), json_body()):
-        _push_settings_after_commit()
+    k1.change_settings(db(), k1.get_integration(g.tenant), json_body())
     return _config_json()
 
 
@@ -107,29 +103,47 @@ def integration_users():
     k1.get_integration(g.tenant)
     rows = [users.user_json(u) for u in k1.integration_users(db(), g.tenant)]
     if request.args.get("format") == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(
-            out, fieldnames=["username", "name", "role", "status", "kaseyaone_subject"]
-        )
-        writer.writeheader()
-        writer.writerows(rows)
         return Response(
-            out.getvalue(),
+            _users_csv(rows),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=kaseyaone-users.csv"},
         )
     return {"users": rows}
 
 
+def _users_csv(rows: list[dict]) -> str:
+    """The integration's users as CSV. A value a spreadsheet would take for a formula (a name
+    such as =HYPERLINK(...)) is written with a leading apostrophe, so that it stays text (OWASP,
+    CSV injection)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out, fieldnames=["username", "name", "role", "status", "kaseyaone_subject"]
+    )
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                key: "'" + value if isinstance(value, str) and value.startswith(FORMULA) else value
+                for key, value in row.items()
+            }
+        )
+    return out.getvalue()
+
+
 def _reset() -> int:
     """KaseyaOne removes the module instance first; one it no longer knows (removed already,
-    say by an earlier reset whose answer was lost) counts as removed."""
+    say by an earlier reset whose answer was lost) counts as removed. Otherwise nothing is
+    removed here either, and the answer says so."""
+    integration = k1.get_integration(g.tenant)
     try:
-        integration = k1.get_integration(g.tenant)
         kaseyaone_client.remove_module_instance(integration.client_id, integration.client_secret)
-    except KaseyaOneRefused as exc:
+    except (KaseyaOneRefused, KaseyaOneUnavailable) as exc:
         if exc.details.get("kaseyaone_status") not in (401, 404):
-            raise
+            raise type(exc)(
+                f"{exc.message} Nothing was removed: the integration and its user mappings are "
+                "as they were. Try the reset again later.",
+                **exc.details,
+            ) from exc
     return k1.reset_integration(db(), g.tenant)
 
 
@@ -184,6 +198,19 @@ def integrations_page():
     return _settings_page()
 
 
+def _reset_dialog():
+    """Reset KaseyaOne Integration: the integration's users to copy, and Reset to confirm."""
+    k1.get_integration(g.tenant)
+    rows = [users.user_json(u) for u in k1.integration_users(db(), g.tenant)]
+    return render_template("uv_reset.html", tenant=g.tenant, users=rows, users_csv=_users_csv(rows))
+
+
+@bp.get("/settings/integrations/reset")
+def reset_page():
+    require_superuser()
+    return _reset_dialog()
+
+
 @bp.post("/settings/integrations")
 def integrations_form():
     require_superuser()
@@ -201,9 +228,10 @@ def integrations_form():
                 changes = {
                     k: v for k, v in changes.items() if k == LOGIN or v != getattr(current, k)
                 }
-            if k1.change_settings(current, changes):
-                _push_settings_after_commit()
+            k1.change_settings(db(), current, changes)
         elif form.get("action") == "reset":
+            if form.get("confirmed") != "yes":
+                return _reset_dialog()
             _reset()
         elif form.get("action") in ("grant_exception", "withdraw_exception"):
             operation = (
@@ -261,16 +289,24 @@ push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
 push_bp.fault_kind = "pushed_settings"
 
 
-@push_bp.put("/api/kaseyaone/settings")
-def pushed_settings():
-    """KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2),
-    with the token it holds for this UniView (the SCIM token)."""
+@push_bp.before_request
+def authenticate_kaseyaone():
+    """KaseyaOne calls with the token it holds for this UniView (the SCIM token)."""
     integration = k1.get_integration(g.tenant)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(
         token.strip().encode(), integration.scim_token.encode()
     ):
         raise Unauthorized("Send KaseyaOne's bearer token for this UniView.")
+
+
+apply_once(push_bp, IdempotentRequest, lambda: g.tenant)
+
+
+@push_bp.put("/api/kaseyaone/settings")
+def pushed_settings():
+    """KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2)."""
+    integration = k1.get_integration(g.tenant)
     body = json_body()
     applied = k1.apply_pushed_settings(integration, body.get("version"), body.get("settings"))
     return {

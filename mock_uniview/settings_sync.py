@@ -5,14 +5,12 @@ after the commit and retried on the tenant's clock until KaseyaOne has it. "Sync
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session as DbSession
 
-from sim_common.outbox import Deliveries, Outcome, enqueue
-from sim_common.uniview_settings import SETTINGS
+from module_contracts.uniview import SETTINGS
+from sim_common.outbox import Deliveries, Outcome, document_outcome, enqueue, pending_of
 
 from . import kaseyaone_client
-from .errors import KaseyaOneRefused
 from .models import Integration, Outbox, Tenant
 
 KIND = "settings.push"
@@ -36,26 +34,20 @@ def queue_settings_push(session: DbSession, tenant: Tenant) -> None:
     )
 
 
-def syncing(session: DbSession, tenant: Tenant) -> bool:
-    return session.scalar(
-        select(
-            exists().where(
-                Outbox.tenant_id == tenant.id, Outbox.kind == KIND, Outbox.state == "pending"
-            )
-        )
-    )
+def delivery_state(session: DbSession, tenant: Tenant) -> dict:
+    """`syncing`: an undelivered version exists (KaseyaOne's orange clock, seen from UniView);
+    `failing`: each undelivered push whose last attempt failed, with why."""
+    rows = pending_of(session, Outbox, Outbox.tenant_id == tenant.id, Outbox.kind == KIND)
+    return {"syncing": bool(rows), "failing": [row.to_json() for row in rows if row.failing]}
 
 
-def _deliver(session: DbSession, payload: dict) -> Outcome:
+def _deliver(session: DbSession, payload: dict, key: str) -> Outcome:
     tenant = session.get(Tenant, payload["tenant"])
     if tenant is None or tenant.integration is None:
         return Outcome(False, "the integration is gone")
     document = {"version": payload["version"], "settings": payload["settings"]}
-    try:
-        body = kaseyaone_client.send_settings(session, tenant.integration, document)
-    except KaseyaOneRefused as exc:
-        return Outcome(False, exc.message)
-    return Outcome(True, "applied" if body.get("applied") else "KaseyaOne holds a newer version")
+    body = kaseyaone_client.send_settings(session, tenant.integration, document, key)
+    return document_outcome(body, "KaseyaOne")
 
 
 HANDLERS = {KIND: _deliver}

@@ -9,10 +9,10 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
+from module_contracts.uniview import ROLES
 from sim_common.clock import tenant_now
 from sim_common.errors import InvalidRequest
 from sim_common.passwords import MAX_PASSWORD_LENGTH, check_user_password, hash_password
-from sim_common.uniview_settings import ROLES
 from sim_common.validation import text
 from sim_common.web import new_id
 
@@ -21,6 +21,7 @@ from .errors import (
     BadCredentials,
     KaseyaOneLoginRequired,
     NoUniViewAccount,
+    UsernameTaken,
     UserNotFound,
 )
 from .groups import seed_groups
@@ -52,7 +53,7 @@ def create_user(
     if name is not None:
         name = text(name, "name", User.name, required=False)
     if find_user(session, tenant, username) is not None:
-        raise InvalidRequest(f"A user '{username}' already exists.", field="username")
+        raise UsernameTaken(f"A user '{username}' already exists.", field="username")
     user = User(
         id=new_id(),
         tenant_id=tenant.id,
@@ -186,7 +187,7 @@ def sign_in_with_credentials(
     the ordinary page; the bypass link lets anyone with valid credentials through, and nothing
     else (UV-REQ-3 interpretation)."""
     user = find_user(session, tenant, username)
-    if not check_user_password(user, password):
+    if not check_user_password(user, password, tenant=tenant, account=username):
         raise BadCredentials()
     if not user.is_active:
         raise AccountDisabled()

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, request, url_for
 
 from sim_common.db import db
 from sim_common.errors import NotFound, Unauthorized
+from sim_common.pages import secure_cookie
 
 from . import users
 from .errors import SuperuserRequired
@@ -75,9 +76,11 @@ def set_session_cookie(response, session_id: str) -> None:
         path=tenant_path(),
         httponly=True,
         samesite="Lax",
-        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        secure=secure_cookie(),
     )
 
 
 def clear_session_cookie(response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path=tenant_path())
+    response.delete_cookie(
+        SESSION_COOKIE, path=tenant_path(), httponly=True, samesite="Lax", secure=secure_cookie()
+    )

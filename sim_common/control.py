@@ -11,6 +11,7 @@ import secrets
 from flask import Blueprint, current_app, g, request
 from sqlalchemy import delete, select
 
+from . import throttle
 from .clock import advance_clock, epoch_seconds, real_now, tenant_now
 from .db import db, finish_request_session
 from .errors import Conflict, InvalidRequest, NotFound, Unauthorized
@@ -140,7 +141,14 @@ def delete_tenant(tenant_id: str):
     tenant = get_tenant(tenant_id)
     session = db()
     session.delete(tenant)
-    for model in (_models().JournalEntry, _models().Fault, _models().Outbox):
+    models = _models()
+    for model in (
+        models.JournalEntry,
+        models.Fault,
+        models.Outbox,
+        models.LoginThrottle,
+        models.LoginFailure,
+    ):
         if model is not None:  # rows that name the tenant without a foreign key
             session.execute(delete(model).where(model.tenant_id == tenant_id))
     return "", 204
@@ -180,7 +188,7 @@ def run_each_job(tenant, force: bool) -> dict:
     for name, job in current_app.extensions.get("sim_jobs", {}).items():
         session.commit()
         try:
-            ran[name] = job(tenant, force=force)
+            ran[name] = job.run(tenant, force=force)
         except Exception as exc:
             from .web import rollback_keeping_sent
 
@@ -188,6 +196,22 @@ def run_each_job(tenant, force: bool) -> dict:
             current_app.logger.exception("job %s failed for tenant %s", name, tenant.id)
             ran[name] = {"error": f"{type(exc).__name__}: {exc}"}
     return ran
+
+
+def run_jobs_of(app, tenant_id: str) -> dict:
+    """The tenant's due jobs, run outside any request (the served scheduler): as the clock's
+    advance runs them, then what their commits were for (the outbox's first attempts)."""
+    from .web import run_after_commit
+
+    with app.app_context():
+        try:
+            tenant = db().get(_models().Tenant, tenant_id)
+            ran = run_each_job(tenant, force=False) if tenant is not None else {}
+            finish_request_session(commit=True)
+        finally:
+            finish_request_session(commit=False)  # what a failure left open
+        run_after_commit()
+        return ran
 
 
 @control_blueprint.get("/tenants/<tenant_id>/journal")
@@ -213,6 +237,27 @@ def add_fault(tenant_id: str):
     from .faults import add_fault as add
 
     return add(db(), _require("Fault"), get_tenant(tenant_id), json_body()), 201
+
+
+@control_blueprint.get("/tenants/<tenant_id>/throttling")
+def read_throttling(tenant_id: str):
+    return throttle.settings_json(db(), get_tenant(tenant_id))
+
+
+@control_blueprint.put("/tenants/<tenant_id>/throttling")
+def set_throttling(tenant_id: str):
+    """The tenant's own password throttling (any of the settings; the others recommended)."""
+    tenant = get_tenant(tenant_id)
+    throttle.set_tenant_settings(db(), tenant, json_body())
+    return throttle.settings_json(db(), tenant)
+
+
+@control_blueprint.delete("/tenants/<tenant_id>/throttling")
+def forget_throttling(tenant_id: str):
+    """Back to the simulator's own setting."""
+    tenant = get_tenant(tenant_id)
+    throttle.forget_tenant_settings(db(), tenant)
+    return throttle.settings_json(db(), tenant)
 
 
 @control_blueprint.get("/tenants/<tenant_id>/outbox")

@@ -1,23 +1,27 @@
-"""Persistence: SQLAlchemy 2 over SQLite by default, any SQLAlchemy URL otherwise.
+"""Persistence: SQLAlchemy 2 over SQLite by default, any SQLAlchemy URL otherwise (PostgreSQL
+through psycopg is checked in CI).
 
 One engine per application; one session per request, committed when the request succeeds and
-rolled back when it fails, so a refused request never leaves a half-applied change.
+rolled back when it fails, so a refused request never leaves a half-applied change. What the
+database refuses is the request's error, not a 500: a unique rule broken by a request at the same
+moment is the 409 its constraint names (`info={"conflict": ErrorClass}`), a value the database
+cannot keep (too long for its column, a NUL character) a 400. No error message carries the
+statement's values (SQL parameters, PostgreSQL's DETAIL): they may be password hashes.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import UniqueConstraint, create_engine, delete, event, select
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from .errors import InvalidRequest
-from .validation import unstorable
+from .errors import Conflict, InvalidRequest, SimError
 
 
 class Store:
@@ -30,14 +34,26 @@ class Store:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if url in ("sqlite://", "sqlite:///:memory:"):
                 kwargs["poolclass"] = StaticPool
-        self.engine = create_engine(url, **kwargs)
+        self.engine = create_engine(url, hide_parameters=True, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        event.listen(self.engine, "before_cursor_execute", _refuse_unstorable_text)
         self.metadata = metadata
+        event.listen(self.engine, "handle_error", self._refusal)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         metadata.create_all(self.engine)
         check_schema(self.engine, metadata)
+
+    def _refusal(self, context) -> None:
+        """What the database refused, as the simulator's error (SQLAlchemy's handle_error)."""
+        original, wrapped = context.original_exception, context.sqlalchemy_exception
+        for error in (original, wrapped):
+            # PostgreSQL's DETAIL, on the lines after its message, quotes the values ("Failing
+            # row contains (..., <password hash>, ...)").
+            if error is not None and error.args and "\n" in str(error.args[0]):
+                error.args = (str(error.args[0]).partition("\n")[0],)
+        refusal = refusal_for(original, wrapped, self.metadata)
+        if refusal is not None:
+            raise refusal
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -52,8 +68,8 @@ class SchemaOutOfDate(RuntimeError):
 
 def check_schema(engine, metadata) -> None:
     """There are no migrations: a database made by an older version of a simulator (a table
-    without a column this version needs) stops the start with what to do, rather than
-    answering 500 later."""
+    without a column or a unique rule this version needs) stops the start with what to do,
+    rather than answering 500 (or keeping duplicates) later."""
     from sqlalchemy import inspect
 
     inspector = inspect(engine)
@@ -61,6 +77,16 @@ def check_schema(engine, metadata) -> None:
     for table in metadata.sorted_tables:
         present = {column["name"] for column in inspector.get_columns(table.name)}
         missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in present]
+        unique = [set(u["column_names"]) for u in inspector.get_unique_constraints(table.name)]
+        unique += [set(i["column_names"]) for i in inspector.get_indexes(table.name) if i["unique"]]
+        declared = [
+            _columns(rule) for rule in _unique_rules(table) if rule is not table.primary_key
+        ]
+        missing += [
+            f"a unique rule on {table.name} ({', '.join(columns)})"
+            for columns in declared
+            if set(columns) not in unique and set(columns) <= present
+        ]
     if missing:
         raise SchemaOutOfDate(
             f"The database at {engine.url.render_as_string(hide_password=True)} was made by an "
@@ -68,6 +94,58 @@ def check_schema(engine, metadata) -> None:
             f"{' and more' if len(missing) > 5 else ''}. The simulators have no migrations: "
             "move the file away (or point --database-url elsewhere) and start again."
         )
+
+
+def _unique_rules(table):
+    """The table's primary key, unique constraints and unique indexes."""
+    yield table.primary_key
+    yield from (c for c in table.constraints if isinstance(c, UniqueConstraint))
+    yield from (i for i in table.indexes if i.unique)
+
+
+def _columns(rule) -> list[str]:
+    return [column.name for column in rule.columns]
+
+
+def _rule(table, columns: list[str]):
+    return next((r for r in _unique_rules(table) if set(_columns(r)) == set(columns)), None)
+
+
+def _rule_named(table, name: str):
+    """PostgreSQL names the rule it found broken: as declared, or as it names them by default."""
+    for rule in _unique_rules(table):
+        default = "pkey" if rule is table.primary_key else "_".join(_columns(rule)) + "_key"
+        if name in (rule.name, f"{table.name}_{default}"):
+            return rule
+    return None
+
+
+def refusal_for(error, wrapped, metadata) -> SimError | None:
+    """The error a request gets for what the database refused (`error`, the driver's own;
+    `wrapped`, SQLAlchemy's), or None for a fault of the simulator's (answered 500)."""
+    if isinstance(wrapped, DataError) or isinstance(error, UnicodeEncodeError):
+        return InvalidRequest(
+            "A value is too long for what this simulator keeps, or holds a character it cannot "
+            "store (NUL, a lone surrogate)."
+        )
+    state = getattr(error, "sqlstate", None)  # PostgreSQL (psycopg)
+    sqlite = getattr(error, "sqlite_errorname", "")
+    if state == "23503" or sqlite == "SQLITE_CONSTRAINT_FOREIGNKEY":
+        return Conflict("What this refers to was removed at the same moment. Reload, try again.")
+    if state == "23505":
+        table = metadata.tables.get(error.diag.table_name)
+        rule = _rule_named(table, error.diag.constraint_name) if table is not None else None
+    elif sqlite in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"):
+        # "UNIQUE constraint failed: groups.tenant_id, groups.name"
+        names = [n.partition(".") for n in str(error).partition(": ")[2].split(", ")]
+        table = metadata.tables.get(names[0][0])
+        rule = _rule(table, [column for _, _, column in names]) if table is not None else None
+    else:
+        return None
+    conflict = rule.info.get("conflict") if rule is not None else None
+    if conflict is not None:
+        return conflict()
+    return Conflict("Another request made the same at the same moment. Reload to see it.")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -78,28 +156,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def _refuse_unstorable_text(conn, cursor, statement, parameters, context, executemany) -> None:
-    """No text a database here cannot take reaches one, whatever it came from (a lookup by a
-    path parameter, a form field, a credential): PostgreSQL refuses a NUL (a 500 there) and no
-    driver encodes an unpaired surrogate. What a domain checks first (sim_common.validation) is
-    refused with its field named; this refuses the rest, the same on every database."""
-    for value in _bound_values(parameters):
-        if isinstance(value, str) and (problem := unstorable(value)):
-            raise InvalidRequest(f"A value in the request {problem}: nothing here has it.")
-
-
-def _bound_values(parameters):
-    """Every value bound to a statement, however the driver takes them: a mapping or a tuple,
-    or a list of either (executemany), or a flat list (SQLAlchemy's insertmanyvalues)."""
-    for item in parameters if isinstance(parameters, list | tuple) else (parameters,):
-        if isinstance(item, Mapping):
-            yield from item.values()
-        elif isinstance(item, list | tuple):
-            yield from item
-        else:
-            yield item
 
 
 def get_store() -> Store:
@@ -126,17 +182,19 @@ def finish_request_session(commit: bool) -> None:
         session.close()
 
 
-def add_once(session: Session, model, **key) -> None:
+def add_once(session: Session, model, **key) -> bool:
     """Make an association row exist (granting twice is granting once, and two requests granting
-    at the same moment grant once)."""
-    if session.get(model, key) is None:
-        insert_new(session, model, [key])
+    at the same moment grant once). Whether it was added now."""
+    if session.get(model, key) is not None:
+        return False
+    return insert_new(session, model, [key]) == 1
 
 
 def insert_new(session: Session, model, rows: list[dict]) -> int:
     """Insert rows, leaving out those a unique key says exist already (another request may
     insert the same at the same moment): one statement, whatever the number of rows. Returns
-    how many were inserted."""
+    how many were inserted, counted from what the statement returned (PostgreSQL's rowcount
+    for ON CONFLICT DO NOTHING is -1)."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
@@ -152,23 +210,25 @@ def insert_new(session: Session, model, rows: list[dict]) -> int:
                 with session.begin_nested():
                     session.add(model(**row))
                 inserted += 1
-            except IntegrityError:
+            except Conflict:
                 pass
         return inserted
+    key = model.__table__.primary_key.columns
     inserted = 0
     for start in range(0, len(rows), 500):  # one multi-row INSERT per 500, within SQLite's
         # limit on bound parameters
         statement = insert(model).values(rows[start : start + 500]).on_conflict_do_nothing()
-        inserted += session.execute(statement).rowcount
+        inserted += len(session.execute(statement.returning(*key)).all())
     return inserted
 
 
-def delete_if_present(session: Session, model, **key) -> None:
-    """Make an association row not exist (withdrawing twice is withdrawing once)."""
-    row = session.get(model, key)
-    if row is not None:
-        session.delete(row)
-        session.flush()
+def delete_if_present(session: Session, model, **key) -> bool:
+    """Make an association row not exist (withdrawing twice is withdrawing once, and two
+    requests withdrawing at the same moment withdraw once). Whether it existed."""
+    conditions = [getattr(model, column) == value for column, value in key.items()]
+    # A bulk DELETE, not session.delete(): that one fails (StaleDataError) when another request
+    # deleted the row first.
+    return session.execute(delete(model).where(*conditions)).rowcount > 0
 
 
 def persistent_secret(
@@ -183,7 +243,7 @@ def persistent_secret(
     try:
         with store.transaction() as session:
             session.add(model(name=name, value=make()))
-    except IntegrityError:
+    except Conflict:
         pass  # another worker won the race; read theirs
     with store.transaction() as session:
         return session.scalars(select(model.value).where(model.name == name)).one()

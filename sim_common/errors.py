@@ -9,6 +9,7 @@ class SimError(Exception):
     status_code = 400
     error = "invalid_request"
     message = "The request is not valid."
+    headers: dict[str, str] = {}  # of the answer, e.g. Retry-After; never changed in place
 
     def __init__(self, message: str | None = None, **details) -> None:
         super().__init__(message or self.message)

@@ -73,6 +73,7 @@ def injected_failure() -> Response | None:
                 .values(remaining=model.remaining - 1)
             )
             if taken.rowcount:
+                g.journal_detail = {"injected_fault": fault.mode}  # what the journal shows
                 if fault.mode == "garbage":
                     return Response("<html>surprise</html>", 200, mimetype="text/html")
                 return Response(

@@ -1,27 +1,38 @@
 """The outbox: changes one simulator must push to another are written as rows in the same
 transaction as the change, then delivered — at once after the commit, and again at each due
 retry on the tenant's simulated clock (backoff 30 s, 60 s, 120 s, ... capped at an hour), in
-order, one destination at a time. A destination that is down gets every change when it comes
-back, once: a row is delivered until it succeeds or its handler calls the answer final."""
+order, one destination at a time.
+
+What it promises: a change counts as delivered only when the other side's answer proves it (the
+status and body the protocol promises); anything else — no answer, a 5xx, a 4xx, a body that is
+not what was promised — is retried with backoff, for as long as the destination exists, and the
+row shows why (`last_result`; `failing` once an attempt has failed). A row is given up only when
+its destination is gone (`cancelled`: the module instance removed, the integration reset). Each
+attempt carries the row's idempotency key (`Idempotency-Key`, as in the IETF httpapi draft), so
+a change sent again after a crash is applied once at the receiving end. Served simulators run
+their due rows by themselves as real time passes (sim_common.scheduler); a process that died
+while delivering loses its claims within seconds (sim_common.leases)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, or_, select, update
+from flask import current_app, has_app_context
+from sqlalchemy import JSON, DateTime, Integer, String, Text, event, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.pool import StaticPool
 
 from .clock import real_now, tenant_now
+from .leases import beat, live_processes, own_transaction
 
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
-# How long a claim on a row lasts: a deliverer that died mid-attempt holds it no longer.
+# The longest a claim lasts, even for a live deliverer (one stuck in an attempt this long has
+# lost it); a deliverer that dies loses its claims sooner, when its heartbeat runs out.
 CLAIM_SECONDS = 120
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class OutboxMixin:
@@ -32,16 +43,25 @@ class OutboxMixin:
     destination: Mapped[str] = mapped_column(Text)  # deliveries to one destination keep order
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|failed
+    # Sent with every attempt of this row: the receiving end applies the change once.
+    key: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # While one deliverer is attempting the row (real time, not the tenant's clock): no other
-    # deliverer sends it meanwhile.
+    # deliverer sends it meanwhile, unless the claiming process has stopped beating.
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_process: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    @property
+    def failing(self) -> bool:
+        """Not delivered yet, and at least one attempt failed: what a person is shown."""
+        return self.state == "pending" and self.attempts > 0
 
     def to_json(self) -> dict:
         return {
@@ -50,6 +70,7 @@ class OutboxMixin:
             "destination": self.destination,
             "payload": self.payload,
             "state": self.state,
+            "failing": self.failing,
             "attempts": self.attempts,
             "next_attempt_at": self.next_attempt_at.isoformat() + "Z",
             "last_result": self.last_result,
@@ -58,24 +79,37 @@ class OutboxMixin:
 
 @dataclass
 class Outcome:
-    """What one delivery attempt came to: `done` (delivered, or final: never retried) with a
-    description for the journal and the row."""
+    """What an attempt that needs no retry came to: `done` (delivered, proven by the answer)
+    or not (cancelled: the destination is gone, nothing will ever take it), with a description
+    for the journal and the row. Everything else raises Retry."""
 
     done: bool
     result: str
 
 
 class Retry(Exception):
-    """The destination did not take the change this time (down, 5xx, garbage): try again."""
+    """The destination did not take the change this time (down, 5xx, 4xx, garbage): try again."""
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(
-        seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
-    )
+@dataclass(frozen=True)
+class Backoff:
+    first_seconds: float = FIRST_RETRY_SECONDS
+    max_seconds: float = MAX_RETRY_SECONDS
+
+    def after(self, attempts: int) -> timedelta:
+        return timedelta(
+            seconds=min(self.first_seconds * 2 ** max(attempts - 1, 0), self.max_seconds)
+        )
+
+
+# Tenants whose outbox a session has written to: delivered once that session commits.
+TO_DELIVER = "sim_outbox_to_deliver"
 
 
 def enqueue(session: Session, model, tenant, *, destination: str, kind: str, payload: dict) -> None:
+    """Write the push in the transaction that makes the change; once that transaction commits,
+    the simulator delivers it (within the request that committed it, or the job)."""
+    session.info.setdefault(TO_DELIVER, set()).add(tenant.id)
     now = tenant_now(tenant)
     session.add(
         model(
@@ -83,6 +117,7 @@ def enqueue(session: Session, model, tenant, *, destination: str, kind: str, pay
             destination=destination,
             kind=kind,
             payload=payload,
+            key=secrets.token_hex(16),
             created_at=now,
             next_attempt_at=now,
             state="pending",
@@ -91,8 +126,52 @@ def enqueue(session: Session, model, tenant, *, destination: str, kind: str, pay
     )
 
 
+@event.listens_for(Session, "after_commit")
+def _deliver_once_committed(session: Session) -> None:
+    tenants = session.info.pop(TO_DELIVER, None)
+    if not tenants or not has_app_context():
+        return  # outside a simulator's request or job: the scheduler or a clock finds them
+    from .web import after_commit
+
+    deliveries = current_app.extensions["sim_deliveries"]
+    for tenant_id in sorted(tenants):
+        after_commit(lambda tenant_id=tenant_id: deliveries.now(tenant_id))
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_to_deliver(session: Session) -> None:
+    session.info.pop(TO_DELIVER, None)
+
+
+def cancel_pending(session: Session, model, reason: str, *conditions) -> None:
+    """Give up the pending rows `conditions` select: their destination is gone. They stay in the
+    outbox, with the reason, rather than vanish."""
+    session.execute(
+        update(model)
+        .where(model.state == "pending", *conditions)
+        .values(state="cancelled", last_result=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def pending_of(session: Session, model, *conditions) -> list:
+    """The pending rows `conditions` select, oldest first: what is still on its way."""
+    return list(
+        session.scalars(
+            select(model).where(model.state == "pending", *conditions).order_by(model.id)
+        )
+    )
+
+
 def deliver_due(
-    session: Session, model, tenant, handlers: dict[str, Callable], *, force: bool = False
+    session: Session,
+    model,
+    lease_model,
+    tenant,
+    handlers: dict[str, Callable],
+    *,
+    force: bool = False,
+    backoff: Backoff = Backoff(),
 ) -> int:
     """Attempt every due row of the tenant (every pending one, with `force`), oldest first, one
     at a time: the oldest pending row of each destination only, so that its changes arrive in
@@ -112,17 +191,17 @@ def deliver_due(
             row = _next_row(session, model, tenant, blocked, now, force)
             if row is None:
                 break
-            token = _claim(session, model, row)
+            token = _claim(session, model, lease_model, row)
             if token is None:  # another deliverer has it, or has just settled it
                 blocked.add(row.destination)
                 continue
             attempted += 1
             try:
-                outcome = handlers[row.kind](session, row.payload)
+                outcome = handlers[row.kind](session, row.payload, row.key)
                 settled = {
-                    "state": "delivered" if outcome.done else "failed",
+                    "state": "delivered" if outcome.done else "cancelled",
                     "last_result": outcome.result,
-                    "delivered_at": real_now(),
+                    "delivered_at": real_now() if outcome.done else None,
                 }
             except Exception as exc:  # Retry, or anything unforeseen: never lose the change
                 result = str(exc) if isinstance(exc, Retry) else f"{type(exc).__name__}: {exc}"
@@ -131,12 +210,13 @@ def deliver_due(
                     model,
                     row,
                     token,
+                    now,
                     last_result=result,
-                    next_attempt_at=now + backoff(row.attempts + 1),
+                    next_attempt_at=now + backoff.after(row.attempts + 1),
                 )
                 blocked.add(row.destination)
                 continue
-            _settle(session, model, row, token, **settled)
+            _settle(session, model, row, token, now, **settled)
     return attempted
 
 
@@ -161,91 +241,141 @@ def _next_row(session: Session, model, tenant, blocked: set, now: datetime, forc
         blocked.add(row.destination)
 
 
-@contextmanager
-def _own_transaction(session: Session) -> Iterator[Session]:
-    """A transaction of its own, committed at once so that other deliverers see it — except on
-    one shared connection (an in-memory database), where there is no other deliverer and a
-    second transaction would commit the caller's."""
-    engine = session.get_bind()
-    if isinstance(engine.pool, StaticPool):
-        yield session
-        return
-    with Session(engine) as own, own.begin():
-        yield own
-
-
-def _claim(session: Session, model, row) -> str | None:
+def _claim(session: Session, model, lease_model, row) -> str | None:
     """Take the row for one attempt: only if it is still pending, as this deliverer read it (no
-    attempt settled since), and not claimed by a live deliverer. A claim lasts CLAIM_SECONDS of
-    real time, so that a deliverer that died mid-attempt does not hold the row for ever."""
+    attempt settled since), and not claimed by a live deliverer — one whose claim has not run
+    out (CLAIM_SECONDS) and whose process still beats (sim_common.leases)."""
+    process = beat(session, lease_model)
     token, now = secrets.token_hex(8), real_now()
-    with _own_transaction(session) as own:
+    with own_transaction(session) as own:
         taken = own.execute(
             update(model)
             .where(
                 model.id == row.id,
                 model.state == "pending",
                 model.attempts == row.attempts,
-                or_(model.claimed_until.is_(None), model.claimed_until < now),
+                or_(
+                    model.claimed_until.is_(None),
+                    model.claimed_until < now,
+                    model.claimed_process.not_in(live_processes(lease_model)),
+                ),
             )
-            .values(claimed_by=token, claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+            .values(
+                claimed_by=token,
+                claimed_process=process,
+                claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+            )
             .execution_options(synchronize_session=False)
         )
     return token if taken.rowcount == 1 else None
 
 
-def _settle(session: Session, model, row, token: str, **values) -> None:
+def _settle(session: Session, model, row, token: str, now: datetime, **values) -> None:
     """Write the attempt's outcome and let go of the claim, if this deliverer still holds it."""
-    with _own_transaction(session) as own:
+    with own_transaction(session) as own:
         own.execute(
             update(model)
             .where(model.id == row.id, model.claimed_by == token)
-            .values(attempts=model.attempts + 1, claimed_by=None, claimed_until=None, **values)
+            .values(
+                attempts=model.attempts + 1,
+                last_attempt_at=now,
+                claimed_by=None,
+                claimed_until=None,
+                claimed_process=None,
+                **values,
+            )
             .execution_options(synchronize_session=False)
         )
 
 
 def json_delivery(http, method: str, url: str, *, other_side: str, **kwargs) -> tuple[int, object]:
-    """One delivery attempt over HTTP that expects JSON back: the status and body, or Retry where
-    the other side did not take it (no answer, 5xx, 429, an answer that is not JSON)."""
+    """One delivery attempt over HTTP that expects a JSON object back with a 2xx: the status and
+    body, or Retry for anything else (no answer, an error status, an answer that is not JSON),
+    with what the other side said."""
     import requests
 
     try:
         response = http.request(method, url, **kwargs)
     except requests.RequestException as exc:
         raise Retry(f"{other_side} did not answer: {type(exc).__name__}") from exc
-    if response.status_code >= 500 or response.status_code == 429:
-        raise Retry(f"{other_side} answered {response.status_code}")
     try:
-        return response.status_code, response.json()
+        body = response.json()
     except ValueError:
-        raise Retry(f"{other_side} answered {response.status_code} without JSON") from None
+        body = None
+    if not 200 <= response.status_code < 300:
+        raise Retry(f"{other_side} answered {response.status_code}{said(body)}")
+    if not isinstance(body, dict):
+        raise Retry(f"{other_side} answered {response.status_code} without a JSON object")
+    return response.status_code, body
+
+
+def said(body) -> str:
+    """What an error body says, briefly: `message` (JSON errors), `detail` (SCIM's), or an OAuth
+    `error`; empty if it says nothing readable."""
+    if isinstance(body, dict):
+        said = body.get("message") or body.get("detail") or body.get("error")
+        if isinstance(said, str) and said:
+            return f": {said[:200]}"
+    return ""
+
+
+def document_outcome(body: dict, other_side: str) -> Outcome:
+    """A pushed settings document is delivered when the answer says whether it was applied (the
+    other side applies only a version newer than its own)."""
+    if not isinstance(body.get("applied"), bool):
+        raise Retry(f"{other_side} answered without saying whether it applied the settings")
+    return Outcome(True, "applied" if body["applied"] else f"{other_side} holds a newer version")
+
+
+def due_tenants(session: Session, model, tenant_model) -> list[str]:
+    """The tenants with a pending row due on their own clock (what the scheduler runs)."""
+    earliest = (
+        select(model.tenant_id, func.min(model.next_attempt_at).label("due"))
+        .where(model.state == "pending")
+        .group_by(model.tenant_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(tenant_model, earliest.c.due).join(earliest, earliest.c.tenant_id == tenant_model.id)
+    )
+    return [tenant.id for tenant, due in rows if due <= tenant_now(tenant)]
 
 
 class Deliveries:
-    """How one simulator works its outbox: right after the commit that wrote a row, and as the
-    `outbox` job when the tenant's clock moves (or the control plane runs jobs)."""
+    """How one simulator works its outbox (registered as `sim_deliveries`): right after the
+    commit that wrote a row, and as the `outbox` job when the tenant's clock moves, the control
+    plane runs jobs, or (served) the scheduler finds rows due."""
 
     def __init__(self, model, handlers: dict[str, Callable]) -> None:
         self.model, self.handlers = model, handlers
 
-    def after_commit(self, tenant_id: str) -> None:
-        from .web import after_commit
-
-        after_commit(lambda: self.now(tenant_id))
+    def _deliver(self, session: Session, tenant, force: bool) -> int:
+        return deliver_due(
+            session,
+            self.model,
+            current_app.extensions["sim_models"].Lease,
+            tenant,
+            self.handlers,
+            force=force,
+            backoff=Backoff(
+                current_app.config.get("OUTBOX_FIRST_RETRY_SECONDS", FIRST_RETRY_SECONDS),
+                current_app.config.get("OUTBOX_MAX_RETRY_SECONDS", MAX_RETRY_SECONDS),
+            ),
+        )
 
     def now(self, tenant_id: str) -> None:
-        from flask import current_app
-
         from .db import get_store
 
         tenant_model = current_app.extensions["sim_models"].Tenant
         with get_store().transaction() as session:
             tenant = session.get(tenant_model, tenant_id)
             if tenant is not None:
-                deliver_due(session, self.model, tenant, self.handlers)
+                self._deliver(session, tenant, force=False)
 
     def job(self, tenant, force: bool) -> int:
         from .db import db
 
-        return deliver_due(db(), self.model, tenant, self.handlers, force=force)
+        return self._deliver(db(), tenant, force)
+
+    def due(self, session: Session) -> list[str]:
+        return due_tenants(session, self.model, current_app.extensions["sim_models"].Tenant)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import SimError
+from .errors import Conflict, SimError
 from .lazy import LazyModule
 from .web import rollback_request
 
@@ -135,8 +135,13 @@ def init_scim_blueprint(
 
     @bp.errorhandler(SimError)
     def sim_error(exc: SimError):
-        # A simulator's own refusal (an unknown tenant, a record not found, bad credentials).
-        return error_response(models.Error(status=exc.status_code, detail=exc.message))
+        # A simulator's own refusal (an unknown tenant, a record not found, bad credentials). A
+        # conflict is a value another request took at the same moment (the checks before are
+        # SCIM's own UniquenessException): uniqueness, as theirs (RFC 7644 §3.12).
+        scim_type = "uniqueness" if isinstance(exc, Conflict) else None
+        return error_response(
+            models.Error(status=exc.status_code, scim_type=scim_type, detail=exc.message)
+        )
 
     @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -12,7 +12,9 @@ import secrets
 import sys
 from collections.abc import Callable
 
+from .errors import InvalidRequest
 from .passwords import FAST, STRONG
+from .throttle import parse_option
 
 
 def base_parser(
@@ -68,7 +70,38 @@ def base_parser(
         default=env("PASSWORD_HASH", "strong"),
         help="strong (scrypt) by default; fast only for throwaway test data",
     )
+    serve.add_argument(
+        "--scheduler-interval",
+        type=float,
+        default=float(env("SCHEDULER_INTERVAL", "1")),
+        help="seconds between runs of the due jobs (outbox retries, syncs) as real time "
+        "passes; 0 runs them only when the control plane moves a clock "
+        f"(env {env_prefix}_SCHEDULER_INTERVAL)",
+    )
+    serve.add_argument(
+        "--outbox-first-retry",
+        type=float,
+        default=float(env("OUTBOX_FIRST_RETRY", "30")),
+        help="seconds before a failed push is first retried (doubling, capped at an hour; "
+        f"env {env_prefix}_OUTBOX_FIRST_RETRY)",
+    )
+    serve.add_argument(
+        "--login-throttle",
+        type=_login_throttle,
+        default=env("LOGIN_THROTTLE", "on"),
+        help="failed passwords refused with 429 for a while: on (5 per account, 50 per client "
+        "address, in 900 s, locked out 900 s), off, or some changed, e.g. "
+        f"max_failures=3,lockout_seconds=60 (env {env_prefix}_LOGIN_THROTTLE; a tenant's own "
+        "through the control plane)",
+    )
     return parser, serve
+
+
+def _login_throttle(text: str):
+    try:
+        return parse_option(text)
+    except InvalidRequest as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def app_config(args, name: str) -> dict:
@@ -82,6 +115,9 @@ def app_config(args, name: str) -> dict:
         "PUBLIC_URL": args.public_url or f"http://{host or '127.0.0.1'}:{port}",
         "SIM_CONTROL_TOKEN": token,
         "PASSWORD_HASH_METHOD": FAST if args.password_hash == "fast" else STRONG,
+        "SCHEDULER_INTERVAL": args.scheduler_interval,
+        "OUTBOX_FIRST_RETRY_SECONDS": args.outbox_first_retry,
+        "LOGIN_THROTTLE": args.login_throttle,
     }
 
 
@@ -106,6 +142,7 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from .db import SchemaOutOfDate
+    from .scheduler import start_scheduler
 
     def database() -> str:
         if not args.database_url:
@@ -139,6 +176,7 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
     def post_fork(server, worker):
         # Connections opened before the fork belong to the master; each worker opens its own.
         app.extensions["sim_store"].engine.dispose(close=False)
+        start_scheduler(app)  # in each worker: one of them leads at a time
 
     class Worker(ThreadWorker):
         """gunicorn's threaded worker, except that what gunicorn refuses itself before the
@@ -161,8 +199,13 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
                 "post_fork": post_fork,
                 "accesslog": None,
                 "timeout": 60,
+                # gunicorn's control socket (25.1+) is one path per user by default: a second
+                # simulator served by the same user would take over the first one's. No
+                # simulator needs it.
+                "control_socket_disable": True,
             }.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
 
         def load(self):
             return app

@@ -17,6 +17,7 @@ from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
 from .errors import SimError
 from .faults import injected_failure
+from .pages import init_page_protection
 from .redact import redact_path, redact_query
 
 
@@ -27,6 +28,9 @@ class SimModels:
     Secret: type
     Fault: type | None = None
     Outbox: type | None = None
+    Lease: type | None = None
+    LoginThrottle: type | None = None
+    LoginFailure: type | None = None
 
 
 # Larger request bodies are refused with 413 (Flask's MAX_CONTENT_LENGTH, overridable).
@@ -54,7 +58,7 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-def error_response(status: int, error: str, message: str, headers=()):
+def error_response(status: int, error: str, message: str, headers=None):
     if wants_json():
         return {"error": error, "message": message}, status, headers
     page = render_template("sim_error.html", status=status, error=error, message=message)
@@ -67,6 +71,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     app.config.setdefault("SIM_CONTROL_TOKEN", None)
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY_BYTES
     app.json = JSONProvider(app)
+    # Served, the due jobs run by themselves (sim_common.scheduler); embedded, when a clock moves.
+    app.config.setdefault("SCHEDULER_INTERVAL", 0)
     # Cookie-authenticated forms (UniView's settings, KaseyaOne's Admin Settings): a cross-site
     # POST carries no session cookie.
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
@@ -76,12 +82,21 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     app.extensions["sim_models"] = models
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret(store, models.Secret, "flask-secret-key")
+    init_page_protection(app)
 
     @app.after_request
     def journal_and_commit(response):
+        try:
+            # What a rule of the database refuses (a name another request took meanwhile) shows
+            # here at the latest, while the request can still be answered with it.
+            if "sim_db" in g:
+                g.sim_db.flush()
+        except SimError as exc:
+            response = app.make_response(handle_sim_error(exc))
         if not request.path.startswith("/_sim/") and request.endpoint != "static":
-            # A NUL can be asked for (%00), not stored: kept as it was sent.
-            path = redact_path(request.path).replace("\x00", "%00")
+            # As any database keeps it: a NUL (PostgreSQL's text cannot hold one) as the client
+            # wrote it, and a method, which HTTP does not bound, cut to the column's width.
+            path = redact_path(request.path).replace("\0", "%00")
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
             db().add(
@@ -89,17 +104,14 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
                     tenant_id=g.get("tenant_id"),
                     at=real_now(),
                     direction="received",
-                    method=request.method,
+                    method=request.method[: models.JournalEntry.method.type.length],
                     url=path,
                     status=response.status_code,
+                    detail=g.get("journal_detail"),
                 )
             )
         finish_request_session(commit=True)
-        for callback in g.pop("sim_after_commit", []):
-            try:
-                callback()
-            except Exception:  # the change is committed; what the callback was for is retried
-                app.logger.exception("an after-commit step failed")
+        run_after_commit()
         return response
 
     @app.before_request
@@ -116,8 +128,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     def handle_sim_error(exc: SimError):
         rollback_request()
         if wants_json():
-            return exc.to_json(), exc.status_code
-        return error_response(exc.status_code, exc.error, exc.message)
+            return exc.to_json(), exc.status_code, exc.headers
+        return error_response(exc.status_code, exc.error, exc.message, exc.headers)
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
@@ -134,7 +146,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):  # a bug, still answered clearly
-        # The details may hold secrets (SQL parameters): logged here, never sent.
+        # The details are logged here, never sent (a database error's carry the statement, not
+        # its values: sim_common.db).
         reference = secrets.token_hex(4)
         app.logger.exception("unexpected error %s", reference)
         rollback_request()
@@ -160,6 +173,15 @@ def after_commit(callback) -> None:
     """Run `callback` once the current request's changes are committed (never if they are
     rolled back): how outbox rows are first attempted."""
     g.setdefault("sim_after_commit", []).append(callback)
+
+
+def run_after_commit() -> None:
+    """What the committed changes asked to run once committed (sim_common.web.after_commit)."""
+    for callback in g.pop("sim_after_commit", []):
+        try:
+            callback()
+        except Exception:  # the change is committed; what the callback was for is retried
+            current_app.logger.exception("an after-commit step failed")
 
 
 def rollback_request() -> None:

@@ -2,6 +2,7 @@
 clock, the journal, and the bearer token that guards it when served."""
 
 import pytest
+from support import post_form
 
 import mock_kaseyaone
 import mock_uniview
@@ -94,8 +95,7 @@ def test_the_journal_lists_a_tenants_requests_in_order_and_since_an_id():
         "/_sim/tenants",
         json={"users": [{"username": "a@x.test", "password": "pw", "role": "monitor"}]},
     ).get_json()["tenant"]["id"]
-    client.get(f"/t/{tenant}/login")
-    client.post(f"/t/{tenant}/login", data={"username": "a@x.test", "password": "wrong"})
+    post_form(client, f"/t/{tenant}/login", {"username": "a@x.test", "password": "wrong"})
     entries = client.get(f"/_sim/tenants/{tenant}/journal").get_json()["entries"]
     assert [(e["method"], e["url"], e["status"]) for e in entries] == [
         ("GET", f"/t/{tenant}/login", 200),
@@ -235,6 +235,7 @@ def test_a_job_that_fails_is_reported_and_the_clock_still_moves_once(tmp_path):
     from mock_uniview.models import JournalEntry
     from sim_common.db import db
     from sim_common.journal import journalled_session
+    from sim_common.scheduler import Job
 
     app = mock_uniview.create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'uv.sqlite3'}"})
 
@@ -245,7 +246,11 @@ def test_a_job_that_fails_is_reported_and_the_clock_still_moves_once(tmp_path):
         journalled_session(db, JournalEntry, tenant.id).get("http://other.test/down")
         raise RuntimeError("the job broke")
 
-    app.extensions["sim_jobs"] = {**app.extensions["sim_jobs"], "sends": sends, "broken": broken}
+    app.extensions["sim_jobs"] = {
+        **app.extensions["sim_jobs"],
+        "sends": Job(sends, due=lambda session: []),
+        "broken": Job(broken, due=lambda session: []),
+    }
     client = app.test_client()
     tenant = client.post("/_sim/tenants", json={"id": "acme"}).get_json()["tenant"]["id"]
     with responses.RequestsMock() as mock:

@@ -17,6 +17,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from k1harness.drivers.browser import Browser
 from k1harness.embedded import start_embedded
 from mock_uniview.models import Integration
 
@@ -113,13 +114,11 @@ def uniview_tenant(simulators, integrated: bool) -> Setup:
             ],
         },
     )["tenant"]["id"]
-    browser = requests.Session()
-    signed_in = browser.post(
-        f"{url}/t/{tenant}/login",
-        data={"username": "su@fuzz.test", "password": PASSWORD},
-        allow_redirects=False,
-    )
-    assert signed_in.status_code == 302, signed_in.text
+    person = Browser()  # signs in on the login page, its CSRF token and all
+    login = person.open(f"{url}/t/{tenant}/login")
+    home = person.submit(login, "login", username="su@fuzz.test", password=PASSWORD)
+    assert home.url == f"{url}/t/{tenant}/", home.text
+    browser = person.http
     api = f"{url}/t/{tenant}/api"
     master_email, master_password = hub["master"]
     browser.post(

@@ -4,6 +4,7 @@ instance, Edit, Review, confirm where needed, Confirm (UV-SYNC-2/3/4)."""
 import re
 
 import pytest
+from support import post_form
 
 import mock_kaseyaone
 from sim_common.passwords import FAST
@@ -31,7 +32,13 @@ def hub():
 
 
 def sign_in(client, email):
-    return client.post("/admin/login", data={"email": email, "password": "pw"})
+    return post_form(client, "/admin/login", {"email": email, "password": "pw"})
+
+
+def submit(client, instance, step, form):
+    """Review or Confirm, with the CSRF token of the module's Edit page."""
+    page = f"/admin/modules/{instance}?edit=1"
+    return post_form(client, page, form, action=f"/admin/modules/{instance}/{step}")
 
 
 def settings(client, instance):
@@ -52,9 +59,9 @@ def test_a_master_user_edits_reviews_confirms_and_the_change_is_made(hub):
         "automatic_user_creation": "on",
         "default_role": "administrator",
     }
-    review = client.post(f"/admin/modules/{instance}/review", data=form).get_data(as_text=True)
+    review = submit(client, instance, "review", form).get_data(as_text=True)
     assert "Automatic User Creation: on" in review and 'id="confirmed"' not in review
-    confirmed = client.post(f"/admin/modules/{instance}/confirm", data=form)
+    confirmed = submit(client, instance, "confirm", form)
     assert confirmed.status_code == 302
     after = settings(client, instance)
     assert after["automatic_user_creation"] is True and after["default_role"] == "administrator"
@@ -64,13 +71,16 @@ def test_turning_require_login_on_needs_the_extra_confirmation(hub):
     client, instance = hub
     sign_in(client, "m@acme.test")
     form = {"login_with_kaseyaone": "on", "require_login": "on", "default_role": "monitor"}
-    review = client.post(f"/admin/modules/{instance}/review", data=form).get_data(as_text=True)
+    review = submit(client, instance, "review", form).get_data(as_text=True)
     assert 'id="confirmed"' in review
-    refused = client.post(f"/admin/modules/{instance}/confirm", data=form)
+    refused = submit(client, instance, "confirm", form)
     assert refused.status_code == 409
-    assert re.search(r'data-error="confirmation_required"', refused.get_data(as_text=True))
+    page = refused.get_data(as_text=True)
+    assert re.search(r'data-error="confirmation_required"', page)
+    # Words for the person at the page, not for a program sending JSON.
+    assert "tick “I understand” below, then click Confirm" in page and "confirmed true" not in page
     assert settings(client, instance)["require_login"] is False
-    done = client.post(f"/admin/modules/{instance}/confirm", data={**form, "confirmed": "on"})
+    done = submit(client, instance, "confirm", {**form, "confirmed": "on"})
     assert done.status_code == 302 and settings(client, instance)["require_login"] is True
 
 
@@ -81,7 +91,8 @@ def test_only_a_master_user_gets_into_module_management(hub):
     assert client.get("/admin/modules").headers["Location"].endswith("/admin/login")
     # A form a master could confirm, from someone who is not signed in as one:
     form = {"login_with_kaseyaone": "on", "require_login": "on", "confirmed": "on"}
-    attempt = client.post(f"/admin/modules/{instance}/confirm", data=form)
+    page = "/admin/login"  # the only form they are shown
+    attempt = post_form(client, page, form, action=f"/admin/modules/{instance}/confirm")
     assert attempt.status_code == 302 and attempt.headers["Location"].endswith("/admin/login")
     assert settings(client, instance)["require_login"] is False
 
@@ -104,9 +115,8 @@ def test_a_master_user_deactivated_after_signing_in_loses_module_management(hub)
 def test_a_refused_confirm_shows_the_module_page_with_the_reason(hub):
     client, instance = hub
     sign_in(client, "m@acme.test")
-    page = client.post(
-        f"/admin/modules/{instance}/confirm",
-        data={"login_with_kaseyaone": "on", "default_role": "bogus"},
+    page = submit(
+        client, instance, "confirm", {"login_with_kaseyaone": "on", "default_role": "bogus"}
     )
     assert page.status_code == 400 and b'id="edit"' in page.data
 
@@ -132,18 +142,18 @@ def test_a_master_user_keeps_the_groups_on_the_groups_page(hub):
     page = client.get("/admin/groups").get_data(as_text=True)
     assert "No groups yet." in page and 'id="create-group"' in page
     assert (
-        client.post("/admin/groups", data={"action": "create", "name": "Support"}).status_code
+        post_form(client, "/admin/groups", {"action": "create", "name": "Support"}).status_code
         == 302
     )
     support = groups(client)["Support"]["id"]
     uli = user_id(client, "u@acme.test")
-    client.post("/admin/groups", data={"action": "add_member", "group": support, "user": uli})
+    post_form(client, "/admin/groups", {"action": "add_member", "group": support, "user": uli})
     assert groups(client)["Support"]["members"] == [uli]
-    client.post("/admin/groups", data={"action": "rename", "group": support, "name": "Helpdesk"})
+    post_form(client, "/admin/groups", {"action": "rename", "group": support, "name": "Helpdesk"})
     assert "u@acme.test" in client.get("/admin/groups").get_data(as_text=True)
-    client.post("/admin/groups", data={"action": "remove_member", "group": support, "user": uli})
+    post_form(client, "/admin/groups", {"action": "remove_member", "group": support, "user": uli})
     assert groups(client)["Helpdesk"]["members"] == []
-    client.post("/admin/groups", data={"action": "delete", "group": support})
+    post_form(client, "/admin/groups", {"action": "delete", "group": support})
     assert groups(client) == {}
 
 
@@ -159,9 +169,9 @@ def test_a_master_user_keeps_the_groups_on_the_groups_page(hub):
 def test_bad_forms_on_the_groups_page_get_a_readable_refusal(hub, form, status):
     client, _ = hub
     sign_in(client, "m@acme.test")
-    client.post("/admin/groups", data={"action": "create", "name": "Support"})
+    post_form(client, "/admin/groups", {"action": "create", "name": "Support"})
     form = {k: (groups(client)["Support"]["id"] if v == "GROUP" else v) for k, v in form.items()}
-    answer = client.post("/admin/groups", data=form)
+    answer = post_form(client, "/admin/groups", form)
     assert answer.status_code == status
     assert re.search(r'id="error"[^>]*data-error="\w+"', answer.get_data(as_text=True))
     assert list(groups(client)) == ["Support"]  # nothing half-done
@@ -172,5 +182,6 @@ def test_the_groups_page_needs_a_master_user(hub):
     assert client.get("/admin/groups").status_code == 302  # to the sign-in page
     sign_in(client, "u@acme.test")
     assert client.get("/admin/groups").status_code == 302
-    assert client.post("/admin/groups", data={"action": "create", "name": "X"}).status_code == 302
+    form = {"action": "create", "name": "X"}
+    assert post_form(client, "/admin/login", form, action="/admin/groups").status_code == 302
     assert groups(client) == {}

@@ -635,9 +635,12 @@ def test_unregistered_redirect_uri_gets_an_error_page_and_no_redirect(
 ):
     auth = authorization_request(tenant, redirect_uri=redirect_uri)
     shown = browser.get(auth.url, allow_redirects=False, timeout=TIMEOUT)
+    # The form's fields (its CSRF token) from a valid request's login page, posted to this one.
+    valid = browser.get(authorization_request(tenant).url, timeout=TIMEOUT)
+    fields = PageParser(valid.text).forms["login"]["fields"]
     submitted = browser.post(
         auth.url,
-        data={"email": tenant.email("alice"), "password": PASSWORD},
+        data={**fields, "email": tenant.email("alice"), "password": PASSWORD},
         allow_redirects=False,
         timeout=TIMEOUT,
     )

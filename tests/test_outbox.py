@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from support import post_form
 
 import mock_kaseyaone
 from mock_kaseyaone.domain import record_module_user
@@ -107,6 +108,17 @@ def module_where_alice_has_an_account(client, master, alice, scim_base_url, toke
     return instance
 
 
+def module_applies_patches(mock) -> None:
+    """Alice's PATCHes answered as a SCIM service provider does (RFC 7644 §3.5.2): 200 with the
+    user as the patch left her."""
+
+    def apply(request):
+        (operation,) = json.loads(request.body)["Operations"]
+        return 200, {}, json.dumps(user_body(operation["value"]))
+
+    mock.add_callback(responses.PATCH, f"{SCIM}/Users/{ALICE_SCIM_ID}", apply)
+
+
 def patches(mock):
     return [json.loads(c.request.body) for c in mock.calls if c.request.method == "PATCH"]
 
@@ -114,7 +126,7 @@ def patches(mock):
 def test_a_deactivation_is_pushed_once_as_active_false(hub):
     with responses.RequestsMock() as mock:
         mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         answer = hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
         assert answer.get_json()["pushes"] == 1
         assert patches(mock) == [
@@ -155,7 +167,7 @@ def test_two_deliverers_at_the_same_moment_send_a_change_once(tmp_path):
 
     with responses.RequestsMock() as mock:
         mock.add_callback(responses.GET, SEARCH, search_while_the_clock_runs_the_outbox)
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
         assert overlapping == [{"ran": {"outbox": 0}}]  # it found the row taken, and left it
         assert len(patches(mock)) == 1
@@ -181,7 +193,7 @@ def test_a_change_made_while_the_one_before_is_at_the_module_follows_it_in_order
 
     with responses.RequestsMock() as mock:
         mock.add_callback(responses.GET, SEARCH, search_while_alice_is_reactivated)
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
         assert activated == [200]
         assert [p["Operations"][0]["value"] for p in patches(mock)] == [False, True]
@@ -205,7 +217,7 @@ def test_a_row_another_deliverer_has_just_tried_is_not_tried_again_at_once(tmp_p
 
     with responses.RequestsMock() as mock:
         mock.add_callback(responses.GET, SEARCH, first_module_search)
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         down = mock.get(f"{second}/Users", status=503)
         hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
         assert clock_ran == [{"ran": {"outbox": 1}}]
@@ -227,7 +239,7 @@ def test_a_module_that_is_down_gets_the_change_when_it_is_back_with_backoff(hub)
         hub.advance(59)  # then after 60 s more
         assert hub.outbox()[0]["attempts"] == 2
         mock.replace(responses.GET, SEARCH, json=listing(ALICE_SCIM_ID))
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         hub.advance(1)
         assert len(patches(mock)) == 1
     assert hub.outbox()[0]["state"] == "delivered" and hub.outbox()[0]["attempts"] == 3
@@ -257,7 +269,7 @@ def test_changes_to_one_module_arrive_in_the_order_they_were_made(hub):
         first, second = hub.outbox()
         assert second["attempts"] == 0, "the later change waited for the earlier one"
         mock.replace(responses.GET, SEARCH, json=listing(ALICE_SCIM_ID))
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(True))
+        module_applies_patches(mock)
         hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
         values = [p["Operations"][0]["value"] for p in patches(mock)]
     assert values == [False, True]
@@ -276,7 +288,7 @@ def test_where_the_module_cannot_delete_it_disables_instead(hub):
                 "detail": "Deleting the last active superuser is not an option.",
             },
         )
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         hub.client.delete(f"/api/v1/users/{hub.alice}", auth=hub.master)
         assert patches(mock)[0]["Operations"][0]["value"] is False
     (row,) = hub.outbox()
@@ -286,22 +298,162 @@ def test_where_the_module_cannot_delete_it_disables_instead(hub):
     )
 
 
-def test_a_refusal_of_our_credentials_is_final_not_retried(hub):
+SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def test_a_refusal_is_retried_and_shown_where_a_master_user_looks_until_it_lands(hub):
+    """One 401 (a token the module lost, say) does not lose the deactivation: it is retried with
+    backoff, and Module Management says why it has not landed, until the module takes it."""
     with responses.RequestsMock() as mock:
-        mock.get(
-            SEARCH,
-            status=401,
-            json={
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-                "status": "401",
-                "detail": "Bad token.",
-            },
+        refusal = {"schemas": [SCIM_ERROR], "status": "401", "detail": "Bad token."}
+        mock.get(SEARCH, status=401, json=refusal)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        (row,) = hub.outbox()
+        assert (row["state"], row["failing"]) == ("pending", True)
+        assert row["last_result"] == "the module answered 401: Bad token."
+        settings = hub.client.get(
+            f"/api/v1/module-instances/{hub.instance}/settings", auth=hub.master
+        ).get_json()
+        assert [f["last_result"] for f in settings["failing"]] == [row["last_result"]]
+        post_form(hub.client, "/admin/login", {"email": "m@acme.test", "password": "pw"})
+        page = hub.client.get(f"/admin/modules/{hub.instance}").get_data(as_text=True)
+        assert "not delivered to the module yet" in page and "Bad token." in page
+        listing_page = hub.client.get("/admin/modules").get_data(as_text=True)
+        assert "failing: the module answered 401: Bad token." in listing_page
+
+        mock.replace(responses.GET, SEARCH, json=listing(ALICE_SCIM_ID))
+        module_applies_patches(mock)
+        hub.advance(30)
+        assert [p["Operations"][0]["value"] for p in patches(mock)] == [False]
+    (row,) = hub.outbox()
+    assert (row["state"], row["failing"], row["attempts"]) == ("delivered", False, 2)
+    settings = hub.client.get(
+        f"/api/v1/module-instances/{hub.instance}/settings", auth=hub.master
+    ).get_json()
+    assert settings["failing"] == []
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 409, 422])
+def test_every_refusal_of_a_patch_is_retried(hub, status):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(
+            f"{SCIM}/Users/{ALICE_SCIM_ID}",
+            status=status,
+            json={"schemas": [SCIM_ERROR], "status": str(status), "detail": "No."},
         )
         hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
-        hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
-        assert len(mock.calls) == 1
     (row,) = hub.outbox()
-    assert row["state"] == "failed" and "401" in row["last_result"]
+    assert (row["state"], row["last_result"]) == ("pending", f"the module answered {status}: No.")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 200, "body": "<html>surprise</html>", "content_type": "text/html"},
+        {"status": 200, "json": {"schemas": [SCIM_ERROR], "status": "200"}},
+        {"status": 200, "json": user_body(True)},  # the user is still active there
+        {"status": 201, "json": user_body(False)},  # not what a PATCH answers
+    ],
+)
+def test_a_patch_counts_as_delivered_only_when_the_answer_proves_it(hub, answer):
+    """The module's own "garbage" fault answers 200 with HTML: that is not a SCIM User saying
+    the user is now inactive, so it is not a delivery."""
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", **answer)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+    (row,) = hub.outbox()
+    assert row["state"] == "pending" and row["failing"], row
+
+
+def test_a_204_to_a_patch_is_a_delivery(hub):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", status=204)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+    (row,) = hub.outbox()
+    assert (row["state"], row["last_result"]) == ("delivered", "disabled")
+
+
+@pytest.mark.parametrize(
+    ("method", "action"),
+    [("PATCH", "deactivate"), ("DELETE", "delete")],
+)
+def test_a_404_for_the_user_means_there_is_nothing_left_to_change(hub, method, action):
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        mock.add(
+            method,
+            f"{SCIM}/Users/{ALICE_SCIM_ID}",
+            status=404,
+            json={"schemas": [SCIM_ERROR], "status": "404", "detail": "No such user."},
+        )
+        if action == "delete":
+            hub.client.delete(f"/api/v1/users/{hub.alice}", auth=hub.master)
+        else:
+            hub.client.post(f"/api/v1/users/{hub.alice}/{action}", auth=hub.master)
+    (row,) = hub.outbox()
+    assert row["state"] == "delivered"
+    assert row["last_result"] == "the module no longer has this user: nothing left to change"
+
+
+def test_every_attempt_of_a_push_carries_its_own_idempotency_key(hub):
+    """The same key on each attempt of one change (so the module applies it once), another key
+    for another change."""
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, status=503)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        hub.advance(30)
+        mock.replace(responses.GET, SEARCH, json=listing(ALICE_SCIM_ID))
+        module_applies_patches(mock)
+        hub.advance(60)
+        hub.client.post(f"/api/v1/users/{hub.alice}/activate", auth=hub.master)
+        keys = [(c.request.method, c.request.headers["Idempotency-Key"]) for c in mock.calls]
+    first = keys[0][1]
+    assert keys[:4] == [("GET", first)] * 3 + [("PATCH", first)]
+    assert {key for _, key in keys[4:]} != {first} and len({key for _, key in keys[4:]}) == 1
+
+
+def test_the_claim_of_a_process_that_stopped_beating_is_taken_over(tmp_path):
+    """A hub killed while it delivers leaves its rows claimed: the next deliverer takes them over
+    once that process's heartbeat has run out, not after the claim's two minutes."""
+    from datetime import timedelta
+
+    from mock_kaseyaone.models import Lease, Outbox
+    from sim_common.clock import real_now
+    from sim_common.leases import heartbeat_name
+
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, status=503)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+    store = hub.client.application.extensions["sim_store"]
+
+    def claimed_by(process, heartbeat_left):
+        with store.transaction() as session:
+            row = session.query(Outbox).one()
+            row.claimed_by, row.claimed_process = "attempt", process
+            row.claimed_until = real_now() + timedelta(seconds=100)
+            if heartbeat_left is not None:
+                session.merge(
+                    Lease(
+                        name=heartbeat_name(process),
+                        holder=process,
+                        expires_at=real_now() + timedelta(seconds=heartbeat_left),
+                    )
+                )
+
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        module_applies_patches(mock)
+        claimed_by("alive", heartbeat_left=5)
+        hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
+        assert patches(mock) == [], "a live process's claim holds"
+        claimed_by("dead", heartbeat_left=-1)
+        hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
+        assert len(patches(mock)) == 1
+    assert hub.outbox()[0]["state"] == "delivered"
 
 
 def test_nothing_is_pushed_with_deprovisioning_off_and_only_newer_settings_count(hub):
@@ -331,7 +483,7 @@ def test_a_module_authenticates_with_its_own_client_credentials(hub):
 def test_re_activation_enables_only_where_the_user_still_has_access(hub):
     with responses.RequestsMock() as mock:
         mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         hub.client.delete(
             f"/api/v1/module-instances/{hub.instance}/users/{hub.alice}", auth=hub.master
         )
@@ -346,7 +498,7 @@ def test_re_activation_enables_only_where_the_user_still_has_access(hub):
 def test_deactivating_twice_pushes_once(hub):
     with responses.RequestsMock() as mock:
         mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
-        mock.patch(f"{SCIM}/Users/{ALICE_SCIM_ID}", json=user_body(False))
+        module_applies_patches(mock)
         first = hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
         second = hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
         assert (first.get_json()["pushes"], second.get_json()["pushes"]) == (1, 0)

@@ -5,6 +5,7 @@ import json
 
 import pytest
 import responses
+from support import post_form
 
 import mock_uniview
 from sim_common.passwords import FAST
@@ -22,7 +23,7 @@ def uniview():
         json={"users": [{"username": "su@acme.test", "password": "pw", "role": "superuser"}]},
     ).get_json()
     tenant_id = tenant["tenant"]["id"]
-    client.post(f"/t/{tenant_id}/login", data={"username": "su@acme.test", "password": "pw"})
+    post_form(client, f"/t/{tenant_id}/login", {"username": "su@acme.test", "password": "pw"})
     return client, tenant_id
 
 
@@ -68,6 +69,36 @@ def test_settings_pushed_while_kaseyaone_is_down_arrive_in_order_once(uniview):
         ("delivered", 2),
     ]
     assert outbox[1]["payload"]["settings"]["automatic_user_deprovisioning"] is True
+
+
+def test_a_refused_settings_push_is_retried_and_shown_to_the_superuser(uniview):
+    """KaseyaOne refuses the document (a 401: say its client was rotated): UniView keeps the
+    version, says on its configuration page why it has not arrived, and delivers it once
+    KaseyaOne takes it."""
+    client, tenant = uniview
+    api = f"/t/{tenant}/api/integrations/kaseyaone"
+    with responses.RequestsMock() as mock:
+        answer_registration(mock)
+        mock.put(
+            SETTINGS_URL,
+            status=401,
+            json={"error": "invalid_credentials", "message": "Unknown client."},
+        )
+        client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
+        shown = client.get(api).get_json()
+        assert shown["syncing"] is True
+        assert [f["last_result"] for f in shown["failing"]] == [
+            "KaseyaOne answered 401: Unknown client."
+        ]
+        page = client.get(f"/t/{tenant}/settings/integrations").get_data(as_text=True)
+        assert "KaseyaOne has not taken the change yet: KaseyaOne answered 401" in page
+        mock.replace(responses.PUT, SETTINGS_URL, json={"applied": True})
+        client.post(f"/_sim/tenants/{tenant}/clock/advance", json={"seconds": 30})
+        assert pushed_versions(mock) == [1]
+        keys = {c.request.headers["Idempotency-Key"] for c in mock.calls[1:]}
+        assert len(keys) == 1, "every attempt of the version carries one key"
+    shown = client.get(api).get_json()
+    assert (shown["syncing"], shown["failing"]) == (False, [])
 
 
 @pytest.mark.parametrize(
@@ -180,19 +211,24 @@ def test_a_reset_completes_when_kaseyaone_no_longer_knows_the_instance(uniview, 
         assert client.get(api).status_code == 404
 
 
-def test_a_reset_with_kaseyaone_refusing_for_another_reason_removes_nothing(uniview):
+@pytest.mark.parametrize(
+    "answer, status",
+    [
+        ({"status": 403, "json": {"error": "forbidden", "message": "No."}}, 403),
+        ({"status": 503, "body": "Service Unavailable"}, 502),
+    ],
+)
+def test_a_reset_kaseyaone_does_not_take_removes_nothing_and_says_so(uniview, answer, status):
     client, tenant = uniview
     api = f"/t/{tenant}/api/integrations/kaseyaone"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         answer_registration(mock)
         mock.put(SETTINGS_URL, json={"applied": True})
         client.post(api, json={"master_email": "m@x.test", "master_password": "pw"})
-        mock.delete(
-            f"{HUB}/api/v1/module/instance",
-            status=403,
-            json={"error": "forbidden", "message": "No."},
-        )
-        assert client.delete(api).status_code == 403
+        mock.delete(f"{HUB}/api/v1/module/instance", **answer)
+        refused = client.delete(api)
+        assert refused.status_code == status
+        assert "Nothing was removed" in refused.get_json()["message"]
         assert client.get(api).status_code == 200
 
 

@@ -1,8 +1,10 @@
 """One tenant's credentials reach nothing of another tenant's (H-ISO-1 at the simulators'
 level): sessions, SCIM tokens, admin calls, sign-in attempts, OIDC clients."""
 
+from urllib.parse import urlencode
+
 import pytest
-from support import add_uniview_integration
+from support import add_uniview_integration, post_form
 
 import mock_kaseyaone
 import mock_uniview
@@ -29,7 +31,7 @@ def uniview():
 
 def test_a_session_cookie_of_one_tenant_is_nobody_in_another(uniview):
     browser = uniview.test_client()
-    browser.post("/t/a/login", data={"username": "su@a.test", "password": "pw"})
+    post_form(browser, "/t/a/login", {"username": "su@a.test", "password": "pw"})
     cookie = browser.get_cookie("uv_session", path="/t/a/")
     assert browser.get("/t/a/api/session").status_code == 200
     other = uniview.test_client()
@@ -39,8 +41,8 @@ def test_a_session_cookie_of_one_tenant_is_nobody_in_another(uniview):
 
 
 def test_a_user_of_one_tenant_cannot_log_in_at_another(uniview):
-    page = uniview.test_client().post(
-        "/t/b/login", data={"username": "su@a.test", "password": "pw"}
+    page = post_form(
+        uniview.test_client(), "/t/b/login", {"username": "su@a.test", "password": "pw"}
     )
     assert page.status_code == 401
 
@@ -116,7 +118,9 @@ def test_kaseyaone_signs_in_only_users_of_the_clients_tenant():
         "code_challenge": "A" * 43,
         "code_challenge_method": "S256",
     }
-    response = client.post(
-        "/oauth/authorize", query_string=query, data={"email": "m@b.test", "password": "pw"}
-    )
-    assert response.status_code == 401 and "Location" not in response.headers
+    page = "/oauth/authorize?" + urlencode(query)
+    response = post_form(client, page, {"email": "m@b.test", "password": "pw"})
+    # Told, as a user without access is, and sent back to the module with access_denied.
+    assert response.status_code == 403 and "Location" not in response.headers
+    refusal = response.get_data(as_text=True)
+    assert 'data-error="access_denied"' in refusal and "error=access_denied" in refusal

@@ -4,7 +4,7 @@ what bad input gets, the view-only refusal, and tenant isolation (UV-GRP-2, -3, 
 from __future__ import annotations
 
 import pytest
-from support import add_uniview_integration
+from support import add_uniview_integration, post_form
 
 import mock_uniview
 from mock_uniview.models import Tenant
@@ -41,7 +41,7 @@ def app(tmp_path):
 
 def signed_in(app, username, tenant="acme"):
     client = app.test_client()
-    answer = client.post(f"/t/{tenant}/login", data={"username": username, "password": "pw"})
+    answer = post_form(client, f"/t/{tenant}/login", {"username": username, "password": "pw"})
     assert answer.status_code == 302
     return client
 
@@ -114,7 +114,7 @@ def test_while_access_groups_is_on_the_groups_page_is_view_only(app, su):
     ):
         assert answer.status_code == 409
         assert answer.get_json()["error"] == "groups_managed_by_kaseyaone"
-    page = su.post("/t/acme/settings/groups", data={"action": "add_group", "name": "Weekend"})
+    page = post_form(su, "/t/acme/settings/groups", {"action": "add_group", "name": "Weekend"})
     assert page.status_code == 409 and b"view-only" in page.data
     assert [g["name"] for g in su.get("/t/acme/api/groups").get_json()["groups"]] == [
         "Ops",
@@ -132,15 +132,16 @@ def test_while_access_groups_is_on_the_groups_page_is_view_only(app, su):
 
 def test_the_pages_add_rename_and_map(su):
     assert (
-        su.post(
-            "/t/acme/settings/groups", data={"action": "add_group", "name": "Nights"}
+        post_form(
+            su, "/t/acme/settings/groups", {"action": "add_group", "name": "Nights"}
         ).status_code
         == 302
     )
     nights = group_id(su, "Nights")
-    su.post(
+    post_form(
+        su,
         "/t/acme/settings/groups",
-        data={"action": "add_organization", "name": "Northwind", "groups": [nights]},
+        {"action": "add_organization", "name": "Northwind", "groups": [nights]},
     )
     listing = {g["name"]: g for g in su.get("/t/acme/api/groups").get_json()["groups"]}
     assert listing["Nights"]["organizations"] == ["Northwind"]
@@ -153,11 +154,11 @@ def test_the_pages_add_rename_and_map(su):
     [
         ("POST", "groups", {"name": ""}, 400),
         ("POST", "groups", {"name": 5}, 400),
-        ("POST", "groups", {"name": "Ops"}, 400),  # a hand-added group of that name exists
+        ("POST", "groups", {"name": "Ops"}, 409),  # a hand-added group of that name exists
         ("POST", "groups", {"name": "x" * 201}, 400),
         ("PATCH", "groups/nope", {"name": "X"}, 404),
         ("DELETE", "groups/nope", None, 404),
-        ("POST", "organizations", {"name": "Contoso"}, 400),
+        ("POST", "organizations", {"name": "Contoso"}, 409),
         ("POST", "organizations", {"name": "N", "groups": "Ops"}, 400),
         ("POST", "organizations", {"name": "N", "groups": ["nope"]}, 404),
         ("POST", "organizations", {"name": "N", "appliances": "a"}, 400),

@@ -14,6 +14,7 @@ import requests
 import responses
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
+from support import post_form
 
 import mock_uniview
 from sim_common.passwords import FAST
@@ -83,7 +84,7 @@ def tenant(app):
 
 def superuser(app, tenant):
     client = app.test_client()
-    client.post(f"/t/{tenant}/login", data={"username": "su@acme.test", "password": "pw"})
+    post_form(client, f"/t/{tenant}/login", {"username": "su@acme.test", "password": "pw"})
     return client
 
 

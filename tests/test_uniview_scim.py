@@ -26,7 +26,7 @@ from scim2_models import (
 )
 from scim2_tester import Status, check_server
 from scim2_tester.checkers import patch_add, patch_replace
-from support import add_uniview_integration
+from support import add_uniview_integration, post_form
 
 import mock_uniview
 from k1harness.embedded import serve
@@ -79,9 +79,11 @@ def client(app):
     return app.test_client()
 
 
-def call(client, method, path, body=None, *, token=TOKEN, query=None, authorization=None):
+def call(
+    client, method, path, body=None, *, token=TOKEN, query=None, authorization=None, headers=None
+):
     """One SCIM request; every answer, whatever its status, must be application/scim+json."""
-    headers = {}
+    headers = dict(headers or {})
     if authorization or token:
         headers["Authorization"] = authorization or f"Bearer {token}"
     data = body if isinstance(body, bytes) or body is None else json.dumps(body)
@@ -152,8 +154,8 @@ def create(client, user_name, **attributes) -> User:
 
 def signed_in_browser(app, username="ann@acme.example", password="pw"):
     browser = app.test_client()
-    signed_in = browser.post(
-        f"/t/{TENANT}/login", data={"username": username, "password": password}
+    signed_in = post_form(
+        browser, f"/t/{TENANT}/login", {"username": username, "password": password}
     )
     assert signed_in.status_code == 302, signed_in.data
     assert browser.get(f"/t/{TENANT}/api/session").status_code == 200
@@ -336,8 +338,8 @@ def test_a_created_user_gets_the_default_role_and_no_password(app, client):
     assert created.meta.created == created.meta.last_modified
     assert created.meta.resource_type == "User"
     # No password: a UniView password, whatever it is, is refused; KaseyaOne it is.
-    refused = app.test_client().post(
-        f"/t/{TENANT}/login", data={"username": "new@acme.example", "password": ""}
+    refused = post_form(
+        app.test_client(), f"/t/{TENANT}/login", {"username": "new@acme.example", "password": ""}
     )
     assert refused.status_code == 401
 
@@ -371,8 +373,8 @@ def test_deactivation_disables_the_user_and_ends_their_session_at_once(app, clie
     assert response.status_code == 200
     assert read_user(response, Context.RESOURCE_PATCH_RESPONSE).active is False
     assert browser.get(f"/t/{TENANT}/api/session").status_code == 401
-    again = app.test_client().post(
-        f"/t/{TENANT}/login", data={"username": "ann@acme.example", "password": "pw"}
+    again = post_form(
+        app.test_client(), f"/t/{TENANT}/login", {"username": "ann@acme.example", "password": "pw"}
     )
     assert again.status_code == 403 and b"disabled" in again.data
 
@@ -389,6 +391,47 @@ def test_the_same_patch_twice_gives_the_same_user(app, client):
     patched = read_user(second, Context.RESOURCE_PATCH_RESPONSE)
     assert (patched.active, patched.display_name) == (False, "Ann B. Lee")
     assert patched.meta.last_modified > patched.meta.created
+
+
+def test_a_push_sent_again_with_its_idempotency_key_is_applied_once(app, client):
+    """KaseyaOne sends a deactivation again after a crash, not knowing it had landed; meanwhile
+    Ann was enabled again by hand. The repeat gets the first answer and changes nothing."""
+    ann = user_id(client, "ann@acme.example")
+    once = {"Idempotency-Key": "push-1"}
+    body = patch(("replace", "active", False))
+    first = call(client, "PATCH", f"/Users/{ann}", body, headers=once)
+    assert read_user(first, Context.RESOURCE_PATCH_RESPONSE).active is False
+    call(client, "PATCH", f"/Users/{ann}", patch(("replace", "active", True)))  # by hand
+    again = call(client, "PATCH", f"/Users/{ann}", body, headers=once)
+    assert (again.status_code, again.get_json()) == (200, first.get_json())
+    assert read_user(call(client, "GET", f"/Users/{ann}")).active is True
+    journal = app.test_client().get(f"/_sim/tenants/{TENANT}/journal").get_json()["entries"]
+    patched = [e["detail"] for e in journal if e["method"] == "PATCH"]
+    assert patched == [None, None, {"idempotent_replay": True}]
+
+
+def test_an_idempotency_key_used_for_another_request_is_refused(client):
+    ann = user_id(client, "ann@acme.example")
+    key = {"Idempotency-Key": "push-1"}
+    call(client, "PATCH", f"/Users/{ann}", patch(("replace", "active", False)), headers=key)
+    other = call(client, "PATCH", f"/Users/{ann}", patch(("replace", "active", True)), headers=key)
+    assert (other.status_code, read_error(other).status) == (422, 422)
+    assert "different request" in read_error(other).detail
+    assert read_user(call(client, "GET", f"/Users/{ann}")).active is False
+
+
+def test_a_push_that_was_refused_is_applied_when_sent_again_with_its_key(app, client):
+    """Only what was applied is kept: a refused request with a key may be sent again, and is
+    applied then (here once the superuser is no longer the last one)."""
+    key = {"Idempotency-Key": "push-1"}
+    superuser = user_id(client, "su@acme.test")
+    refused = call(client, "DELETE", f"/Users/{superuser}", headers=key)
+    assert refused.status_code == 409
+    promoted = signed_in_browser(app, "su@acme.test").patch(
+        f"/t/{TENANT}/api/users/ann@acme.example", json={"role": "superuser"}
+    )
+    assert promoted.status_code == 200, promoted.get_json()
+    assert call(client, "DELETE", f"/Users/{superuser}", headers=key).status_code == 204
 
 
 def test_a_disabled_user_can_be_enabled_again(app, client):

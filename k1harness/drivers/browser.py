@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -121,11 +121,15 @@ class Browser:
         return self.open(page.link(link_id))
 
     def submit(self, page: Page, form_id: str, **values) -> Page:
+        """Its fields as the page has them (hidden ones, such as a CSRF token, included), with
+        `values` typed in; a POST says which page's origin it comes from, as browsers do."""
         form = page.form(form_id)
         data = {**form.fields, **values}
         url = urljoin(page.url, form.action) if form.action else page.url
         if form.method == "post":
-            return Page(self.http.post(url, data=data, timeout=self.timeout))
+            parts = urlsplit(page.url)
+            origin = {"Origin": f"{parts.scheme}://{parts.netloc}"}
+            return Page(self.http.post(url, data=data, headers=origin, timeout=self.timeout))
         return Page(self.http.get(url, params=data, timeout=self.timeout))
 
     def close(self) -> None:

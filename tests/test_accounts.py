@@ -1,0 +1,289 @@
+"""Password guessing on both simulators: refusing an unknown account costs what refusing a known
+one does (counted in hash computations, not timed), and wrong passwords are throttled per
+account and per client address — 429 with Retry-After, a page for a person, JSON for
+programs, access_denied back to the module at KaseyaOne's sign-in — set per tenant through the
+control plane and counted on the tenant's simulated clock."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from sqlalchemy import select
+from support import add_uniview_integration, csrf_token, post_form, uniview_app
+
+import mock_kaseyaone
+import mock_uniview
+import sim_common.passwords as passwords
+from k1harness.embedded import serve
+from mock_uniview.models import Integration, LoginFailure
+from sim_common.passwords import FAST
+from sim_common.throttle import ThrottleSettings
+
+STRICT = {"max_failures": 3, "window_seconds": 600, "lockout_seconds": 300}
+
+
+class HashCounter:
+    def __init__(self, monkeypatch) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        for name in ("generate_password_hash", "check_password_hash"):
+            monkeypatch.setattr(passwords, name, self._counted(getattr(passwords, name)))
+
+    def _counted(self, function):
+        def counted(*args, **kwargs):
+            with self._lock:
+                self.count += 1
+            return function(*args, **kwargs)
+
+        return counted
+
+    def during(self, action) -> int:
+        before = self.count
+        action()
+        return self.count - before
+
+
+@pytest.fixture
+def hashes(monkeypatch):
+    return HashCounter(monkeypatch)
+
+
+def throttle(app, tenant="acme", **settings):
+    answer = app.test_client().put(f"/_sim/tenants/{tenant}/throttling", json=settings)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def log_in(client, username="su@acme.test", password="wrong", **kwargs):
+    return post_form(
+        client, "/t/acme/login", {"username": username, "password": password}, **kwargs
+    )
+
+
+def test_refusing_an_unknown_account_costs_one_hash_as_a_known_one_does(hashes):
+    client = uniview_app().test_client()
+    csrf_token(client, "/t/acme/login")
+    known = hashes.during(lambda: log_in(client))
+    log_in(client, "first@acme.test")  # may make the stand-in hash, once for all
+    unknown = [hashes.during(lambda name=f"n{i}@acme.test": log_in(client, name)) for i in range(3)]
+    assert known == 1 and unknown == [1, 1, 1]
+
+
+def test_the_throttle_is_off_embedded_and_set_per_tenant_through_the_control_plane():
+    app = uniview_app()
+    control = app.test_client()
+    assert control.get("/_sim/tenants/acme/throttling").get_json() == {
+        "enabled": False,
+        "source": "simulator",
+    }
+    assert throttle(app, max_failures=3) == {
+        "enabled": True,
+        "source": "tenant",
+        "max_failures": 3,
+        "max_client_failures": 50,
+        "window_seconds": 900,
+        "lockout_seconds": 900,
+    }
+    for bad in ({"max_failures": -1}, {"window_seconds": 0}, {"lockout": 5}, {"max_failures": "3"}):
+        answer = control.put("/_sim/tenants/acme/throttling", json=bad)
+        assert answer.status_code == 400 and answer.get_json()["field"] == next(iter(bad))
+    assert control.get("/_sim/tenants/acme/throttling").get_json()["max_failures"] == 3
+    assert control.delete("/_sim/tenants/acme/throttling").get_json()["enabled"] is False
+    assert control.get("/_sim/tenants/nope/throttling").status_code == 404
+    served = uniview_app(LOGIN_THROTTLE=ThrottleSettings()).test_client()
+    assert served.get("/_sim/tenants/acme/throttling").get_json()["source"] == "simulator"
+    assert served.get("/_sim/tenants/acme/throttling").get_json()["max_failures"] == 5
+    embedder = uniview_app(LOGIN_THROTTLE={"max_failures": 2}).test_client()
+    assert embedder.get("/_sim/tenants/acme/throttling").get_json()["max_failures"] == 2
+
+
+def test_wrong_passwords_lock_the_account_until_the_tenants_clock_moves_on(hashes):
+    app = uniview_app()
+    throttle(app, **STRICT)
+    person = app.test_client()
+    assert [log_in(person).status_code for _ in range(3)] == [401, 401, 401]
+    locked = log_in(person, password="pw")  # the right password too, while locked
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "300"
+    page = locked.get_data(as_text=True)
+    assert 'data-error="too_many_attempts"' in page and "Try again in 5 minutes" in page
+    program = log_in(person, password="pw", headers={"Accept": "application/json"})
+    assert program.status_code == 429
+    assert program.get_json()["error"] == "too_many_attempts"
+    assert program.get_json()["retry_after"] == 300
+    # Refused before any hashing: a burst of guesses at a locked account costs nothing.
+    assert hashes.during(lambda: [log_in(person) for _ in range(30)]) == 0
+    app.test_client().post("/_sim/tenants/acme/clock/advance", json={"seconds": 300})
+    assert log_in(person, password="pw").status_code == 302
+
+
+def test_the_window_forgets_old_failures_and_a_right_password_starts_afresh():
+    app = uniview_app()
+    throttle(app, **STRICT)
+    person = app.test_client()
+    log_in(person), log_in(person)
+    app.test_client().post("/_sim/tenants/acme/clock/advance", json={"seconds": 600})
+    log_in(person), log_in(person)
+    assert log_in(person, password="pw").status_code == 302
+    assert [log_in(person).status_code for _ in range(4)] == [401, 401, 401, 429]
+
+
+def test_an_unknown_account_is_locked_as_a_known_one_is():
+    """Else being locked out would tell which accounts exist."""
+    app = uniview_app()
+    throttle(app, **STRICT)
+    person = app.test_client()
+    assert [log_in(person, "nobody@acme.test").status_code for _ in range(4)] == [
+        401,
+        401,
+        401,
+        429,
+    ]
+
+
+def test_names_tried_once_are_forgotten_when_their_window_has_passed():
+    app = uniview_app()
+    throttle(app, max_failures=3, window_seconds=60)
+    guesser = app.test_client()
+    for i in range(5):
+        log_in(guesser, f"n{i}@acme.test")
+    app.test_client().post("/_sim/tenants/acme/clock/advance", json={"seconds": 60})
+    log_in(guesser, "late@acme.test")
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        kept = session.scalars(select(LoginFailure.scope).order_by(LoginFailure.scope)).all()
+    assert kept == ["account", "client"]  # the last attempt's, in their window
+
+
+def test_a_client_address_is_throttled_across_accounts():
+    app = uniview_app()
+    throttle(app, max_failures=0, max_client_failures=4, lockout_seconds=60)
+    guesser = app.test_client()
+    answers = [log_in(guesser, f"n{i}@acme.test").status_code for i in range(5)]
+    assert answers == [401, 401, 401, 401, 429]
+    elsewhere = {"environ_base": {"REMOTE_ADDR": "192.0.2.7"}}
+    assert log_in(app.test_client(), password="pw", **elsewhere).status_code == 302
+
+
+def test_the_log_in_link_is_throttled_too():
+    app = uniview_app()
+    add_uniview_integration(app, "acme")
+    throttle(app, **STRICT)
+    person = app.test_client()
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        link = f"/t/acme/login/bypass/{session.get(Integration, 'acme').bypass_token}"
+    form = {"username": "su@acme.test", "password": "wrong"}
+    assert [post_form(person, link, form).status_code for _ in range(4)] == [401, 401, 401, 429]
+
+
+def test_concurrent_wrong_passwords_cost_at_most_the_allowance_in_hashing(tmp_path, hashes):
+    server = serve(
+        "uniview",
+        lambda url: mock_uniview.create_app(
+            {
+                "PASSWORD_HASH_METHOD": FAST,
+                "PUBLIC_URL": url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'uv.sqlite3'}",
+            }
+        ),
+    )
+    try:
+        requests.post(
+            f"{server.url}/_sim/tenants",
+            json={
+                "id": "acme",
+                "users": [{"username": "su@acme.test", "password": "pw", "role": "superuser"}],
+            },
+            timeout=10,
+        )
+        requests.put(
+            f"{server.url}/_sim/tenants/acme/throttling",
+            json={"max_failures": 5, "max_client_failures": 0},
+            timeout=10,
+        )
+        browser = requests.Session()
+        browser.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=30))
+        page = browser.get(f"{server.url}/t/acme/login", timeout=10).text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        form = {"csrf_token": token, "username": "su@acme.test", "password": "wrong"}
+
+        def guess(_):
+            return browser.post(f"{server.url}/t/acme/login", data=form, timeout=30).status_code
+
+        answers = []
+
+        def burst():
+            with ThreadPoolExecutor(max_workers=30) as pool:
+                answers.extend(pool.map(guess, range(30)))
+
+        hashed = hashes.during(burst)
+    finally:
+        server.stop()
+    assert set(answers) <= {401, 429} and answers.count(401) <= 5 and len(answers) == 30
+    assert hashed <= 5
+
+
+# KaseyaOne: its sign-in for modules, the Admin Settings sign-in and the admin API.
+
+
+@pytest.fixture
+def hub():
+    app = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST})
+    client = app.test_client()
+    client.post(
+        "/_sim/tenants",
+        json={
+            "id": "acme",
+            "users": [{"email": "m@acme.test", "name": "Mia", "password": "pw", "master": True}],
+        },
+    )
+    throttle(app, **STRICT)
+    return app
+
+
+def test_a_locked_out_user_is_sent_back_to_the_module_with_access_denied(hub):
+    instance = (
+        hub.test_client()
+        .post(
+            "/api/v1/module-instances",
+            auth=("m@acme.test", "pw"),
+            json={"module": "uniview", "redirect_uris": ["http://uv.test/cb"]},
+        )
+        .get_json()
+    )
+    page = "/oauth/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": instance["client_id"],
+            "redirect_uri": "http://uv.test/cb",
+            "scope": "openid",
+            "state": "s1",
+            "code_challenge": "A" * 43,
+            "code_challenge_method": "S256",
+        }
+    )
+    browser = hub.test_client()
+    wrong = {"email": "m@acme.test", "password": "wrong"}
+    assert [post_form(browser, page, wrong).status_code for _ in range(3)] == [401] * 3
+    locked = post_form(browser, page, {"email": "m@acme.test", "password": "pw"})
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "300"
+    refusal = locked.get_data(as_text=True)
+    assert "Too many failed sign-ins" in refusal and "Location" not in locked.headers
+    assert 'href="http://uv.test/cb?error=access_denied&amp;error_description=Too+many' in refusal
+    assert "state=s1" in refusal
+
+
+def test_admin_settings_and_the_admin_api_are_throttled(hub):
+    browser = hub.test_client()
+    wrong = {"email": "m@acme.test", "password": "wrong"}
+    assert [post_form(browser, "/admin/login", wrong).status_code for _ in range(3)] == [401] * 3
+    page = post_form(browser, "/admin/login", {"email": "m@acme.test", "password": "pw"})
+    assert page.status_code == 429 and page.headers["Retry-After"] == "300"
+    assert 'data-error="too_many_attempts"' in page.get_data(as_text=True)
+    api = hub.test_client().get("/api/v1/users", auth=("m@acme.test", "pw"))
+    assert api.status_code == 429 and api.headers["Retry-After"] == "300"
+    assert api.get_json()["error"] == "too_many_attempts"
+    hub.test_client().post("/_sim/tenants/acme/clock/advance", json={"seconds": 300})
+    assert hub.test_client().get("/api/v1/users", auth=("m@acme.test", "pw")).status_code == 200

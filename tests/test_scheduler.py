@@ -1,0 +1,63 @@
+"""The served simulators' scheduler (sim_common.scheduler) and the leases it rests on
+(sim_common.leases): one holder at a time across processes, due jobs run on each tenant's own
+clock, only by the leader."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import responses
+from test_outbox import ALICE_SCIM_ID, SEARCH, listing, make_hub, module_applies_patches, patches
+
+from mock_kaseyaone.models import Lease, Tenant
+from sim_common.clock import real_now
+from sim_common.leases import take
+from sim_common.scheduler import LEADER, Scheduler
+
+
+def test_a_lease_has_one_holder_until_it_runs_out(tmp_path):
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    store = hub.client.application.extensions["sim_store"]
+    with store.sessionmaker() as session:
+        assert take(session, Lease, "job", "a", 5)
+        assert not take(session, Lease, "job", "b", 5), "a holds it"
+        assert take(session, Lease, "job", "a", 5), "a renews its own"
+    with store.transaction() as session:
+        session.get(Lease, "job").expires_at = real_now() - timedelta(seconds=1)
+    with store.sessionmaker() as session:
+        assert take(session, Lease, "job", "b", 5), "a's hold ran out"
+        assert not take(session, Lease, "job", "a", 5)
+
+
+def test_the_scheduler_runs_what_is_due_on_each_tenants_own_clock(tmp_path):
+    """A push that failed is retried 30 s later on its tenant's clock; the scheduler finds it
+    then, and only then, without anyone moving the clock through the control plane."""
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    app = hub.client.application
+    scheduler = Scheduler(app, interval=1)
+    assert scheduler.beat_once()
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, status=503)
+        hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+        assert scheduler.run_due() == {}, "the retry is not due yet"
+        mock.replace(responses.GET, SEARCH, json=listing(ALICE_SCIM_ID))
+        module_applies_patches(mock)
+        with app.extensions["sim_store"].transaction() as session:
+            session.get(Tenant, hub.tenant).clock_offset_seconds += 30  # as time passing would
+        assert scheduler.run_due() == {hub.tenant: {"outbox": 1}}
+        assert len(patches(mock)) == 1
+    assert hub.outbox()[0]["state"] == "delivered"
+    assert scheduler.run_due() == {}
+
+
+def test_only_one_process_leads_and_another_takes_over_when_it_stops(tmp_path):
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    app = hub.client.application
+    store = app.extensions["sim_store"]
+    with store.sessionmaker() as session:
+        assert take(session, Lease, LEADER, "another-process", 5)
+    scheduler = Scheduler(app, interval=1)
+    assert scheduler.beat_once() is False
+    with store.transaction() as session:  # the other process stopped renewing
+        session.get(Lease, LEADER).expires_at = real_now() - timedelta(seconds=1)
+    assert scheduler.beat_once() is True

@@ -5,34 +5,21 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request, url_for
 
+from sim_common import tenant_routes
 from sim_common.db import db
-from sim_common.errors import NotFound, Unauthorized
+from sim_common.errors import Unauthorized
 from sim_common.pages import secure_cookie
 
 from . import users
 from .errors import SuperuserRequired
-from .models import Tenant
 
 SESSION_COOKIE = "uv_session"
 
 
 def tenant_blueprint(name: str, import_name: str) -> Blueprint:
-    bp = Blueprint(name, import_name, url_prefix="/t/<tenant>")
-
-    @bp.url_value_preprocessor
-    def load_tenant(endpoint, values):
-        tenant = db().get(Tenant, values.pop("tenant"))
-        if tenant is None:
-            raise NotFound("There is no such UniView Portal tenant.")
-        g.tenant = tenant
-        g.tenant_id = tenant.id
-
-    @bp.url_defaults
-    def add_tenant(endpoint, values):
-        if "tenant" not in values and "tenant" in g:
-            values["tenant"] = g.tenant.id
-
-    return bp
+    return tenant_routes.tenant_blueprint(
+        name, import_name, "There is no such UniView Portal tenant."
+    )
 
 
 def public_url_for(endpoint: str, **values) -> str:

@@ -53,8 +53,8 @@ def init_page_protection(app: Flask) -> None:
 
     @app.before_request
     def refuse_cross_site_requests():
-        if request.method in SAFE_METHODS:
-            return
+        if request.method in SAFE_METHODS or request.routing_exception is not None:
+            return  # nothing changes: read only, or no route (the router answers 404 or 405)
         origin = request.headers.get("Origin")
         if origin is not None and origin not in _own_origins():
             raise CrossSiteRequestRefused()

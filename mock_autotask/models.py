@@ -1,0 +1,188 @@
+"""Autotask's state: tenants, resources (Autotask's users) with their security levels,
+departments, roles and approvers, the API user the REST API authenticates, and sign-in sessions
+(the login page's and LiveMobile's). Resources have no delete: they are made inactive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from sim_common.clock import tenant_now
+from sim_common.faults import FaultMixin
+from sim_common.leases import LeaseMixin
+from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
+from sim_common.outbox import OutboxMixin
+from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
+
+from .errors import NameTaken
+
+
+def tenant_fk() -> ForeignKey:
+    return ForeignKey("tenants.id", ondelete="CASCADE")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(TenantMixin, Base):
+    pass
+
+
+class JournalEntry(JournalEntryMixin, Base):
+    pass
+
+
+class Secret(SecretMixin, Base):
+    pass
+
+
+class Fault(FaultMixin, Base):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Lease(LeaseMixin, Base):
+    pass
+
+
+class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class LoginFailure(LoginFailureMixin, Base):
+    pass
+
+
+class SecurityLevel(Base):
+    """What a resource may see and do. `admin`: the level has Admin permission, which is what
+    configuring Admin > Resources and, later, Kaseya Integrations needs (AT-SEC-1). Each level
+    carries a license type, as Autotask's system security levels do."""
+
+    __tablename__ = "security_levels"
+    # Names are unique ignoring case (checked first, to name the one taken); this catches the
+    # same name added twice at the same moment.
+    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    license_type: Mapped[int] = mapped_column(Integer)
+    system: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    # Names are unique ignoring case (checked first, to name the one taken); this catches the
+    # same name added twice at the same moment.
+    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    # Names are unique ignoring case (checked first, to name the one taken); this catches the
+    # same name added twice at the same moment.
+    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class Resource(Base):
+    """An Autotask user. The id is an integer, as Autotask's are; ids are unique across the
+    simulator (a tenant sees only its own)."""
+
+    __tablename__ = "resources"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_name", info={"conflict": NameTaken}),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    user_name: Mapped[str] = mapped_column(String(254))  # kept lower-case: sign-in ignores case
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    first_name: Mapped[str] = mapped_column(String(50))
+    last_name: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Resources provisioned through KaseyaOne may have no Autotask password at all.
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    security_level_id: Mapped[int] = mapped_column(ForeignKey("security_levels.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id"), nullable=True)
+    # Who may approve others' timesheets and expense reports (Autotask's system roles "Time
+    # sheet approval" and "Expense approval"), and who approves this resource's.
+    approves_timesheets: Mapped[bool] = mapped_column(Boolean, default=False)
+    approves_expenses: Mapped[bool] = mapped_column(Boolean, default=False)
+    timesheet_approver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resources.id"), nullable=True
+    )
+    expense_approver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resources.id"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    security_level: Mapped[SecurityLevel] = relationship()
+    department: Mapped[Department | None] = relationship()
+    role: Mapped[Role | None] = relationship()
+    # post_update: the top approver approves its own (a row that refers to itself).
+    timesheet_approver: Mapped[Resource | None] = relationship(
+        remote_side=[id], foreign_keys=[timesheet_approver_id], post_update=True
+    )
+    expense_approver: Mapped[Resource | None] = relationship(
+        remote_side=[id], foreign_keys=[expense_approver_id], post_update=True
+    )
+
+
+class ApiUser(Base):
+    """The tenant's API user: what the REST API's `UserName`, `Secret` and `ApiIntegrationCode`
+    headers name. Its user name is unique across the simulator: the tenant is found from it."""
+
+    __tablename__ = "api_users"
+    __table_args__ = (UniqueConstraint("user_name", info={"conflict": NameTaken}),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    user_name: Mapped[str] = mapped_column(String(254))
+    secret_hash: Mapped[str] = mapped_column(Text)
+    integration_code: Mapped[str] = mapped_column(String(100))
+
+
+class Session(Base):
+    """A signed-in resource: through the login page (a cookie) or LiveMobile (a bearer token)."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(16))  # autotask | livemobile
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    resource: Mapped[Resource] = relationship()
+    tenant: Mapped[Tenant] = relationship()
+
+    def is_expired(self) -> bool:
+        return tenant_now(self.tenant) >= self.expires_at

@@ -1,0 +1,95 @@
+"""Signing in to Autotask with Autotask credentials: the login page and LiveMobile, Autotask's
+mobile app, which signs in with the same credentials (BEHAVIOURS.md, Autotask preamble). An
+inactive resource cannot sign in by any path, and loses its sessions when made inactive.
+
+Where the KaseyaOne integration will decide (Unified Login, Require Login with KaseyaOne, user
+exceptions: AT-SSO-2, AT-REQ-1/2) is marked below; until it exists every path is open."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session as DbSession
+
+from sim_common.clock import tenant_now
+from sim_common.passwords import check_user_password
+
+from .errors import BadCredentials, LiveMobileNotAllowed, ResourceInactive
+from .fields import storable
+from .models import Resource, Session, Tenant
+from .resources import find_resource
+
+METHODS = ("autotask", "livemobile")
+
+
+def livemobile_allowed(tenant: Tenant) -> bool:
+    """Whether LiveMobile may sign anyone in. AT-SSO-2: with Unified Login on, LiveMobile users
+    are not allowed to sign in — the KaseyaOne integration answers False then."""
+    return True
+
+
+def sign_in_with_credentials(session: DbSession, tenant: Tenant, user_name, password) -> Resource:
+    """The resource these Autotask credentials are for. The password is checked before anything
+    else is told (an inactive account is named only to someone who knows its password), and
+    failed passwords are throttled (sim_common.throttle)."""
+    resource = find_resource(session, tenant, user_name)
+    # A password or name no one can have set (not text, or not Unicode) is simply wrong.
+    given = password if isinstance(password, str) and storable(password) else ""
+    account = user_name if isinstance(user_name, str) and storable(user_name) else ""
+    if not check_user_password(resource, given, tenant=tenant, account=account):
+        raise BadCredentials()
+    if not resource.is_active:
+        raise ResourceInactive()
+    # AT-REQ-1/2 (to come with the integration): with Require Login with KaseyaOne on, only
+    # resources granted an exception get past here, and only through the Bypass URL.
+    return resource
+
+
+def sign_in_livemobile(session: DbSession, tenant: Tenant, user_name, password) -> Resource:
+    if not livemobile_allowed(tenant):
+        raise LiveMobileNotAllowed()
+    return sign_in_with_credentials(session, tenant, user_name, password)
+
+
+def start_session(
+    session: DbSession, resource: Resource, method: str, lifetime_seconds: int
+) -> Session:
+    if not resource.is_active:
+        raise ResourceInactive()
+    tenant = session.get(Tenant, resource.tenant_id)
+    now = tenant_now(tenant)
+    row = Session(
+        id=secrets.token_urlsafe(32),
+        tenant_id=tenant.id,
+        resource_id=resource.id,
+        method=method,
+        created_at=now,
+        expires_at=now + timedelta(seconds=lifetime_seconds),
+    )
+    session.add(row)
+    return row
+
+
+def find_session(
+    session: DbSession, tenant: Tenant, token: str | None, method: str | None = None
+) -> Session | None:
+    """The live session behind a cookie or a LiveMobile token: expired sessions, inactive
+    resources' sessions and another tenant's count as none."""
+    if not token or len(token) > 64 or not storable(token):
+        return None
+    row = session.get(Session, token)
+    if (
+        row is None
+        or row.tenant_id != tenant.id
+        or (method is not None and row.method != method)
+        or row.is_expired()
+        or not row.resource.is_active
+    ):
+        return None
+    return row
+
+
+def end_session(session: DbSession, token: str) -> None:
+    session.execute(delete(Session).where(Session.id == token))

@@ -1,0 +1,30 @@
+"""Routes under `/t/<tenant>/`, a simulator's per-tenant pages and APIs: the tenant is read from
+the URL once, before any view, and put where the journal and the fault check look for it
+(`g.tenant`, `g.tenant_id`); `url_for` fills it in from the current request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g
+
+from .db import db
+from .errors import NotFound
+
+
+def tenant_blueprint(name: str, import_name: str, missing: str) -> Blueprint:
+    """A blueprint under `/t/<tenant>`; `missing` is what an unknown tenant is told (404)."""
+    bp = Blueprint(name, import_name, url_prefix="/t/<tenant>")
+
+    @bp.url_value_preprocessor
+    def load_tenant(endpoint, values):
+        tenant = db().get(current_app.extensions["sim_models"].Tenant, values.pop("tenant"))
+        if tenant is None:
+            raise NotFound(missing)
+        g.tenant = tenant
+        g.tenant_id = tenant.id
+
+    @bp.url_defaults
+    def add_tenant(endpoint, values):
+        if "tenant" not in values and "tenant" in g:
+            values["tenant"] = g.tenant.id
+
+    return bp

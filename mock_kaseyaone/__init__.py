@@ -13,7 +13,7 @@ from sim_common.db import db
 from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
-from sim_common.web import SimModels, init_sim_app
+from sim_common.web import SimModels, init_sim_app, openapi_document
 
 from .domain import seed_tenant
 from .models import (
@@ -93,4 +93,9 @@ def create_app(config: Mapping | None = None) -> Flask:
         "oidc.userinfo",
         "portal.launcher",
     )
+
+    @app.get("/api/v1/openapi.yaml")
+    def openapi():
+        return openapi_document("mock_kaseyaone", "openapi.yaml")
+
     return app

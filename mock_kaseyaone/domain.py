@@ -16,7 +16,8 @@ from module_contracts.settings import (
 )
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present, insert_new
-from sim_common.passwords import check_user_password, hash_password
+from sim_common.passwords import MAX_PASSWORD_LENGTH, check_user_password, hash_password
+from sim_common.validation import MAX_TEXT_LENGTH, text, text_list, url
 from sim_common.web import new_id
 
 from . import lifecycle
@@ -46,18 +47,10 @@ from .sessions import sign_out_everywhere
 USER_STATUSES = ("active", "deactivated")
 
 
-def _text(value, field: str, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidRequest(f"'{field}' must be a non-empty string.", field=field)
-    return value.strip()
-
-
 def create_user(
     session: Session, tenant: Tenant, *, email, name, password, master=False, status="active"
 ) -> User:
-    email = _text(email, "email").lower()
+    email = text(email, "email", User.email).lower()
     if "@" not in email:
         raise InvalidRequest("'email' must be an email address.", field="email")
     if status not in USER_STATUSES:
@@ -70,8 +63,8 @@ def create_user(
         id=new_id(),
         tenant_id=tenant.id,
         email=email,
-        name=_text(name, "name"),
-        password_hash=hash_password(_text(password, "password")),
+        name=text(name, "name", User.name),
+        password_hash=hash_password(text(password, "password", MAX_PASSWORD_LENGTH)),
         is_master=bool(master),
         status=status,
         created_at=tenant_now(tenant),
@@ -217,13 +210,6 @@ def change_module_settings(instance: ModuleInstance, changes, confirmed) -> dict
 # member added or removed, changes the group and its members (whose `groups` show its name).
 
 
-def _group_name(value) -> str:
-    name = _text(value, "name")
-    if len(name) > 200:
-        raise InvalidRequest("'name' must be at most 200 characters long.", field="name")
-    return name
-
-
 def _ensure_group_name_free(session: Session, tenant: Tenant, name: str, group=None) -> None:
     holder = find_group_by_name(session, tenant, name)
     if holder is not None and holder is not group:
@@ -240,7 +226,7 @@ def _members_of(group: Group):
 
 
 def create_group(session: Session, tenant: Tenant, name) -> Group:
-    name = _group_name(name)
+    name = text(name, "name", Group.name)
     _ensure_group_name_free(session, tenant, name)
     group = Group(id=new_id(), tenant_id=tenant.id, name=name, created_at=tenant_now(tenant))
     session.add(group)
@@ -272,7 +258,7 @@ def find_group_by_name(session: Session, tenant: Tenant, name: str) -> Group | N
 
 def rename_group(session: Session, group: Group, name) -> bool:
     """Whether the name changed. Names are unique in a tenant."""
-    name = _group_name(name)
+    name = text(name, "name", Group.name)
     if name == group.name:
         return False
     _ensure_group_name_free(session, group.tenant, name, group)
@@ -292,9 +278,7 @@ def delete_group(session: Session, group: Group) -> None:
 def set_user_groups(session: Session, tenant: Tenant, user: User, names) -> None:
     """Put the user in these groups, creating those that do not exist yet (once, when another
     request creates the same group at the same moment)."""
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise InvalidRequest("'groups' must be a list of group names.", field="groups")
-    for name in map(_group_name, names):
+    for name in text_list(names, "groups", Group.name):
         now = tenant_now(tenant)
         row = {"id": new_id(), "tenant_id": tenant.id, "name": name, "created_at": now}
         insert_new(session, Group, [row])
@@ -329,16 +313,12 @@ def group_json(group: Group) -> dict:
     return {"id": group.id, "name": group.name, "members": [user.id for user in members]}
 
 
-def _is_url(value) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
-
-
 def _url_list(value, field: str) -> list[str]:
     if value is None:
         return []
-    if not isinstance(value, list) or not all(_is_url(u) for u in value):
+    if not isinstance(value, list):
         raise InvalidRequest(f"'{field}' must be a list of absolute http(s) URLs.", field=field)
-    return list(value)
+    return [url(uri, field) for uri in value]
 
 
 def register_module_instance(
@@ -359,34 +339,26 @@ def register_module_instance(
     (RP-Initiated Logout §3.1) and `initiate_login_uri` (Core §4, where a tile starts a sign-in
     at the module)."""
     contract = contract_for(module)
-    if (
-        not isinstance(redirect_uris, list)
-        or not redirect_uris
-        or not all(_is_url(u) for u in redirect_uris)
-    ):
+    if not isinstance(redirect_uris, list) or not redirect_uris:
         raise InvalidRequest(
             "'redirect_uris' must be a list of absolute http(s) URLs.", field="redirect_uris"
         )
-    if scim is not None and (
-        not isinstance(scim, dict) or not _is_url(scim.get("base_url")) or not scim.get("token")
-    ):
+    redirect_uris = [url(uri, "redirect_uris") for uri in redirect_uris]
+    if scim is not None and not isinstance(scim, dict):
         raise InvalidRequest("'scim' must have a 'base_url' (http(s)) and a 'token'.", field="scim")
     post_logout_redirect_uris = _url_list(post_logout_redirect_uris, "post_logout_redirect_uris")
-    if initiate_login_uri is not None and not _is_url(initiate_login_uri):
-        raise InvalidRequest(
-            "'initiate_login_uri' must be an absolute http(s) URL.", field="initiate_login_uri"
-        )
+    if initiate_login_uri is not None:
+        initiate_login_uri = url(initiate_login_uri, "initiate_login_uri")
+    settings_url = (scim or {}).get("settings_url")
     instance = ModuleInstance(
         id=new_id(),
         tenant_id=tenant.id,
         module=module,
-        name=_text(name or contract.name, "name"),
+        name=text(name or contract.name, "name", ModuleInstance.name),
         created_at=tenant_now(tenant),
-        scim_base_url=scim["base_url"].rstrip("/") if scim else None,
-        scim_token=_text(scim["token"], "scim.token") if scim else None,
-        settings_url=scim.get("settings_url")
-        if scim and _is_url(scim.get("settings_url"))
-        else None,
+        scim_base_url=url(scim.get("base_url"), "scim.base_url").rstrip("/") if scim else None,
+        scim_token=text(scim.get("token"), "scim.token", MAX_TEXT_LENGTH) if scim else None,
+        settings_url=url(settings_url, "scim.settings_url") if settings_url else None,
     )
     instance.client = OAuthClient(
         client_id="k1c_" + secrets.token_hex(12),

@@ -7,15 +7,19 @@ signed RS256 with a `kid` from the JWKS (`keys`). Refresh tokens (RFC 6749 §6) 
 — every client is confidential — rotated at each use, a replayed one revoking its whole family
 (OAuth 2.0 Security BCP §4.14.2), and a refreshed ID token as OIDC Core §12.2 says; revocation
 (RFC 7009); RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0). The classes below
-only override authlib's storage hooks; `init_oidc` registers them.
+override authlib's storage hooks, and, where authlib answered malformed input with a 500, the
+check it tripped on; `init_oidc` registers them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from datetime import timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grants
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -77,8 +81,55 @@ def user_claims(user, client: OAuthClient, scope: str) -> dict:
 AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
+# RFC 6749 Appendix A: response-name *( SP response-name ), response-char "_" / DIGIT / ALPHA.
+RESPONSE_TYPE = re.compile(r"[A-Za-z0-9_]+( [A-Za-z0-9_]+)*")
+
+
+class KaseyaOneAuthorizationServer(AuthorizationServer):
+    def get_authorization_grant(self, request):
+        """authlib's, except for a response_type that is not one by RFC 6749's syntax: authlib
+        puts the value in its error's description, whose characters it checks (RFC 6749
+        §4.1.2.1), and so raises ValueError on its own error for a NUL, a quote or a non-ASCII
+        letter. Such a request is refused as invalid, back to the client where that is safe."""
+        payload = request.payload
+        if payload.response_type is None or RESPONSE_TYPE.fullmatch(payload.response_type):
+            return super().get_authorization_grant(request)
+        client = self.query_client(payload.client_id) if payload.client_id else None
+        redirect_uri = None
+        # Not to a redirect_uri the client has not registered: then the person is told.
+        with contextlib.suppress(InvalidRequestError):
+            if client is not None:
+                redirect_uri = AuthorizationCodeGrant.validate_authorization_redirect_uri(
+                    request, client
+                )
+        raise InvalidRequestError(
+            "'response_type' must be letters, digits and '_' (RFC 6749 Appendix A); this "
+            "server supports 'code'.",
+            state=payload.state,
+            redirect_uri=redirect_uri,
+        )
+
+
+def _client_secret_basic(query_client, request):
+    """RFC 6749 §2.3.1 as authlib does it, except that credentials that are not UTF-8 are no
+    credentials (authlib decodes them without catching the error: a 500)."""
+    try:
+        return authenticate_client_secret_basic(query_client, request)
+    except UnicodeDecodeError:
+        return None
+
+
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        """authlib's, without quoting an unregistered redirect_uri in the error's description,
+        where a NUL or a quote in it made authlib raise ValueError on its own error."""
+        redirect_uri = request.payload.redirect_uri
+        if redirect_uri and not client.check_redirect_uri(redirect_uri):
+            raise InvalidRequestError("The redirect_uri is not one registered for this client.")
+        return grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
 
     def save_authorization_code(self, code, request):
         client = request.client
@@ -257,6 +308,19 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         pass  # revoked when claimed in validate_token_request
 
 
+class BearerProtector(ResourceProtector):
+    def parse_request_authorization(self, request):
+        """authlib's, saying what is wrong with an Authorization header that is not `Bearer`
+        and a token: authlib answers `unsupported_token_type` with no description."""
+        scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+        if scheme and (scheme.lower() != "bearer" or not token.strip()):
+            raise InvalidRequestError(
+                "Send the access token as 'Authorization: Bearer <access token>' "
+                "(RFC 6750 section 2.1)."
+            )
+        return super().parse_request_authorization(request)
+
+
 class TokenValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
         return db().get(Token, token_string)
@@ -350,7 +414,8 @@ def init_oidc(app) -> tuple[AuthorizationServer, ResourceProtector]:
         "OAUTH2_TOKEN_EXPIRES_IN", {"authorization_code": lifetime, "refresh_token": lifetime}
     )
     app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
-    server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server = KaseyaOneAuthorizationServer(app, query_client=_query_client, save_token=_save_token)
+    server.register_client_auth_method("client_secret_basic", _client_secret_basic)
     server.register_grant(
         AuthorizationCodeGrant,
         [KaseyaOneOpenIDCode(require_nonce=False), S256Required(required=True)],
@@ -358,7 +423,7 @@ def init_oidc(app) -> tuple[AuthorizationServer, ResourceProtector]:
     server.register_grant(RefreshTokenGrant, [RefreshedIDToken()])
     server.register_endpoint(KaseyaOneRevocationEndpoint)
     server.register_endpoint(KaseyaOneEndSession)
-    protector = ResourceProtector()
+    protector = BearerProtector()
     protector.register_token_validator(TokenValidator())
     keys.ensure_signing_key(app.extensions["sim_store"])
     app.extensions["k1_oauth_server"] = server

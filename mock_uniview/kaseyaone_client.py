@@ -95,7 +95,7 @@ def register_module_instance(
     return _call_json(
         "POST",
         f"{_hub_url()}/api/v1/module-instances",
-        auth=(master_email or "", master_password or ""),
+        auth=(master_email.encode(), master_password.encode()),  # UTF-8, RFC 7617 §2.1
         json={
             "module": "uniview",
             "name": name,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db
 from .errors import InvalidRequest
+from .validation import integer
 
 MODES = ("status", "garbage", "delay", "drop")
 MAX_DELAY_SECONDS = 30  # a served worker's request timeout is 60 s
@@ -47,12 +48,10 @@ def add_fault(session, model, tenant, body: dict) -> dict:
     mode, status = body.get("mode", "status"), body.get("status", 503)
     if kind not in kinds:
         raise InvalidRequest(f"'kind' must be one of {', '.join(kinds)}.", field="kind")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InvalidRequest("'count' must be a positive whole number.", field="count")
+    integer(count, "count", minimum=1)
     if mode not in MODES:
         raise InvalidRequest(f"'mode' must be one of {', '.join(MODES)}.", field="mode")
-    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-        raise InvalidRequest("'status' must be an HTTP error status (400-599).", field="status")
+    integer(status, "status", minimum=400, maximum=599)
     delay = body.get("delay_seconds")
     if mode != "delay" and delay is not None:
         raise InvalidRequest("'delay_seconds' goes with 'mode': 'delay'.", field="delay_seconds")

@@ -14,4 +14,5 @@ pytest_plugins = [
     "steps.cooper",
     "steps.conformance",
     "steps.harness",
+    "steps.portal",
 ]

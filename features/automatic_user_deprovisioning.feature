@@ -80,3 +80,14 @@ Feature: Automatic User Deprovisioning
     Then the UniView account of "alice" is disabled
     And KaseyaOne delivered the change once, after 6 attempts
     And UniView's journal shows 5 refused SCIM calls before the change was applied once
+
+  @uv_dep_1 @needs_faults @needs_clock
+  Scenario: A deactivation whose push UniView drops without an answer arrives once on a retry
+    Given the superuser has turned Automatic User Deprovisioning on
+    And UniView drops the connection on its next 2 SCIM calls
+    When the master user deactivates "alice" in KaseyaOne
+    Then the UniView account of "alice" is active
+    When an hour passes on KaseyaOne's clock, ten minutes at a time
+    Then the UniView account of "alice" is disabled
+    And KaseyaOne delivered the change once, after 3 attempts
+    And UniView's journal shows 2 dropped SCIM calls before the change was applied once

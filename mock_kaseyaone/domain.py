@@ -4,9 +4,8 @@ documents name them. No Flask here: every operation takes the SQLAlchemy session
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from module_contracts.settings import (
@@ -17,7 +16,8 @@ from module_contracts.settings import (
 )
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present, insert_new
-from sim_common.passwords import check_user_password, hash_password
+from sim_common.passwords import MAX_PASSWORD_LENGTH, check_user_password, hash_password
+from sim_common.validation import MAX_TEXT_LENGTH, text, text_list, url
 from sim_common.web import new_id
 
 from . import lifecycle
@@ -32,7 +32,6 @@ from .errors import (
     UserNotFound,
 )
 from .models import (
-    AdminSession,
     Group,
     GroupMember,
     ModuleAccess,
@@ -43,22 +42,15 @@ from .models import (
     User,
 )
 from .modules import contract_for
+from .sessions import sign_out_everywhere
 
 USER_STATUSES = ("active", "deactivated")
-
-
-def _text(value, field: str, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidRequest(f"'{field}' must be a non-empty string.", field=field)
-    return value.strip()
 
 
 def create_user(
     session: Session, tenant: Tenant, *, email, name, password, master=False, status="active"
 ) -> User:
-    email = _text(email, "email").lower()
+    email = text(email, "email", User.email).lower()
     if "@" not in email:
         raise InvalidRequest("'email' must be an email address.", field="email")
     if status not in USER_STATUSES:
@@ -71,8 +63,8 @@ def create_user(
         id=new_id(),
         tenant_id=tenant.id,
         email=email,
-        name=_text(name, "name"),
-        password_hash=hash_password(_text(password, "password")),
+        name=text(name, "name", User.name),
+        password_hash=hash_password(text(password, "password", MAX_PASSWORD_LENGTH)),
         is_master=bool(master),
         status=status,
         created_at=tenant_now(tenant),
@@ -101,40 +93,22 @@ def find_user_by_any_tenant(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
-def authenticate_master_user(session: Session, email: str, password: str) -> User:
-    """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
+def authenticate_user(session: Session, email: str, password: str) -> User:
+    """The active user with this email and password, whatever tenant they belong to (failed
+    passwords throttled: sim_common.throttle)."""
     user = find_user_by_any_tenant(session, email)
     tenant = user.tenant if user is not None else None
     if not check_user_password(user, password, tenant=tenant, account=email) or not user.is_active:
         raise BadCredentials()
-    if not user.is_master:
-        raise NotMasterUser()
     return user
 
 
-def start_admin_session(session: Session, user: User, lifetime_seconds: int) -> AdminSession:
-    row = AdminSession(
-        id=secrets.token_urlsafe(32),
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        expires_at=tenant_now(user.tenant) + timedelta(seconds=lifetime_seconds),
-    )
-    session.add(row)
-    return row
-
-
-def find_admin_session(session: Session, session_id) -> AdminSession | None:
-    """The live Admin Settings session of that id: ended, expired, or its user no longer an
-    active master user, it is none."""
-    row = session.get(AdminSession, session_id) if isinstance(session_id, str) else None
-    if row is None or row.is_expired() or not (row.user.is_active and row.user.is_master):
-        return None
-    return row
-
-
-def end_admin_session(session: Session, session_id) -> None:
-    if isinstance(session_id, str):
-        session.execute(delete(AdminSession).where(AdminSession.id == session_id))
+def authenticate_master_user(session: Session, email: str, password: str) -> User:
+    """The master user behind an admin call (HTTP Basic), whatever tenant they belong to."""
+    user = authenticate_user(session, email, password)
+    if not user.is_master:
+        raise NotMasterUser()
+    return user
 
 
 def authenticate_module_instance(session: Session, client_id, client_secret) -> ModuleInstance:
@@ -147,12 +121,15 @@ def authenticate_module_instance(session: Session, client_id, client_secret) -> 
 
 
 def set_user_status(session: Session, user: User, status: str) -> bool:
-    """Whether the status changed."""
+    """Whether the status changed. A deactivated user is signed out of KaseyaOne at once, and
+    the tokens issued for them are revoked (re-activating does not bring them back)."""
     if status not in USER_STATUSES:
         raise InvalidRequest(f"'status' must be one of {', '.join(USER_STATUSES)}.")
     changed, user.status = user.status != status, status
     if changed:
         user.modified_at = tenant_now(user.tenant)
+    if status == "deactivated":
+        sign_out_everywhere(session, user)
     return changed
 
 
@@ -233,13 +210,6 @@ def change_module_settings(instance: ModuleInstance, changes, confirmed) -> dict
 # member added or removed, changes the group and its members (whose `groups` show its name).
 
 
-def _group_name(value) -> str:
-    name = _text(value, "name")
-    if len(name) > 200:
-        raise InvalidRequest("'name' must be at most 200 characters long.", field="name")
-    return name
-
-
 def _ensure_group_name_free(session: Session, tenant: Tenant, name: str, group=None) -> None:
     holder = find_group_by_name(session, tenant, name)
     if holder is not None and holder is not group:
@@ -256,7 +226,7 @@ def _members_of(group: Group):
 
 
 def create_group(session: Session, tenant: Tenant, name) -> Group:
-    name = _group_name(name)
+    name = text(name, "name", Group.name)
     _ensure_group_name_free(session, tenant, name)
     group = Group(id=new_id(), tenant_id=tenant.id, name=name, created_at=tenant_now(tenant))
     session.add(group)
@@ -288,7 +258,7 @@ def find_group_by_name(session: Session, tenant: Tenant, name: str) -> Group | N
 
 def rename_group(session: Session, group: Group, name) -> bool:
     """Whether the name changed. Names are unique in a tenant."""
-    name = _group_name(name)
+    name = text(name, "name", Group.name)
     if name == group.name:
         return False
     _ensure_group_name_free(session, group.tenant, name, group)
@@ -308,9 +278,7 @@ def delete_group(session: Session, group: Group) -> None:
 def set_user_groups(session: Session, tenant: Tenant, user: User, names) -> None:
     """Put the user in these groups, creating those that do not exist yet (once, when another
     request creates the same group at the same moment)."""
-    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise InvalidRequest("'groups' must be a list of group names.", field="groups")
-    for name in map(_group_name, names):
+    for name in text_list(names, "groups", Group.name):
         now = tenant_now(tenant)
         row = {"id": new_id(), "tenant_id": tenant.id, "name": name, "created_at": now}
         insert_new(session, Group, [row])
@@ -345,46 +313,60 @@ def group_json(group: Group) -> dict:
     return {"id": group.id, "name": group.name, "members": [user.id for user in members]}
 
 
-def _is_url(value) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
+def _url_list(value, field: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRequest(f"'{field}' must be a list of absolute http(s) URLs.", field=field)
+    return [url(uri, field) for uri in value]
 
 
 def register_module_instance(
-    session: Session, tenant: Tenant, *, module, name, redirect_uris, scim=None
+    session: Session,
+    tenant: Tenant,
+    *,
+    module,
+    name,
+    redirect_uris,
+    scim=None,
+    post_logout_redirect_uris=None,
+    initiate_login_uri=None,
 ) -> ModuleInstance:
     """A module adds its KaseyaOne integration: KaseyaOne records the module instance and issues
     the confidential OpenID Connect client it signs users in with. A module that offers a SCIM
-    service provider says where (`scim`: base_url and the bearer token for it)."""
+    service provider says where (`scim`: base_url and the bearer token for it). Client metadata
+    as OpenID Connect Dynamic Client Registration names it: `post_logout_redirect_uris`
+    (RP-Initiated Logout §3.1) and `initiate_login_uri` (Core §4, where a tile starts a sign-in
+    at the module)."""
     contract = contract_for(module)
-    if (
-        not isinstance(redirect_uris, list)
-        or not redirect_uris
-        or not all(_is_url(u) for u in redirect_uris)
-    ):
+    if not isinstance(redirect_uris, list) or not redirect_uris:
         raise InvalidRequest(
             "'redirect_uris' must be a list of absolute http(s) URLs.", field="redirect_uris"
         )
-    if scim is not None and (
-        not isinstance(scim, dict) or not _is_url(scim.get("base_url")) or not scim.get("token")
-    ):
+    redirect_uris = [url(uri, "redirect_uris") for uri in redirect_uris]
+    if scim is not None and not isinstance(scim, dict):
         raise InvalidRequest("'scim' must have a 'base_url' (http(s)) and a 'token'.", field="scim")
+    post_logout_redirect_uris = _url_list(post_logout_redirect_uris, "post_logout_redirect_uris")
+    if initiate_login_uri is not None:
+        initiate_login_uri = url(initiate_login_uri, "initiate_login_uri")
+    settings_url = (scim or {}).get("settings_url")
     instance = ModuleInstance(
         id=new_id(),
         tenant_id=tenant.id,
         module=module,
-        name=_text(name or contract.name, "name"),
+        name=text(name or contract.name, "name", ModuleInstance.name),
         created_at=tenant_now(tenant),
-        scim_base_url=scim["base_url"].rstrip("/") if scim else None,
-        scim_token=_text(scim["token"], "scim.token") if scim else None,
-        settings_url=scim.get("settings_url")
-        if scim and _is_url(scim.get("settings_url"))
-        else None,
+        scim_base_url=url(scim.get("base_url"), "scim.base_url").rstrip("/") if scim else None,
+        scim_token=text(scim.get("token"), "scim.token", MAX_TEXT_LENGTH) if scim else None,
+        settings_url=url(settings_url, "scim.settings_url") if settings_url else None,
     )
     instance.client = OAuthClient(
         client_id="k1c_" + secrets.token_hex(12),
         client_secret=secrets.token_urlsafe(32),
         tenant_id=tenant.id,
         redirect_uris=list(redirect_uris),
+        post_logout_redirect_uris=post_logout_redirect_uris,
+        initiate_login_uri=initiate_login_uri,
     )
     session.add(instance)
     session.flush()
@@ -427,6 +409,18 @@ def has_module_access(session: Session, instance_id: str, user: User) -> bool:
     return session.get(ModuleAccess, (instance_id, user.id)) is not None
 
 
+def instances_with_access(session: Session, user: User) -> list[ModuleInstance]:
+    """The module instances the user has access to, whatever their module (K1-HUB-1, 3)."""
+    return list(
+        session.scalars(
+            select(ModuleInstance)
+            .join(ModuleAccess, ModuleAccess.instance_id == ModuleInstance.id)
+            .where(ModuleAccess.user_id == user.id, ModuleInstance.tenant_id == user.tenant_id)
+            .order_by(ModuleInstance.created_at, ModuleInstance.id)
+        )
+    )
+
+
 def _count(session: Session, model, instance: ModuleInstance) -> int:
     query = select(func.count()).select_from(model).where(model.instance_id == instance.id)
     return session.scalar(query) or 0
@@ -458,6 +452,8 @@ def instance_json(session: Session, instance: ModuleInstance) -> dict:
         "name": instance.name,
         "client_id": instance.client.client_id,
         "redirect_uris": instance.client.redirect_uris,
+        "post_logout_redirect_uris": instance.client.post_logout_redirect_uris or [],
+        "initiate_login_uri": instance.client.initiate_login_uri,
         "users": _count(session, ModuleUser, instance),
         "users_with_access": _count(session, ModuleAccess, instance),
     }

@@ -26,6 +26,7 @@ from sim_common.clock import iso, parse_iso, tenant_now
 from sim_common.db import insert_new
 from sim_common.errors import InvalidRequest
 from sim_common.scheduler import next_slot
+from sim_common.validation import integer, url
 from sim_common.web import new_id
 
 from .errors import InsightNotFound, InsightNotInToDo, NoInsights
@@ -42,8 +43,6 @@ EVALUATION_INTERVAL = timedelta(days=1)
 LISTS = ("todo", "snoozed", "completed")
 OPEN = ("todo", "snoozed")
 REPORT_KEYS = {"sequence", "observed_at", "facts", "links"}
-MAX_SEQUENCE = 2**31 - 1
-MAX_LINK_LENGTH = 2000
 
 
 def insights_of(module: str) -> Insights | None:
@@ -69,16 +68,7 @@ def _links(value, insights: Insights) -> dict:
         raise InvalidRequest(
             f"'links' names actions no insight has: {', '.join(unknown[:10])}.", field="links"
         )
-    for key, url in value.items():
-        if (
-            not isinstance(url, str)
-            or not url.startswith(("http://", "https://"))
-            or len(url) > MAX_LINK_LENGTH
-        ):
-            raise InvalidRequest(
-                f"The link for '{key}' must be an http(s) URL.", field=f"links.{key}"
-            )
-    return dict(value)
+    return {key: url(link, f"links.{key}") for key, link in value.items()}
 
 
 def record_telemetry(session: Session, instance: ModuleInstance, report) -> dict:
@@ -94,11 +84,7 @@ def record_telemetry(session: Session, instance: ModuleInstance, report) -> dict
         raise InvalidRequest(
             f"A report has sequence, observed_at, facts and links, not {', '.join(unknown[:10])}."
         )
-    sequence = report.get("sequence")
-    if isinstance(sequence, bool) or not isinstance(sequence, int):
-        raise InvalidRequest("'sequence' must be a whole number.", field="sequence")
-    if not 1 <= sequence <= MAX_SEQUENCE:
-        raise InvalidRequest(f"'sequence' must be from 1 to {MAX_SEQUENCE}.", field="sequence")
+    sequence = integer(report.get("sequence"), "sequence", minimum=1)
     observed_at = parse_iso(report.get("observed_at"))
     if observed_at is None:
         raise InvalidRequest(

@@ -1,5 +1,6 @@
 """KaseyaOne's state: tenants (companies), users and master users, groups, modules and their
-instances, module access, and the OpenID Connect provider's clients, codes, tokens and keys."""
+instances, module access, KaseyaOne's own sessions, and the OpenID Connect provider's clients,
+codes, tokens and signing keys."""
 
 from __future__ import annotations
 
@@ -203,12 +204,25 @@ class OAuthClient(ClientMixin, Base):
         ForeignKey("module_instances.id", ondelete="CASCADE"), unique=True
     )
     redirect_uris: Mapped[list] = mapped_column(JSON)
+    # OpenID Connect RP-Initiated Logout 1.0 §3.1 and Core §4 (third-party-initiated login):
+    # where KaseyaOne may send a browser after logout, and where a tile starts a sign-in.
+    post_logout_redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    initiate_login_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     token_endpoint_auth_method: Mapped[str] = mapped_column(
         String(32), default="client_secret_basic"
     )
 
     instance: Mapped[ModuleInstance] = relationship(back_populates="client")
     tenant: Mapped[Tenant] = relationship()
+
+    @property
+    def client_metadata(self) -> dict:
+        """The registered metadata authlib's RP-Initiated Logout endpoint reads."""
+        return {
+            "redirect_uris": self.redirect_uris,
+            "post_logout_redirect_uris": self.post_logout_redirect_uris or [],
+            "initiate_login_uri": self.initiate_login_uri,
+        }
 
     # authlib's ClientMixin: the storage-facing half of RFC 6749 clients.
     def get_client_id(self):
@@ -230,7 +244,7 @@ class OAuthClient(ClientMixin, Base):
         return hmac.compare_digest(self.client_secret.encode(), (client_secret or "").encode())
 
     def check_endpoint_auth_method(self, method, endpoint):
-        if endpoint == "token":
+        if endpoint in ("token", "revocation"):
             return method in ("client_secret_basic", "client_secret_post")
         return True
 
@@ -238,7 +252,8 @@ class OAuthClient(ClientMixin, Base):
         return response_type == "code"
 
     def check_grant_type(self, grant_type):
-        return grant_type == "authorization_code"
+        # Every client is confidential: each gets refresh tokens (RFC 6749 §6).
+        return grant_type in ("authorization_code", "refresh_token")
 
 
 class AuthorizationCode(Base):
@@ -286,6 +301,10 @@ class AuthorizationCode(Base):
 
 
 class Token(Base):
+    """An access token and the refresh token issued with it. A refresh issues a new pair and
+    revokes this one; every pair descending from one authorization code shares `code`, so that
+    a replayed code or refresh token revokes them all."""
+
     __tablename__ = "tokens"
 
     access_token: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -293,12 +312,16 @@ class Token(Base):
     client_id: Mapped[str] = mapped_column(
         ForeignKey("oauth_clients.client_id", ondelete="CASCADE")
     )
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     scope: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    refresh_token: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # When the user signed in (epoch seconds, tenant clock): a refreshed ID token keeps it.
+    auth_time: Mapped[int | None] = mapped_column(nullable=True)
 
     tenant: Mapped[Tenant] = relationship()
     user: Mapped[User] = relationship()
@@ -327,19 +350,35 @@ class Token(Base):
         return self.client
 
 
-class AdminSession(Base):
-    """A master user signed in to Admin Settings: Flask's session cookie names it, and signing
-    out deletes it, so that a copy of the cookie is worth nothing afterwards."""
+class HubSession(Base):
+    """KaseyaOne's own session: opened when a person signs in on its login form (the portal's,
+    or the one an authorization request shows), it answers later authorization requests
+    without the form (OIDC Core §3.1.2.3). Kept server-side, so that deactivating the user or an
+    administrator's sign-out ends it at once. Times are on the user's tenant clock."""
 
-    __tablename__ = "admin_sessions"
+    __tablename__ = "hub_sessions"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    authenticated_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
-    user: Mapped[User] = relationship()
     tenant: Mapped[Tenant] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class SigningKey(Base):
+    """One of the provider's RS256 signing keys (RFC 7517), the hub's, not a tenant's: the
+    newest signs; an older one stays in the JWKS until `retires_at` (real time)."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    retires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     def is_expired(self) -> bool:
         return tenant_now(self.tenant) >= self.expires_at

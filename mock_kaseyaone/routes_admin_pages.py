@@ -6,7 +6,7 @@ JSON API."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from module_contracts.settings import ConfirmationRequired
 from sim_common.db import db
@@ -17,15 +17,23 @@ from . import domain
 from .errors import InvalidRequest
 from .lifecycle import delivery_state
 from .modules import contract_for
+from .routes_portal import (
+    clear_hub_cookie,
+    current_hub_session,
+    open_browser_session,
+    set_hub_cookie,
+)
+from .sessions import HUB_COOKIE, end_hub_session
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
-ADMIN_SESSION = "k1_admin_session"  # Flask session key: the id of the server-side session
 
 
 @bp.before_request
 def load_master():
-    row = domain.find_admin_session(db(), session.get(ADMIN_SESSION))
-    g.master = row.user if row is not None else None
+    """Admin Settings is part of KaseyaOne: a master user's KaseyaOne session opens it (signed
+    in on its own sign-in page, the portal's, or an authorization request's form)."""
+    row = current_hub_session()
+    g.master = row.user if row is not None and row.user.is_master else None
     if g.master is not None:
         g.tenant, g.tenant_id = g.master.tenant, g.master.tenant_id
     if g.master is None and request.endpoint not in ("admin_pages.login", "admin_pages.sign_in"):
@@ -47,15 +55,19 @@ def sign_in():
         rollback_request()
         page = render_template("admin_login.html", error=exc, email=email)
         return page, exc.status_code, exc.headers
-    row = domain.start_admin_session(db(), user, current_app.config["ADMIN_SESSION_LIFETIME"])
-    session[ADMIN_SESSION] = row.id
-    return redirect(url_for("admin_pages.modules"))
+    response = redirect(url_for("admin_pages.modules"))
+    set_hub_cookie(response, open_browser_session(user))
+    return response
 
 
 @bp.post("/logout")
 def logout():
-    domain.end_admin_session(db(), session.pop(ADMIN_SESSION, None))
-    return redirect(url_for("admin_pages.login"))
+    """Signing out of Admin Settings is signing out of KaseyaOne: the session ends on the
+    server, so a copy of its cookie is worth nothing afterwards."""
+    end_hub_session(db(), request.cookies.get(HUB_COOKIE))
+    response = redirect(url_for("admin_pages.login"))
+    clear_hub_cookie(response)
+    return response
 
 
 @bp.get("/modules")

@@ -14,6 +14,7 @@ from . import domain
 from .errors import BadCredentials, InvalidRequest
 from .lifecycle import delivery_state
 from .oidc import issuer
+from .sessions import sign_out_everywhere as sign_out_everywhere_of
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 bp.fault_kind = "admin"
@@ -40,6 +41,8 @@ def register_module_instance():
         name=body.get("name"),
         redirect_uris=body.get("redirect_uris"),
         scim=body.get("scim"),
+        post_logout_redirect_uris=body.get("post_logout_redirect_uris"),
+        initiate_login_uri=body.get("initiate_login_uri"),
     )
     return {
         **domain.instance_json(db(), instance),
@@ -119,6 +122,13 @@ def activate_user(user_id):
     user = domain.get_user(db(), g.tenant, user_id)
     pushes = domain.activate_user(db(), user)
     return {**domain.user_json(db(), user), "pushes": pushes}
+
+
+@bp.delete("/users/<user_id>/sessions")
+def sign_out_everywhere(user_id):
+    """End the user's KaseyaOne sessions and revoke the tokens issued for them."""
+    user = domain.get_user(db(), g.tenant, user_id)
+    return {"sessions_ended": sign_out_everywhere_of(db(), user)}
 
 
 @bp.delete("/users/<user_id>")

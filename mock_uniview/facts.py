@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from sim_common.clock import iso, parse_iso, tenant_now
 from sim_common.errors import InvalidRequest
+from sim_common.validation import integer, text
 from sim_common.web import new_id
 
 from . import telemetry
@@ -30,7 +31,7 @@ from .errors import (
     PsaAlreadyIntegrated,
     PsaNotIntegrated,
 )
-from .groups import _name, list_organizations
+from .groups import list_organizations
 from .models import (
     Appliance,
     ApplianceJob,
@@ -57,7 +58,7 @@ MAX_THRESHOLD_HOURS = 24 * 366
 
 
 def _one_of(value, choices, field: str) -> str:
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise InvalidRequest(f"'{field}' must be one of {', '.join(choices)}.", field=field)
     return value
 
@@ -68,11 +69,11 @@ def _flag(value, field: str) -> bool:
     return value
 
 
-def _optional_text(value, field: str) -> str | None:
+def _optional_text(value, field: str, column) -> str | None:
     """A text that may be absent: None, or blank, for none."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return _name(value, field)
+    return text(value, field, column)
 
 
 def _only(changes, allowed: tuple[str, ...], what: str) -> dict:
@@ -120,6 +121,7 @@ def list_appliances(session: DbSession, tenant: Tenant) -> list[Appliance]:
 
 
 def get_appliance(session: DbSession, tenant: Tenant, asset_tag) -> Appliance:
+    asset_tag = text(asset_tag, "asset_tag", Appliance.asset_tag)
     appliance = session.scalar(
         select(Appliance).where(Appliance.tenant_id == tenant.id, Appliance.asset_tag == asset_tag)
     )
@@ -139,9 +141,7 @@ def add_appliance(
 ) -> Appliance:
     """An appliance added to UniView, or (`added_to_uniview` false) one the tenant's Unitrends
     account reports that has no UniView record yet."""
-    asset_tag = _name(asset_tag, "asset_tag")
-    if len(asset_tag) > 64:
-        raise InvalidRequest("'asset_tag' must be at most 64 characters.", field="asset_tag")
+    asset_tag = text(asset_tag, "asset_tag", Appliance.asset_tag)
     if session.scalar(
         select(Appliance.id).where(
             Appliance.tenant_id == tenant.id, Appliance.asset_tag == asset_tag
@@ -152,7 +152,7 @@ def add_appliance(
         id=new_id(),
         tenant_id=tenant.id,
         asset_tag=asset_tag,
-        name=_name(name or asset_tag, "name"),
+        name=text(name or asset_tag, "name", Appliance.name),
         helix_status=_one_of(helix_status, HELIX_STATUSES, "helix_status"),
         added_to_uniview=_flag(added_to_uniview, "added_to_uniview"),
         created_at=tenant_now(tenant),
@@ -181,7 +181,7 @@ def change_appliance(session: DbSession, tenant: Tenant, appliance: Appliance, c
             )
         appliance.added_to_uniview = True
     if "name" in changes:
-        appliance.name = _name(changes["name"])
+        appliance.name = text(changes["name"], "name", Appliance.name)
     if "helix_status" in changes:
         status = _one_of(changes["helix_status"], HELIX_STATUSES, "helix_status")
         _in_uniview(appliance).helix_status = status
@@ -251,8 +251,8 @@ def add_protected_asset(
         key=str(uuid.uuid4()),
         tenant_id=tenant.id,
         appliance_id=appliance.id,
-        name=_name(name),
-        type=_name(type or "Image Level Instance", "type"),
+        name=text(name, "name", ProtectedAsset.name),
+        type=text(type or "Image Level Instance", "type", ProtectedAsset.type),
     )
     return _changed(session, tenant, asset)
 
@@ -303,9 +303,9 @@ def add_job(
         tenant_id=tenant.id,
         appliance_id=_in_uniview(appliance).id,
         type=_one_of(type, JOB_TYPES, "type"),
-        name=_name(name),
-        schedule=_optional_text(schedule, "schedule"),
-        target=_optional_text(target, "target"),
+        name=text(name, "name", ApplianceJob.name),
+        schedule=_optional_text(schedule, "schedule", ApplianceJob.schedule),
+        target=_optional_text(target, "target", ApplianceJob.target),
         created_at=tenant_now(tenant),
     )
     _check_job(job)
@@ -316,11 +316,11 @@ def change_job(session: DbSession, tenant: Tenant, job: ApplianceJob, changes) -
     """Rename it, schedule it (or `schedule` null: on demand only), change its target."""
     changes = _only(changes, ("name", "schedule", "target"), "a job")
     if "name" in changes:
-        job.name = _name(changes["name"])
+        job.name = text(changes["name"], "name", ApplianceJob.name)
     if "schedule" in changes:
-        job.schedule = _optional_text(changes["schedule"], "schedule")
+        job.schedule = _optional_text(changes["schedule"], "schedule", ApplianceJob.schedule)
     if "target" in changes:
-        job.target = _optional_text(changes["target"], "target")
+        job.target = _optional_text(changes["target"], "target", ApplianceJob.target)
     _check_job(job)
     _changed(session, tenant)
 
@@ -357,15 +357,9 @@ def list_alarms(session: DbSession, tenant: Tenant) -> list[ConditionalAlarm]:
 def add_alarm(session: DbSession, tenant: Tenant, *, type, threshold_hours) -> ConditionalAlarm:
     """A conditional alarm: alert when machines go longer than `threshold_hours` without a good
     backup (`backup`) or off-site replication (`replication`)."""
-    if (
-        isinstance(threshold_hours, bool)
-        or not isinstance(threshold_hours, int)
-        or not 1 <= threshold_hours <= MAX_THRESHOLD_HOURS
-    ):
-        raise InvalidRequest(
-            f"'threshold_hours' must be a whole number of hours from 1 to {MAX_THRESHOLD_HOURS}.",
-            field="threshold_hours",
-        )
+    threshold_hours = integer(
+        threshold_hours, "threshold_hours", minimum=1, maximum=MAX_THRESHOLD_HOURS
+    )
     alarm = ConditionalAlarm(
         id=new_id(),
         tenant_id=tenant.id,
@@ -406,7 +400,9 @@ def add_psa_integration(
         tenant_id=tenant.id,
         psa=_one_of(psa, PSAS, "psa"),
         added_at=added_at or tenant_now(tenant),
-        close_ticket_status=_optional_text(close_ticket_status, "close_ticket_status"),
+        close_ticket_status=_optional_text(
+            close_ticket_status, "close_ticket_status", PsaIntegration.close_ticket_status
+        ),
     )
     return _changed(session, tenant, integration)
 
@@ -417,7 +413,7 @@ def change_psa_integration(session: DbSession, tenant: Tenant, changes) -> PsaIn
     changes = _only(changes, ("close_ticket_status",), "the PSA integration")
     integration = get_psa_integration(session, tenant)
     integration.close_ticket_status = _optional_text(
-        changes["close_ticket_status"], "close_ticket_status"
+        changes["close_ticket_status"], "close_ticket_status", PsaIntegration.close_ticket_status
     )
     _changed(session, tenant)
     return integration
@@ -435,7 +431,7 @@ def map_organization(
 ) -> None:
     """Map an organization to a company or account of the integrated PSA (replacing any)."""
     get_psa_integration(session, tenant)
-    company = _name(company, "company")
+    company = text(company, "company", PsaCompanyMapping.company)
     mapping = session.get(PsaCompanyMapping, organization.id)
     if mapping is None:
         session.add(

@@ -18,6 +18,7 @@ from sim_common.clock import tenant_now
 from sim_common.db import insert_new
 from sim_common.errors import InvalidRequest
 from sim_common.scheduler import next_slot
+from sim_common.validation import keepable_text, text, text_list, text_problem
 from sim_common.web import new_id
 
 from .errors import (
@@ -34,25 +35,13 @@ SYNC_INTERVAL = timedelta(hours=4)
 FIRST_IMPORT_DELAY = timedelta(hours=1)
 
 
-def _keepable_name(value) -> str | None:
-    """A group's or an organization's name as UniView keeps it (stripped, 1 to 200
-    characters), or None where it cannot."""
-    if isinstance(value, str) and 0 < len(value.strip()) <= 200:
-        return value.strip()
-    return None
-
-
-def _name(value, what: str = "name") -> str:
-    name = _keepable_name(value)
-    if name is None:
-        raise InvalidRequest(f"'{what}' must be a non-empty string of at most 200 characters.")
-    return name
+def _name(value) -> str:
+    """A group's or an organization's name as UniView keeps it (their columns are alike)."""
+    return text(value, "name", Group.name)
 
 
 def _names(values, what: str) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InvalidRequest(f"'{what}' must be a list of strings.", field=what)
-    return [v.strip() for v in values if v.strip()]
+    return text_list(values, what, Organization.name)
 
 
 # Groups.
@@ -350,8 +339,9 @@ def kaseyaone_groups(entries) -> dict[str, str]:
     longer than 200)."""
     groups = {}
     for group_id, name in entries:
-        kept = _keepable_name(name)
-        if isinstance(group_id, str) and 0 < len(group_id) <= 64 and kept is not None:
+        kept = keepable_text(name, Group.name)
+        id_problem = text_problem(group_id, Group.kaseyaone_id, strip=False)
+        if id_problem is None and kept is not None:
             groups[group_id] = kept
     return groups
 

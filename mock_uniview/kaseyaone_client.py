@@ -1,6 +1,8 @@
 """UniView's side of talking to KaseyaOne: registering itself as a module instance when the
-integration is added, and signing users in as an OpenID Connect relying party (OIDC Core §3.1)
-through authlib's client, validating every ID token claim (§3.1.3.7).
+integration is added, signing users in as an OpenID Connect relying party (OIDC Core §3.1)
+through authlib's client, validating every ID token claim (§3.1.3.7), refreshing tokens (§12),
+reading the app launcher's list, and RP-initiated logout (OpenID Connect RP-Initiated Logout
+1.0).
 
 KaseyaOne's public URL (the issuer, what browsers see) may differ from the URL UniView reaches
 it on (`KASEYAONE_URL`): back-channel endpoints are rewritten onto the latter.
@@ -8,7 +10,10 @@ it on (`KASEYAONE_URL`): back-channel endpoints are rewritten onto the latter.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import requests
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
@@ -77,20 +82,26 @@ def register_module_instance(
     *,
     name: str,
     redirect_uri: str,
+    post_logout_redirect_uri: str,
+    initiate_login_uri: str,
     scim_base_url: str,
     scim_token: str,
     settings_url: str,
 ) -> dict:
-    """KaseyaOne's admin API, as the master user the superuser named: the OIDC redirect URI, and
-    where and how KaseyaOne pushes lifecycle changes to this tenant over SCIM 2.0."""
+    """KaseyaOne's admin API, as the master user the superuser named: the OIDC redirect URI,
+    where KaseyaOne may send a browser after logout and where its tiles start a sign-in (the
+    client metadata of OpenID Connect Dynamic Client Registration), and where and how KaseyaOne
+    pushes lifecycle changes to this tenant over SCIM 2.0."""
     return _call_json(
         "POST",
         f"{_hub_url()}/api/v1/module-instances",
-        auth=(master_email or "", master_password or ""),
+        auth=(master_email.encode(), master_password.encode()),  # UTF-8, RFC 7617 §2.1
         json={
             "module": "uniview",
             "name": name,
             "redirect_uris": [redirect_uri],
+            "post_logout_redirect_uris": [post_logout_redirect_uri],
+            "initiate_login_uri": initiate_login_uri,
             "scim": {"base_url": scim_base_url, "token": scim_token, "settings_url": settings_url},
         },
     )
@@ -150,29 +161,73 @@ def authorization_url(
     return url
 
 
-def exchange_code(
-    integration: Integration, redirect_uri: str, *, code: str, code_verifier: str
-) -> dict:
-    endpoint = _backchannel(
-        provider_metadata(integration.issuer)["token_endpoint"], integration.issuer
-    )
+def _token_endpoint(integration: Integration) -> str:
+    return _backchannel(provider_metadata(integration.issuer)["token_endpoint"], integration.issuer)
+
+
+@contextmanager
+def _token_call(what: str):
+    """A call to the token endpoint: KaseyaOne's OAuth error (RFC 6749 §5.2) is
+    KaseyaOneRefused, no answer KaseyaOneUnavailable."""
     try:
-        with _oauth_session(integration, redirect_uri) as client:
-            return client.fetch_token(
-                endpoint,
-                grant_type="authorization_code",
-                code=code,
-                code_verifier=code_verifier,
-                timeout=_timeout(),
-            )
+        yield
     except (OAuthError, OAuth2Error) as exc:
         raise KaseyaOneRefused(
-            f"KaseyaOne refused the sign-in: {exc.error}"
+            f"KaseyaOne refused {what}: {exc.error}"
             f"{': ' + exc.description if exc.description else ''}.",
             kaseyaone_error=exc.error,
         ) from exc
     except requests.RequestException as exc:
         raise KaseyaOneUnavailable(f"KaseyaOne did not answer: {type(exc).__name__}.") from exc
+
+
+def exchange_code(
+    integration: Integration, redirect_uri: str, *, code: str, code_verifier: str
+) -> dict:
+    with _token_call("the sign-in"), _oauth_session(integration, redirect_uri) as client:
+        return client.fetch_token(
+            _token_endpoint(integration),
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=code_verifier,
+            timeout=_timeout(),
+        )
+
+
+def refresh_tokens(integration: Integration, refresh_token: str) -> dict:
+    """New tokens for an expired access token (RFC 6749 §6); KaseyaOne rotates the refresh
+    token, so the answer's replaces it."""
+    with _token_call("to refresh the tokens"), _oauth_session(integration, None) as client:
+        return client.refresh_token(
+            _token_endpoint(integration), refresh_token=refresh_token, timeout=_timeout()
+        )
+
+
+def read_launcher(integration: Integration, access_token: str) -> dict:
+    """The app launcher's list KaseyaOne keeps for the user this access token is for."""
+    return _call_json(
+        "GET",
+        f"{_hub_url()}/api/v1/launcher",
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+
+
+def logout_url(
+    integration: Integration, *, id_token: str, post_logout_redirect_uri: str, state: str
+) -> str | None:
+    """Where to send the browser so that KaseyaOne ends its session too (RP-Initiated Logout
+    §2), or None if KaseyaOne offers no end-session endpoint."""
+    endpoint = provider_metadata(integration.issuer).get("end_session_endpoint")
+    if not endpoint:
+        return None
+    return add_params_to_uri(
+        endpoint,
+        [
+            ("id_token_hint", id_token),
+            ("post_logout_redirect_uri", post_logout_redirect_uri),
+            ("state", state),
+        ],
+    )
 
 
 def validate_id_token(integration: Integration, token: dict, *, nonce: str, now: int) -> dict:

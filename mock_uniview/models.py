@@ -1,5 +1,6 @@
-"""UniView Portal's state: tenants, local users with roles, sessions, and the KaseyaOne
-integration with its centralized-user-management settings and login exceptions."""
+"""UniView Portal's state: tenants, local users with roles, sessions (with the tokens of those
+opened through KaseyaOne), and the KaseyaOne integration with its centralized-user-management
+settings and login exceptions."""
 
 from __future__ import annotations
 
@@ -118,6 +119,21 @@ class Session(Base):
 
     def is_expired(self) -> bool:
         return tenant_now(self.tenant) >= self.expires_at
+
+
+class KaseyaOneTokens(Base):
+    """What KaseyaOne issued for a session opened through it: the ID token (the hint of an
+    RP-initiated logout) and the access and refresh tokens the app launcher is read with."""
+
+    __tablename__ = "kaseyaone_tokens"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    id_token: Mapped[str] = mapped_column(Text)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # the tenant's clock
 
 
 class Integration(Base):

@@ -1,6 +1,9 @@
 """UniView's login page (UniView credentials, and Log In with KaseyaOne), the bypass log-in
-link, and the OpenID Connect callback (UV-SSO-1/2, UV-REQ-1..4). Pages for a person; every
-refusal is a readable page with the reason, and the same as JSON for a program that asks."""
+link, the OpenID Connect callback (UV-SSO-1/2, UV-REQ-1..4), the login URL KaseyaOne's tiles
+and app launcher open (OIDC Core §4, K1-HUB-1/2), the launcher in every page's header, and
+logout, which signs a user who came through KaseyaOne out of KaseyaOne too. Pages for a person;
+every refusal is a readable page with the reason, and the same as JSON for a program that
+asks."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from sim_common.errors import NotFound
 from sim_common.throttle import TooManyAttempts
 from sim_common.web import rollback_request, wants_json
 
-from . import groups, kaseyaone_client, users
+from . import groups, kaseyaone_client, launcher, users
 from .errors import (
     InvalidLoginAttempt,
     KaseyaOneLoginOff,
@@ -68,11 +71,24 @@ def _login_page(*, error=None, status=200, bypass_token=None):
     ), status
 
 
-def _signed_in(user, method: str):
+def _signed_in(user, method: str, *, kaseyaone_tokens=None, target=None):
     row = users.start_session(db(), user, method, current_app.config["SESSION_LIFETIME"])
-    response = redirect(url_for("uv_login.home"))
+    if kaseyaone_tokens is not None:
+        launcher.remember_tokens(db(), g.tenant, row, kaseyaone_tokens)
+    response = redirect(target or url_for("uv_login.home"))
     set_session_cookie(response, row.id)
     return response
+
+
+@bp.app_context_processor
+def kaseyaone_launcher():
+    """Pages call `k1_launcher_for_page()` where their header shows KaseyaOne's launcher."""
+
+    def for_page():
+        row = current_session() if "tenant" in g else None
+        return None if row is None else launcher.launcher_for(db(), g.tenant, row)
+
+    return {"k1_launcher_for_page": for_page}
 
 
 @bp.get("/login")
@@ -115,14 +131,15 @@ def _redirect_uri() -> str:
     return public_url_for("uv_login.kaseyaone_callback")
 
 
-@bp.get("/login/kaseyaone")
-def kaseyaone_login():
+def _start_kaseyaone_login(login_hint: str | None, target: str | None = None):
     if not _kaseyaone_login_on():
         raise KaseyaOneLoginOff()
     state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
     pending = session.get(PENDING, {})
     pending = dict(list(pending.items())[-4:])  # a few tabs at once, not an unbounded cookie
     pending[state] = {"tenant": g.tenant.id, "nonce": nonce, "verifier": verifier}
+    if target:
+        pending[state]["target"] = target
     session[PENDING] = pending
     url = kaseyaone_client.authorization_url(
         g.tenant.integration,
@@ -130,9 +147,30 @@ def kaseyaone_login():
         state=state,
         nonce=nonce,
         code_verifier=verifier,
-        login_hint=request.args.get("login_hint"),
+        login_hint=login_hint,
     )
     return redirect(url)
+
+
+@bp.get("/login/kaseyaone")
+def kaseyaone_login():
+    return _start_kaseyaone_login(request.args.get("login_hint"))
+
+
+@bp.get("/login/kaseyaone/initiate")
+def kaseyaone_initiate():
+    """UniView's initiate_login_uri (OIDC Core §4): KaseyaOne's tile or app launcher sends the
+    browser here, with KaseyaOne as `iss`, and UniView starts the sign-in as Log In with
+    KaseyaOne does. A `target_link_uri` is followed only within this tenant's pages."""
+    integration = g.tenant.integration
+    if integration is not None and request.args.get("iss") != integration.issuer:
+        raise InvalidLoginAttempt(
+            "This sign-in did not come from the KaseyaOne this UniView Portal is integrated with."
+        )
+    target = request.args.get("target_link_uri")
+    if target and not target.startswith(public_url_for("uv_login.home")):
+        target = None
+    return _start_kaseyaone_login(request.args.get("login_hint"), target)
 
 
 @bp.get("/oidc/callback")
@@ -165,7 +203,7 @@ def kaseyaone_callback():
     user = users.user_for_kaseyaone_login(db(), g.tenant, claims)
     if integration.access_groups:
         groups.refresh_user_groups(db(), g.tenant, user, claims.get("kaseyaone_groups"))
-    return _signed_in(user, "kaseyaone")
+    return _signed_in(user, "kaseyaone", kaseyaone_tokens=token, target=attempt.get("target"))
 
 
 @bp.get("/")
@@ -185,8 +223,14 @@ def session_info():
 @bp.post("/logout")
 def logout():
     row = current_session()
-    if row is not None:
-        users.end_session(db(), row.id)
     response = redirect(url_for("uv_login.login_page"))
+    if row is not None:
+        # Came through KaseyaOne: KaseyaOne's session ends too (interpretation, K1-HUB-1).
+        hub_logout = launcher.kaseyaone_logout_url(
+            db(), g.tenant, row, public_url_for("uv_login.login_page")
+        )
+        users.end_session(db(), row.id)
+        if hub_logout:
+            response = redirect(hub_logout)
     clear_session_cookie(response)
     return response

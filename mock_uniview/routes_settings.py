@@ -14,6 +14,8 @@ from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError, Unauthorized
 from sim_common.idempotency import apply_once
+from sim_common.passwords import MAX_PASSWORD_LENGTH
+from sim_common.validation import MAX_EMAIL_LENGTH, text
 from sim_common.web import rollback_request
 
 from . import integration as k1
@@ -43,14 +45,16 @@ def _config_json() -> dict:
 def add_kaseyaone_integration(master_email, master_password) -> None:
     if g.tenant.integration is not None:
         raise IntegrationAlreadyAdded()
-    if not master_email or not master_password:
-        raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
+    master_email = text(master_email, "master_email", MAX_EMAIL_LENGTH)
+    master_password = text(master_password, "master_password", MAX_PASSWORD_LENGTH, strip=False)
     scim_token = secrets.token_urlsafe(32)
     registration = kaseyaone_client.register_module_instance(
         master_email,
         master_password,
         name=f"UniView Portal ({g.tenant.name})",
         redirect_uri=_redirect_uri(),
+        post_logout_redirect_uri=public_url_for("uv_login.login_page"),
+        initiate_login_uri=public_url_for("uv_login.kaseyaone_initiate"),
         scim_base_url=public_url_for("uv_login.home") + "scim/v2",
         settings_url=public_url_for("uv_from_kaseyaone.pushed_settings"),
         scim_token=scim_token,

@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.scim import emails, list_response, meta, search_resources
+from sim_common.validation import text_problem
 
 from . import users
 from .models import Integration, Tenant
@@ -128,32 +129,33 @@ def _wanted_name(resource: User) -> str | None:
 _EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
 
 
+def _checked_text(value: str, attribute: str, column, what: str) -> None:
+    problem = text_problem(value, column, required=False, strip=False)
+    if problem:
+        raise InvalidValueException(attribute=attribute, detail=f"{what} {problem}.")
+
+
 def _checked_username(value: str | None) -> str:
     username = (value or "").strip().lower()
-    if not _EMAIL_ADDRESS.fullmatch(username) or len(username) > 320:
+    if not _EMAIL_ADDRESS.fullmatch(username):
         raise InvalidValueException(
             attribute="userName",
             detail="userName must be an email address: it is the UniView Portal username.",
         )
+    _checked_text(username, "userName", UniViewUser.username, "userName, the username,")
     return username
 
 
 def _checked_external_id(value: str | None) -> str | None:
     if not value:
         return None
-    if len(value) > 64:
-        raise InvalidValueException(
-            attribute="externalId",
-            detail="externalId, the KaseyaOne subject, is at most 64 characters long.",
-        )
+    _checked_text(value, "externalId", UniViewUser.k1_subject, "externalId, the KaseyaOne subject,")
     return value
 
 
 def _checked_name(value: str | None) -> str | None:
-    if value is not None and len(value) > 200:
-        raise InvalidValueException(
-            attribute="displayName", detail="A UniView name is at most 200 characters long."
-        )
+    if value is not None:
+        _checked_text(value, "displayName", UniViewUser.name, "A UniView name")
     return value or None
 
 

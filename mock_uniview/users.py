@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session as DbSession
 from module_contracts.uniview import ROLES
 from sim_common.clock import tenant_now
 from sim_common.errors import InvalidRequest
-from sim_common.passwords import check_user_password, hash_password
+from sim_common.passwords import MAX_PASSWORD_LENGTH, check_user_password, hash_password
+from sim_common.validation import text
 from sim_common.web import new_id
 
 from .errors import (
@@ -41,24 +42,24 @@ def create_user(
     status="active",
     k1_subject=None,
 ) -> User:
-    if not isinstance(username, str) or "@" not in username:
+    username = text(username, "username", User.username).lower()
+    if "@" not in username:
         raise InvalidRequest("'username' must be an email address.", field="username")
     if role not in ROLES:
         raise InvalidRequest(f"'role' must be one of {', '.join(ROLES)}.", field="role")
     if status not in ("active", "disabled"):
         raise InvalidRequest("'status' must be active or disabled.", field="status")
-    if password is not None and not isinstance(password, str):
-        raise InvalidRequest("'password' must be a string.", field="password")
-    if name is not None and not isinstance(name, str):
-        raise InvalidRequest("'name' must be a string.", field="name")
-    username = username.strip().lower()
+    if password is not None:
+        password = text(password, "password", MAX_PASSWORD_LENGTH, required=False, strip=False)
+    if name is not None:
+        name = text(name, "name", User.name, required=False)
     if find_user(session, tenant, username) is not None:
         raise UsernameTaken(f"A user '{username}' already exists.", field="username")
     user = User(
         id=new_id(),
         tenant_id=tenant.id,
         username=username,
-        name=name if isinstance(name, str) and name else username,
+        name=name or username,
         role=role,
         status=status,
         k1_subject=k1_subject,
@@ -112,8 +113,8 @@ def change_user(session: DbSession, user: User, changes: dict) -> User:
         raise InvalidRequest(f"'role' must be one of {', '.join(ROLES)}.", field="role")
     if "status" in changes and changes["status"] not in ("active", "disabled"):
         raise InvalidRequest("'status' must be active or disabled.", field="status")
-    if "name" in changes and not (isinstance(changes["name"], str) and changes["name"].strip()):
-        raise InvalidRequest("'name' must be a non-empty string.", field="name")
+    if "name" in changes:
+        changes = {**changes, "name": text(changes["name"], "name", User.name)}
     changed = any(getattr(user, key) != value for key, value in changes.items())
     for key, value in changes.items():
         setattr(user, key, value)

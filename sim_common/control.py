@@ -7,15 +7,15 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-from importlib import resources
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from sqlalchemy import delete, select
 
 from . import throttle
 from .clock import advance_clock, epoch_seconds, real_now, tenant_now
 from .db import db, finish_request_session
 from .errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from .validation import query_integer, text
 
 MAX_ADVANCE_SECONDS = 10 * 365 * 86400
 
@@ -40,17 +40,23 @@ def require_control_token():
 
 
 def json_body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested too deep for the JSON decoder: not a ValueError
-        raise InvalidRequest("The body is nested too deeply.") from None
-    if body is None:
-        if request.data:
-            raise InvalidRequest("The body must be a JSON object.")
+    """The request's JSON object: {} for no body; anything else is refused, saying why."""
+    body = request.get_json(silent=True)
+    if body is None and not request.data:
         return {}
     if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.")
+        raise InvalidRequest(f"The body must be a JSON object{_why_not_json()}.")
     return body
+
+
+def _why_not_json() -> str:
+    if not request.is_json:
+        return ", sent with 'Content-Type: application/json'"
+    try:
+        current_app.json.loads(request.data)
+    except ValueError as exc:  # the parser says what and where
+        return f"; this is not JSON: {exc}"
+    return ""
 
 
 def get_tenant(tenant_id: str):
@@ -83,15 +89,14 @@ def health():
 
 @control_blueprint.get("/openapi.yaml")
 def openapi():
-    text = resources.files("sim_common").joinpath("openapi/control.yaml").read_text()
-    return Response(text, mimetype="application/yaml")
+    from .web import openapi_document
+
+    return openapi_document("sim_common", "openapi/control.yaml")
 
 
 def create_tenant(body: dict) -> dict:
     """A fresh tenant seeded in the same transaction: the control plane's and the seed file's."""
-    name = body.get("name") or "Tenant"
-    if not isinstance(name, str):
-        raise InvalidRequest("'name' must be a string.", field="name")
+    name = text(body.get("name") or "Tenant", "name", _models().Tenant.name)
     tenant_id = body.get("id") or slugify(name)
     if not isinstance(tenant_id, str):
         raise InvalidRequest("'id' must be a string.", field="id")
@@ -214,9 +219,9 @@ def journal(tenant_id: str):
     get_tenant(tenant_id)
     entry = _models().JournalEntry
     query = select(entry).where(entry.tenant_id == tenant_id).order_by(entry.id)
-    since = request.args.get("since", type=int)
+    since = request.args.get("since")
     if since is not None:
-        query = query.where(entry.id > since)
+        query = query.where(entry.id > query_integer(since, "since"))
     return {"entries": [e.to_json() for e in db().scalars(query)]}
 
 

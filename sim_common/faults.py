@@ -1,18 +1,26 @@
-"""Fault injection: make the next N requests of a kind that a simulator receives for a tenant
-fail — with an HTTP status, or with a body that is not what the protocol promises — so that
-tests see retries and recovery without stopping a server. Counted down atomically, so several
-workers share one budget."""
+"""Fault injection, as WireMock offers it: make the next N requests of a kind that a simulator
+receives for a tenant fail — with an HTTP status, with a body that is not what the protocol
+promises, late (a delay, after which the request is answered as usual: a caller whose timeout
+is shorter sees a timeout), or not at all (the connection is closed without an answer) — so
+that tests see retries and recovery without stopping a server. Counted down atomically, so
+several workers share one budget."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import time
+
 from flask import Response, current_app, g, request
-from sqlalchemy import Integer, String, exists, select, update
+from sqlalchemy import Float, Integer, String, exists, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db
 from .errors import InvalidRequest
+from .validation import integer
 
-MODES = ("status", "garbage")
+MODES = ("status", "garbage", "delay", "drop")
+MAX_DELAY_SECONDS = 30  # a served worker's request timeout is 60 s
 
 
 class FaultMixin:
@@ -24,6 +32,7 @@ class FaultMixin:
     remaining: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(16), default="status")
     status: Mapped[int] = mapped_column(Integer, default=503)
+    delay_seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 def fault_kind() -> str | None:
@@ -39,16 +48,57 @@ def add_fault(session, model, tenant, body: dict) -> dict:
     mode, status = body.get("mode", "status"), body.get("status", 503)
     if kind not in kinds:
         raise InvalidRequest(f"'kind' must be one of {', '.join(kinds)}.", field="kind")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise InvalidRequest("'count' must be a positive whole number.", field="count")
+    integer(count, "count", minimum=1)
     if mode not in MODES:
         raise InvalidRequest(f"'mode' must be one of {', '.join(MODES)}.", field="mode")
-    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
-        raise InvalidRequest("'status' must be an HTTP error status (400-599).", field="status")
-    fault = model(tenant_id=tenant.id, kind=kind, remaining=count, mode=mode, status=status)
+    integer(status, "status", minimum=400, maximum=599)
+    delay = body.get("delay_seconds")
+    if mode != "delay" and delay is not None:
+        raise InvalidRequest("'delay_seconds' goes with 'mode': 'delay'.", field="delay_seconds")
+    if mode == "delay" and (
+        isinstance(delay, bool)
+        or not isinstance(delay, int | float)
+        or not 0 < delay <= MAX_DELAY_SECONDS  # NaN fails this too
+    ):
+        raise InvalidRequest(
+            f"'delay_seconds' must be a number of seconds, more than 0 and at most "
+            f"{MAX_DELAY_SECONDS}.",
+            field="delay_seconds",
+        )
+    fault = model(
+        tenant_id=tenant.id,
+        kind=kind,
+        remaining=count,
+        mode=mode,
+        status=status,
+        delay_seconds=float(delay or 0),
+    )
     session.add(fault)
     session.flush()
-    return {"id": fault.id, "kind": kind, "remaining": count, "mode": mode, "status": status}
+    answer = {"id": fault.id, "kind": kind, "remaining": count, "mode": mode, "status": status}
+    if mode == "delay":
+        answer["delay_seconds"] = float(delay)
+    return answer
+
+
+def _drop_connection() -> Response:
+    """Close the connection without an answer (WireMock's EMPTY_RESPONSE): the client sees the
+    connection end before any status line. The WSGI servers the simulators run on hand the
+    socket over (werkzeug as `werkzeug.socket`, gunicorn as `gunicorn.socket`); shut down, it
+    makes the server's own write of the response fail, which both take for a client that went
+    away."""
+    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    if sock is None:
+        return Response(
+            '{"error": "injected_fault", "message": "A dropped connection was injected, but '
+            'this server gives no socket to close."}',
+            503,
+            mimetype="application/json",
+        )
+    with contextlib.suppress(OSError):  # the client may have gone already
+        sock.shutdown(socket.SHUT_RDWR)
+    g.sim_connection_dropped = True
+    return Response(status=502)
 
 
 def injected_failure() -> Response | None:
@@ -62,6 +112,7 @@ def injected_failure() -> Response | None:
         if not db().scalar(select(exists().where(*pending))):
             return None  # the usual case: one cheap read, no transaction of its own
     store = current_app.extensions["sim_store"]
+    taken_fault = None
     with store.transaction() as session:  # its own transaction: spent even if the request fails
         for fault in session.scalars(
             select(model)
@@ -74,13 +125,21 @@ def injected_failure() -> Response | None:
                 .values(remaining=model.remaining - 1)
             )
             if taken.rowcount:
-                g.journal_detail = {"injected_fault": fault.mode}  # what the journal shows
-                if fault.mode == "garbage":
-                    return Response("<html>surprise</html>", 200, mimetype="text/html")
-                return Response(
-                    '{"error": "injected_fault", "message": "A fault injected '
-                    'through the control plane."}',
-                    fault.status,
-                    mimetype="application/json",
-                )
-    return None
+                taken_fault = (fault.mode, fault.status, fault.delay_seconds)
+                break
+    if taken_fault is None:
+        return None
+    mode, status, delay = taken_fault
+    g.journal_detail = {"injected_fault": mode}  # what the journal shows of the request
+    if mode == "delay":
+        time.sleep(delay)  # the simulated slowness itself; the request then goes on as usual
+        return None
+    if mode == "drop":
+        return _drop_connection()
+    if mode == "garbage":
+        return Response("<html>surprise</html>", 200, mimetype="text/html")
+    return Response(
+        '{"error": "injected_fault", "message": "A fault injected through the control plane."}',
+        status,
+        mimetype="application/json",
+    )

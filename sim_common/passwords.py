@@ -11,6 +11,8 @@ from .throttle import throttled_check
 
 STRONG = "scrypt"
 FAST = "pbkdf2:sha256:1"
+# Longer passwords are refused where one is set: hashing megabytes is work nobody needs.
+MAX_PASSWORD_LENGTH = 1024
 
 
 def hash_password(password: str) -> str:

@@ -18,6 +18,7 @@ SECRET_NAMES = frozenset(
         "nonce",
         "access_token",
         "id_token",
+        "id_token_hint",
         "refresh_token",
         "token",
         "scim_token",

@@ -6,6 +6,7 @@ and printed at start."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import sys
@@ -120,8 +121,23 @@ def app_config(args, name: str) -> dict:
     }
 
 
+def _json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's `util.write_error` (its HTML page), as the simulators answer every error."""
+    from gunicorn.util import write_nonblock
+
+    error = reason.lower().replace(" ", "_")
+    body = json.dumps({"error": error, "message": mesg or reason}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    write_nonblock(sock, head.encode("latin-1") + body)
+
+
 def run_gunicorn(make_app: Callable[[], object], args) -> None:
+    from gunicorn import util
     from gunicorn.app.base import BaseApplication
+    from gunicorn.workers.gthread import ThreadWorker
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -162,13 +178,24 @@ def run_gunicorn(make_app: Callable[[], object], args) -> None:
         app.extensions["sim_store"].engine.dispose(close=False)
         start_scheduler(app)  # in each worker: one of them leads at a time
 
+    class Worker(ThreadWorker):
+        """gunicorn's threaded worker, except that what gunicorn refuses itself before the
+        application runs (a request line over `limit_request_line`: 414; headers over
+        `limit_request_fields` or `limit_request_field_size`: 431; a request it cannot parse:
+        400) is answered as JSON. Its Worker.handle_error decides the status and writes with
+        util.write_error, which has no other hook: replaced in this worker process only."""
+
+        def init_process(self):
+            util.write_error = _json_error
+            super().init_process()
+
     class Server(BaseApplication):
         def load_config(self):
             for key, value in {
                 "bind": args.bind,
                 "workers": args.workers,
                 "threads": args.threads,
-                "worker_class": "gthread",
+                "worker_class": Worker,
                 "post_fork": post_fork,
                 "accesslog": None,
                 "timeout": 60,

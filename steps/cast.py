@@ -32,6 +32,9 @@ class Cast:
     superuser: Person | None = None
     people: dict[str, Person] = field(default_factory=dict)
     instance_id: str | None = None
+    # A second UniView tenant integrated with the same KaseyaOne tenant, and its module instance.
+    second_uv_tenant: str | None = None
+    second_instance_id: str | None = None
     domain: str = ""
 
     def new_person(self, alias: str) -> Person:
@@ -71,8 +74,9 @@ class Cast:
         for person in [self.master, self.superuser, *self.people.values()]:
             if person is not None:
                 person.browser.close()
-        if self.uv_tenant:
-            self.uniview.delete_tenant(self.uv_tenant)
+        for tenant in (self.uv_tenant, self.second_uv_tenant):
+            if tenant:
+                self.uniview.delete_tenant(tenant)
         if self.hub_tenant:
             self.kaseyaone.delete_tenant(self.hub_tenant)
 

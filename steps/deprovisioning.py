@@ -118,6 +118,11 @@ def uniview_fails(cast, count):
     cast.uniview.inject_fault(cast.uv_tenant, "scim", count)
 
 
+@given(parsers.parse("UniView drops the connection on its next {count:d} SCIM calls"))
+def uniview_drops(cast, count):
+    cast.uniview.inject_fault(cast.uv_tenant, "scim", count, mode="drop")
+
+
 @when("an hour passes on KaseyaOne's clock, ten minutes at a time")
 def an_hour_passes(cast):
     cast.let_time_pass(3600)
@@ -131,12 +136,13 @@ def delivered_once(cast, attempts):
 
 @then(
     parsers.parse(
-        "UniView's journal shows {count:d} refused SCIM calls before the change was applied once"
+        "UniView's journal shows {count:d} {how:w} SCIM calls before the change was applied once"
     )
 )
-def journal_shows_retries(cast, count):
+def journal_shows_retries(cast, count, how):
     scim = cast.uniview.scim_journal(cast.uv_tenant)
-    refused = [e for e in scim if e["status"] == 503]
+    # Refused: answered 503; dropped: the connection closed without an answer (no status).
+    refused = [e for e in scim if e["status"] == {"refused": 503, "dropped": None}[how]]
     assert len(refused) == count and scim[:count] == refused, scim
     changes = [e for e in scim if e["method"] == "PATCH"]
     assert [e["status"] for e in changes] == [200], changes

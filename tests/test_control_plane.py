@@ -114,18 +114,19 @@ def test_unknown_pages_are_readable_for_people_and_json_for_programs():
 
 
 def test_the_openapi_document_describes_every_control_route():
-    """Of both simulators: KaseyaOne has control routes of its own (Cooper's evaluations)."""
+    """One document for both simulators: every route of either is in it, and nothing else (a
+    simulator's own routes, such as KaseyaOne's keys, say whose they are)."""
     import re
 
-    apps = (mock_uniview.create_app(), mock_kaseyaone.create_app())
-    document = apps[0].test_client().get("/_sim/openapi.yaml").get_data(as_text=True)
+    routes = set()
+    for app in (mock_uniview.create_app(), mock_kaseyaone.create_app()):
+        document = app.test_client().get("/_sim/openapi.yaml").get_data(as_text=True)
+        routes |= {
+            re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).replace("{tenant_id}", "{tenant}")
+            for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/_sim/")
+        }
     documented = set(re.findall(r"^  (/_sim/\S+):$", document, re.M))
-    routes = {
-        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).replace("{tenant_id}", "{tenant}")
-        for app in apps
-        for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/_sim/")
-    }
     assert documented == routes
 
 
@@ -270,3 +271,60 @@ def test_a_job_that_fails_is_reported_and_the_clock_still_moves_once(tmp_path):
         "http://other.test/ok",
         "http://other.test/down",
     ] * 2
+
+
+# KaseyaOne's signing keys: the hub's, not a tenant's (mock_kaseyaone.keys).
+
+
+def published_kids(client) -> list[str]:
+    return [key["kid"] for key in client.get("/oauth/jwks").get_json()["keys"]]
+
+
+def test_a_rotation_publishes_a_new_signing_key_beside_the_old_until_the_overlap_ends():
+    client = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    (first,) = published_kids(client)
+    rotated = client.post("/_sim/keys/rotate", json={"overlap_seconds": 3600})
+    assert rotated.status_code == 201
+    new = rotated.get_json()["signing_kid"]
+    assert new != first and published_kids(client) == [new, first]
+    old = next(key for key in rotated.get_json()["keys"] if key["kid"] == first)
+    assert old["retires_at"] and not old["signing"]
+    # A second rotation without overlap leaves the newest key alone in the JWKS.
+    newest = client.post("/_sim/keys/rotate", json={"overlap_seconds": 0}).get_json()
+    assert published_kids(client) == [newest["signing_kid"]]
+    assert client.get("/_sim/keys").get_json()["keys"] == newest["keys"]
+
+
+def test_retiring_ends_the_overlap_at_once():
+    client = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    client.post("/_sim/keys/rotate", json={"overlap_seconds": 3600})
+    retired = client.post("/_sim/keys/retire").get_json()
+    assert published_kids(client) == [retired["signing_kid"]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"overlap_seconds": -1},
+        {"overlap_seconds": True},
+        {"overlap_seconds": "60"},
+        {"overlap_seconds": 31 * 86400},
+    ],
+)
+def test_a_rotation_needs_an_overlap_in_seconds(body):
+    client = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    before = published_kids(client)
+    answer = client.post("/_sim/keys/rotate", json=body)
+    assert answer.status_code == 400 and answer.get_json()["field"] == "overlap_seconds"
+    assert published_kids(client) == before
+
+
+def test_the_keys_are_behind_the_control_token_and_kaseyaones_only():
+    guarded = mock_kaseyaone.create_app({"SIM_CONTROL_TOKEN": "t0ken"}).test_client()
+    assert guarded.post("/_sim/keys/rotate", json={"overlap_seconds": 0}).status_code == 401
+    assert guarded.get("/_sim/keys").status_code == 401
+    ok = guarded.get("/_sim/keys", headers={"Authorization": "Bearer t0ken"})
+    assert ok.status_code == 200
+    uniview = mock_uniview.create_app({"PASSWORD_HASH_METHOD": FAST}).test_client()
+    assert uniview.post("/_sim/keys/rotate", json={"overlap_seconds": 0}).status_code == 404

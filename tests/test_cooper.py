@@ -233,7 +233,7 @@ def bad(**changes) -> dict:
         (bad(links=["http://x"]), "links"),
         (bad(links={"made_up_action": "http://x.test"}), "links"),
         (bad(links={"backup_copy": "javascript:alert(1)"}), "links.backup_copy"),
-        (bad(links={"backup_copy": "http://x.test/" + "a" * 2000}), "links.backup_copy"),
+        (bad(links={"backup_copy": "http://x.test/" + "a" * 3000}), "links.backup_copy"),
         (bad(extra=1), None),
     ],
 )

@@ -229,17 +229,25 @@ def authorization_request(tenant: Tenant, **overrides) -> AuthRequest:
     return AuthRequest(url, params.get("state", ""), params.get("nonce", ""), verifier)
 
 
-def submit_login(browser, url: str, email: str, password: str = PASSWORD) -> requests.Response:
-    """Open the authorization URL and submit KaseyaOne's login form as a browser would."""
+def submit_form(browser, url: str, form_id: str, **values) -> requests.Response:
+    """Open a page and submit one of its forms as a browser would: its fields (hidden ones, the
+    CSRF token among them) with `values` typed in, and the page's origin."""
     page = browser.get(url, allow_redirects=False, timeout=TIMEOUT)
     assert page.status_code == 200, page.text
-    form = PageParser(page.text).forms["login"]
+    form = PageParser(page.text).forms[form_id]
+    parts = urlsplit(page.url)
     return browser.post(
         urljoin(page.url, form["action"]),
-        data={**form["fields"], "email": email, "password": password},
+        data={**form["fields"], **values},
+        headers={"Origin": f"{parts.scheme}://{parts.netloc}"},
         allow_redirects=False,
         timeout=TIMEOUT,
     )
+
+
+def submit_login(browser, url: str, email: str, password: str = PASSWORD) -> requests.Response:
+    """Open the authorization URL and submit KaseyaOne's login form as a browser would."""
+    return submit_form(browser, url, "login", email=email, password=password)
 
 
 def client_callback_params(url: str) -> dict:

@@ -162,16 +162,16 @@ def test_uniview_cookies_are_secure_behind_an_https_public_url(public_url, secur
 def test_kaseyaone_cookies_are_secure_behind_an_https_public_url(public_url, secure):
     client = kaseyaone_app(PUBLIC_URL=public_url).test_client()
     answer = post_form(client, "/admin/login", {"email": "m@acme.test", "password": "pw"})
-    assert ("; Secure" in set_cookies(answer)["session"]) is secure
+    assert ("; Secure" in set_cookies(answer)["k1_session"]) is secure  # KaseyaOne's session
 
 
 def test_a_copied_admin_cookie_is_worthless_after_signing_out():
     app = kaseyaone_app()
     master = app.test_client()
     post_form(master, "/admin/login", {"email": "m@acme.test", "password": "pw"})
-    copied = master.get_cookie("session").value
+    copied = master.get_cookie("k1_session").value
     thief = app.test_client()
-    thief.set_cookie("session", copied)
+    thief.set_cookie("k1_session", copied)
     assert thief.get("/admin/modules").status_code == 200
     signed_out = post_form(master, "/admin/modules", {}, action="/admin/logout")
     assert signed_out.headers["Location"].endswith("/admin/login")

@@ -95,6 +95,26 @@ class Page:
     def has_link(self, link_id: str) -> bool:
         return link_id in self._parser.links
 
+    def links_starting(self, prefix: str) -> dict[str, str]:
+        """The links whose ids start with `prefix`, by the rest of the id."""
+        return {
+            link_id[len(prefix) :]: urljoin(self.url, href)
+            for link_id, href in self._parser.links.items()
+            if link_id.startswith(prefix)
+        }
+
+    def form_posting_to(self, path_end: str) -> Form:
+        """The form whose action ends with `path_end` (for forms without an id)."""
+        for form in self._parser.forms:
+            if form.action.split("?", 1)[0].endswith(path_end):
+                return form
+        raise AssertionError(f"The page at {self.url} has no form posting to '{path_end}'.")
+
+    @property
+    def visited(self) -> list[str]:
+        """Every URL the browser went through to this page, redirects included, in order."""
+        return [hop.url for hop in self.response.history] + [self.url]
+
     def link(self, link_id: str) -> str:
         if link_id not in self._parser.links:
             raise AssertionError(f"The page at {self.url} ({self.status}) has no link '{link_id}'.")
@@ -118,23 +138,44 @@ class Browser:
         self.http = recorded_session()
         self.timeout = timeout
 
-    def open(self, url: str, **params) -> Page:
-        return Page(self.http.get(url, params=params or None, timeout=self.timeout))
+    def open(self, url: str, *, follow_redirects: bool = True, **params) -> Page:
+        """Open a URL; without following redirects, the page is the first answer (where a
+        redirect leads to a client that does not listen, say)."""
+        return Page(
+            self.http.get(
+                url,
+                params=params or None,
+                timeout=self.timeout,
+                allow_redirects=follow_redirects,
+            )
+        )
 
     def follow(self, page: Page, link_id: str) -> Page:
         return self.open(page.link(link_id))
 
-    def submit(self, page: Page, form_id: str, **values) -> Page:
+    def submit(
+        self, page: Page, form: str | Form, *, follow_redirects: bool = True, **values
+    ) -> Page:
         """Its fields as the page has them (hidden ones, such as a CSRF token, included), with
         `values` typed in; a POST says which page's origin it comes from, as browsers do."""
-        form = page.form(form_id)
+        form = page.form(form) if isinstance(form, str) else form
         data = {**form.fields, **values}
         url = urljoin(page.url, form.action) if form.action else page.url
         if form.method == "post":
             parts = urlsplit(page.url)
             origin = {"Origin": f"{parts.scheme}://{parts.netloc}"}
-            return Page(self.http.post(url, data=data, headers=origin, timeout=self.timeout))
-        return Page(self.http.get(url, params=data, timeout=self.timeout))
+            return Page(
+                self.http.post(
+                    url,
+                    data=data,
+                    headers=origin,
+                    timeout=self.timeout,
+                    allow_redirects=follow_redirects,
+                )
+            )
+        return Page(
+            self.http.get(url, params=data, timeout=self.timeout, allow_redirects=follow_redirects)
+        )
 
     def close(self) -> None:
         self.http.close()

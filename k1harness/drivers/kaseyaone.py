@@ -1,4 +1,5 @@
-"""The KaseyaOne driver: its admin API as a master user, its login form as a person."""
+"""The KaseyaOne driver: its admin API as a master user, its login form and home page (the
+tiles) as a person, and the control plane's signing keys."""
 
 from __future__ import annotations
 
@@ -90,6 +91,15 @@ class KaseyaOneAdmin:
     def withdraw_module_access(self, instance_id: str, user_id: str) -> ApiResult:
         return self.call("DELETE", f"/module-instances/{instance_id}/users/{user_id}")
 
+    def sign_out_everywhere(self, user_id: str) -> ApiResult:
+        """End the user's KaseyaOne sessions and revoke their tokens."""
+        return self.call("DELETE", f"/users/{user_id}/sessions")
+
+    def register_module_instance(self, module: str, name: str, **metadata) -> ApiResult:
+        """A module instance, as a module adding its integration registers one: `metadata` is
+        its client metadata (redirect_uris, post_logout_redirect_uris, initiate_login_uri)."""
+        return self.call("POST", "/module-instances", {"module": module, "name": name, **metadata})
+
     # --- Cooper
 
     def insights(self, which: str = "todo", modules=()) -> ApiResult:
@@ -107,8 +117,44 @@ class KaseyaOneDriver(SystemDriver):
     def is_login_page(self, page: Page) -> bool:
         return page.url.startswith(self.base_url) and page.has_form(LOGIN_FORM)
 
-    def submit_login(self, browser: Browser, page: Page, email: str, password: str) -> Page:
-        return browser.submit(page, LOGIN_FORM, email=email, password=password)
+    def submit_login(self, browser: Browser, page: Page, email: str, password: str, **how) -> Page:
+        return browser.submit(page, LOGIN_FORM, email=email, password=password, **how)
+
+    def passed_through(self, page: Page) -> bool:
+        """Whether the browser went through KaseyaOne on its way to this page."""
+        return any(url.startswith(self.base_url) for url in page.visited)
+
+    # --- KaseyaOne as a portal, as a person: its own session and the tiles
+
+    def home(self, browser: Browser) -> Page:
+        """KaseyaOne's home page: the tiles when signed in, its sign-in page otherwise."""
+        return browser.open(self.url("/"))
+
+    def sign_in(self, browser: Browser, email: str, password: str) -> Page:
+        """Sign in on KaseyaOne's own sign-in page."""
+        return self.submit_login(browser, browser.open(self.url("/login")), email, password)
+
+    def sign_out(self, browser: Browser) -> Page:
+        page = self.home(browser)
+        return browser.submit(page, page.form_posting_to("/logout"))
+
+    @staticmethod
+    def signed_in_as(page: Page) -> str | None:
+        """The email address of the person KaseyaOne's page says is signed in, if any."""
+        return page.data("signed-in-as").get("email")
+
+    @staticmethod
+    def tiles(page: Page) -> dict[str, str]:
+        """The tiles of KaseyaOne's home page: module instance id -> where the tile leads."""
+        return page.links_starting("tile-")
+
+    # --- the control plane's signing keys (the hub's, not a tenant's)
+
+    def signing_keys(self) -> dict:
+        return self.control("GET", "/keys")
+
+    def rotate_signing_key(self, overlap_seconds: float) -> dict:
+        return self.control("POST", "/keys/rotate", {"overlap_seconds": overlap_seconds})
 
     # --- Cooper as a master user sees it, signed in to Admin Settings
 

@@ -16,7 +16,8 @@ class KaseyaOneSignIn:
 
     page: Page  # where the person ended up
     reached_kaseyaone: bool
-    kaseyaone_page: Page | None = None  # the page KaseyaOne showed after the form, if it stayed
+    kaseyaone_page: Page | None = None  # the page KaseyaOne showed, if the person stayed there
+    asked_for_credentials: bool = False  # whether KaseyaOne showed its login form
 
     @property
     def kaseyaone_error(self) -> str | None:
@@ -53,17 +54,26 @@ class UniViewDriver(SystemDriver):
     def log_in_with_kaseyaone(
         self, browser: Browser, tenant: str, kaseyaone: KaseyaOneDriver, email: str, password: str
     ) -> KaseyaOneSignIn:
-        """Click Log In with KaseyaOne, sign in on KaseyaOne's form, come back. Where KaseyaOne
-        refuses with a page and a way back, go back as a person would."""
+        """Click Log In with KaseyaOne, sign in on KaseyaOne's form if it asks, come back."""
         start = self.open_kaseyaone_login(browser, tenant, login_hint=email)
-        if not kaseyaone.is_login_page(start):
-            return KaseyaOneSignIn(start, reached_kaseyaone=False)
-        page = kaseyaone.submit_login(browser, start, email, password)
+        return self.through_kaseyaone(browser, start, kaseyaone, email, password)
+
+    @staticmethod
+    def through_kaseyaone(
+        browser: Browser, page: Page, kaseyaone: KaseyaOneDriver, email: str, password: str
+    ) -> KaseyaOneSignIn:
+        """Carry on a sign-in a module started (from its login page, a tile or the launcher)
+        from wherever the browser stopped: KaseyaOne's form, filled in; a KaseyaOne refusal
+        with a way back, taken as a person would; or back at the module already, KaseyaOne's
+        session having answered."""
+        asked = kaseyaone.is_login_page(page)
+        if asked:
+            page = kaseyaone.submit_login(browser, page, email, password)
+        reached = asked or kaseyaone.passed_through(page)
         if not page.url.startswith(kaseyaone.base_url):
-            return KaseyaOneSignIn(page, reached_kaseyaone=True)
-        if page.has_link("continue"):
-            return KaseyaOneSignIn(browser.follow(page, "continue"), True, kaseyaone_page=page)
-        return KaseyaOneSignIn(page, True, kaseyaone_page=page)
+            return KaseyaOneSignIn(page, reached, asked_for_credentials=asked)
+        back = browser.follow(page, "continue") if page.has_link("continue") else page
+        return KaseyaOneSignIn(back, True, kaseyaone_page=page, asked_for_credentials=asked)
 
     def open_kaseyaone_login(
         self, browser: Browser, tenant: str, login_hint: str | None = None
@@ -76,6 +86,30 @@ class UniViewDriver(SystemDriver):
     def made_up_link_like(link: str, secret: str) -> str:
         """A log-in link of the same shape as `link` with another secret in it."""
         return link[: link.rindex("/") + 1] + secret
+
+    def home(self, browser: Browser, tenant: str) -> Page:
+        return browser.open(self.tenant_url(tenant))
+
+    def log_out(self, browser: Browser, tenant: str) -> Page:
+        """Log out from the dashboard, following wherever UniView sends the browser."""
+        page = self.home(browser, tenant)
+        return browser.submit(page, page.form_posting_to("/logout"))
+
+    @staticmethod
+    def launcher(page: Page) -> dict:
+        """KaseyaOne's launcher in a page's header: `kind` (waffle, icon or None), and for the
+        waffle, `home` (My KaseyaOne) and `modules` (module instance id -> where it leads);
+        for the icon, `login` (where it leads)."""
+        if page.has_link("k1-icon"):
+            return {"kind": "icon", "login": page.link("k1-icon")}
+        if page.has_link("k1-home"):
+            return {
+                "kind": "waffle",
+                "home": page.link("k1-home"),
+                "modules": page.links_starting("k1-module-"),
+                "unavailable": page.element_text("k1-unavailable") or None,
+            }
+        return {"kind": None}
 
     def scim_journal(self, tenant: str) -> list[dict]:
         """The SCIM requests UniView received for the tenant (KaseyaOne's pushes), in order."""

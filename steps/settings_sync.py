@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from .configuration import before_settings_change
 from .tenants import _check
 
 STATES = {"on": True, "off": False}
@@ -14,6 +15,7 @@ def module_settings(cast) -> dict:
 
 
 def change_in_module_management(cast, setting, state, *, confirmed, admin=None):
+    before_settings_change(cast, {setting: STATES[state]})
     admin = admin or cast.admin()
     return admin.change_module_settings(
         cast.instance_id, confirmed=confirmed, **{setting: STATES[state]}

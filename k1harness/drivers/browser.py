@@ -122,9 +122,10 @@ class Browser:
 
     def submit(self, page: Page, form_id: str, **values) -> Page:
         """Its fields as the page has them (hidden ones, such as a CSRF token, included), with
-        `values` typed in; a POST says which page's origin it comes from, as browsers do."""
+        `values` typed in (None: a box left unticked); a POST says which page's origin it comes
+        from, as browsers do."""
         form = page.form(form_id)
-        data = {**form.fields, **values}
+        data = {k: v for k, v in {**form.fields, **values}.items() if v is not None}
         url = urljoin(page.url, form.action) if form.action else page.url
         if form.method == "post":
             parts = urlsplit(page.url)

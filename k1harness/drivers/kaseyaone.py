@@ -34,6 +34,9 @@ class KaseyaOneAdmin:
             {"email": email, "name": name, "password": password, "groups": list(groups)},
         )
 
+    def users(self) -> ApiResult:
+        return self.call("GET", "/users")
+
     def user(self, user_id: str) -> ApiResult:
         return self.call("GET", f"/users/{user_id}")
 

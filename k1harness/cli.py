@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-REPORTS = Path("reports")
+from .targets import invoked_path
+
 # The reports a run writes (the folder: the screenshots of failing steps).
 REPORT_FILES = ("cucumber.json", "junit.xml", "coverage.json", "coverage.md", "report.html")
 # pytest's exit codes for a run that ran (passed, failed, nothing collected); the others
@@ -44,6 +45,9 @@ def _own_options() -> argparse.ArgumentParser:
         "--served-database-url",
         metavar="URL",
         help="with --served: a PostgreSQL server where each simulator gets a fresh database",
+    )
+    parser.add_argument(
+        "--reports", default="reports", metavar="DIR", help="where the reports go (reports)"
     )
     parser.add_argument("-h", "--help", action="store_true", help="show this help")
     parser.add_argument("--pytest-help", action="store_true", help="show pytest's own options")
@@ -73,12 +77,12 @@ def suite_help() -> str:
     return shown.format_help()
 
 
-def _publish(incoming: Path) -> None:
+def _publish(incoming: Path, reports: Path) -> None:
     for name in REPORT_FILES:
-        (REPORTS / name).unlink(missing_ok=True)
-    shutil.rmtree(REPORTS / "screenshots", ignore_errors=True)
+        (reports / name).unlink(missing_ok=True)
+    shutil.rmtree(reports / "screenshots", ignore_errors=True)
     for path in incoming.iterdir():
-        path.replace(REPORTS / path.name)
+        path.replace(reports / path.name)
 
 
 def suite(argv: list[str]) -> int:
@@ -91,10 +95,13 @@ def suite(argv: list[str]) -> int:
         return int(pytest.main(["--help"]))
     if own.served_database_url and not own.served:
         parser.error("--served-database-url is where --served keeps the simulators' state")
-    REPORTS.mkdir(exist_ok=True)
-    incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=REPORTS))
+    reports = invoked_path(own.reports)
+    reports.mkdir(parents=True, exist_ok=True)
+    incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=reports))
+    # The whole suite, unless the arguments name some of it (a feature's test module).
+    named = any(not arg.startswith("-") and Path(arg.split("::")[0]).exists() for arg in rest)
     args = [
-        "features",
+        *([] if named else ["features"]),
         f"--cucumber-json={incoming / 'cucumber.json'}",
         f"--junitxml={incoming / 'junit.xml'}",
         f"--report-dir={incoming}",
@@ -104,12 +111,14 @@ def suite(argv: list[str]) -> int:
     try:
         code = _run(own, args)
         if code in RAN:
-            _publish(incoming)
-            print(f"Reports in {REPORTS}/: report.html (open it), {', '.join(REPORT_FILES[:-1])}")
+            _publish(incoming, reports)
+            print(
+                f"Reports in {own.reports}: report.html (open it), {', '.join(REPORT_FILES[:-1])}"
+            )
         else:
             print(
                 f"The run did not run to its end (pytest exit code {code}): no reports "
-                f"written; {REPORTS}/ keeps those of the run before.",
+                f"written; {own.reports} keeps those of the run before.",
                 file=sys.stderr,
             )
         return code

@@ -113,7 +113,7 @@ class RunRecorder:
             # Point at the scenario (or the step that skipped), not into pytest-bdd.
             line = getattr(item, "_k1_step_line", None) if report.when == "call" else None
             reason = report.longrepr[2]
-            report.longrepr = (scenario["file"], (line or scenario["line"]) - 1, reason)
+            report.longrepr = (scenario["file"], line or scenario["line"], reason)
         recorded = getattr(item, "_k1_exchanges", None)
         if report.when == "call" and report.failed and recorded:
             text = "\n".join(recorded[-40:])

@@ -101,6 +101,33 @@ class KaseyaOneDriver(SystemDriver):
     def submit_login(self, browser: Browser, page: Page, email: str, password: str) -> Page:
         return browser.submit(page, LOGIN_FORM, email=email, password=password)
 
+    # --- Admin Settings > Module Management, as a person, in pages
+
+    def change_in_module_management(
+        self,
+        browser: Browser,
+        email: str,
+        password: str,
+        instance_id: str,
+        confirmed: bool = False,
+        **changes,
+    ) -> ApiResult:
+        """Sign in to Admin Settings, open the module instance, Edit, change settings, Review,
+        tick the extra confirmation where asked and `confirmed`, Confirm. The answer: the last
+        page's status and the error its error box shows, if any."""
+        page = browser.open(self.url("/admin/login"))
+        page = browser.submit(page, "admin-login", email=email, password=password)
+        if page.error is None:
+            page = browser.open(self.url(f"/admin/modules/{instance_id}"), edit="1")
+            values = {
+                k: ("on" if v else None) if isinstance(v, bool) else v for k, v in changes.items()
+            }
+            page = browser.submit(page, "edit", **values)
+        if page.error is None and page.has_form("confirm"):
+            ticked = {"confirmed": "on"} if confirmed and "confirmed" in page.text else {}
+            page = browser.submit(page, "confirm", **ticked)
+        return ApiResult(page.status, {"error": page.error} if page.error else {})
+
     def discovery(self) -> dict:
         return self.http.get(
             self.url("/.well-known/openid-configuration"), timeout=self.timeout

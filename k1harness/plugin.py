@@ -114,6 +114,8 @@ def pytest_configure(config):
         config.option.seed = random.SystemRandom().randrange(1, 2**31)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistSeed(), "k1harness-xdist-seed")
+    if not hasattr(config, "workerinput") and not config.option.help:
+        _refuse_parallel_changes(config)
     from .baseline import BaselinePlugin
     from .reports import RunRecorder
 
@@ -181,12 +183,6 @@ def skip_reason(target, marker_names: set[str], allow_destructive: bool) -> str 
 def pytest_collection_modifyitems(config, items):
     target = target_of(config)
     allow = config.getoption("allow_destructive")
-    if provisioned(target) and allow and _parallel(config):
-        raise pytest.UsageError(
-            f"Target '{target.name}' uses provisioned accounts, which every scenario shares: "
-            "with --allow-destructive, scenarios change their configuration and put it back, "
-            "so they must run one at a time. Leave out -n."
-        )
     for item in items:
         item._k1_skip = skip_reason(target, {m.name for m in item.iter_markers()}, allow)
 
@@ -199,8 +195,15 @@ def pytest_runtest_setup(item):
         pytest.skip(item._k1_skip)
 
 
-def _parallel(config) -> bool:
-    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+def _refuse_parallel_changes(config) -> None:
+    target = target_of(config)
+    parallel = getattr(config.option, "numprocesses", None) not in (None, 0)
+    if parallel and provisioned(target) and config.getoption("allow_destructive"):
+        raise pytest.UsageError(
+            f"Target '{target.name}' uses provisioned accounts, which every scenario shares: "
+            "with --allow-destructive, scenarios change their configuration and put it back, "
+            "so they must run one at a time. Leave out -n."
+        )
 
 
 def pytest_report_header(config):

@@ -85,6 +85,11 @@ def _publish(incoming: Path, reports: Path) -> None:
         path.replace(reports / path.name)
 
 
+def _test_path(arg: str) -> bool:
+    path = Path(arg.split("::")[0])
+    return path.suffix == ".py" and path.is_file() or path.is_dir() and path.name == "features"
+
+
 def suite(argv: list[str]) -> int:
     parser = _own_options()
     own, rest = parser.parse_known_args(argv)
@@ -99,7 +104,7 @@ def suite(argv: list[str]) -> int:
     reports.mkdir(parents=True, exist_ok=True)
     incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=reports))
     # The whole suite, unless the arguments name some of it (a feature's test module).
-    named = any(not arg.startswith("-") and Path(arg.split("::")[0]).exists() for arg in rest)
+    named = any(_test_path(arg) for arg in rest)
     args = [
         *([] if named else ["features"]),
         f"--cucumber-json={incoming / 'cucumber.json'}",

@@ -14,13 +14,13 @@ other failure, and on an entry whose scenarios ran and none failed: it is stale,
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from .behaviours import BEHAVIOURS
+from .targets import read_toml
 
 ENTRY_KEYS = {"scenario", "behaviour", "feature", "outcome", "message", "reason", "link"}
 OUTCOMES = ("failed",)
@@ -57,12 +57,7 @@ class Known:
 
 
 def load_baseline(path: Path) -> list[Known]:
-    if not path.is_file():
-        raise BaselineError(f"There is no baseline file {path}.")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise BaselineError(f"{path} is not valid TOML: {exc}") from exc
+    data = read_toml(path, "baseline file", BaselineError)
     if set(data) - {"known"}:
         raise BaselineError(
             f"{path}: unknown key(s) {', '.join(sorted(set(data) - {'known'}))}; a baseline "

@@ -246,7 +246,7 @@ class RunRecorder:
             tr.write_line("Failing behaviours: " + ", ".join(failing), red=True)
         skipped = self.skipped_by_reason()
         if skipped:
-            tr.write_line("Skipped scenarios by reason:")
+            tr.write_line("Skipped, by reason:")
             for reason, scenarios in skipped.items():
                 tr.write_line(f"  {len(scenarios):3} {reason}")
 

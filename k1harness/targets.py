@@ -144,6 +144,16 @@ def invoked_path(path: str | os.PathLike, environ=None) -> Path:
     return Path(environ.get("K1_INVOKED_FROM") or os.getcwd()) / path
 
 
+def read_toml(file: Path, what: str, error: type[Exception]) -> dict:
+    """A TOML file's contents, or `error` saying it is missing or unreadable."""
+    if not file.is_file():
+        raise error(f"There is no {what} {file}.")
+    try:
+        return tomllib.loads(file.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{file} is not valid TOML: {exc}") from exc
+
+
 def _refuse_unknown(where: str, given, known: dict) -> None:
     unknown = sorted(set(given) - set(known))
     if unknown:
@@ -213,12 +223,7 @@ def load_target(
     data: dict = {}
     file = invoked_path(path, environ) if path else None
     if file is not None:
-        if not file.is_file():
-            raise TargetError(f"There is no target file {file}.")
-        try:
-            data = tomllib.loads(file.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise TargetError(f"{file} is not valid TOML: {exc}") from exc
+        data = read_toml(file, "target file", TargetError)
     known = {**TOP_LEVEL_KEYS, **{s: f"the {k.title} system" for s, k in SYSTEMS.items()}}
     _refuse_unknown(str(file), data, known)
     target = Target(name=data.get("name") or (file.stem if file else ""), file=file)

@@ -11,6 +11,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = [str(Path(sys.executable).parent / "k1-suite")]
 REQUIRE_LOGIN = "features/test_require_login.py"
@@ -94,3 +96,45 @@ def test_a_run_that_cannot_start_leaves_the_reports_of_the_run_before(tmp_path):
     after = {p.name: p.read_bytes() for p in reports.iterdir() if p.is_file()}
     assert after == before
     assert [p.name for p in reports.iterdir() if p.is_dir()] == []
+
+
+def test_a_failing_step_in_chromium_leaves_a_screenshot_in_the_reports(tmp_path):
+    """KaseyaOne addressed as localhost sends the browser to its issuer, 127.0.0.1: the step
+    that expects KaseyaOne's form at the address it was given fails, in a real browser."""
+    pytest.importorskip("playwright")
+    from k1harness.drivers.playwright import launch_chromium
+    from k1harness.served import start_served
+
+    try:
+        launch_chromium().close()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    served = start_served(workers=1)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("K1_")}
+        env |= {
+            "K1_KASEYAONE_CONTROL_TOKEN": served.tokens["kaseyaone"],
+            "K1_UNIVIEW_CONTROL_TOKEN": served.tokens["uniview"],
+        }
+        reports = tmp_path / "reports"
+        done = subprocess.run(
+            [*SUITE, "--reports", str(reports), "--browser", "chromium"]
+            + ["--kaseyaone-url", served.urls["kaseyaone"].replace("127.0.0.1", "localhost")]
+            + ["--uniview-url", served.urls["uniview"]]
+            + ["features/test_log_in_with_kaseyaone.py", "-k", "prefilled"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+    finally:
+        served.stop()
+    assert done.returncode == 1, done.stdout[-3000:]
+    page = (reports / "report.html").read_text()
+    assert '<img alt="screenshot" src="data:image/png;base64,iVBOR' in page  # a PNG
+    features = json.loads((reports / "cucumber.json").read_text())
+    steps = [s for f in features for e in f["elements"] for s in e["steps"]]
+    (failed,) = [s for s in steps if s["result"]["status"] == "failed"]
+    assert failed["embeddings"][0]["mime_type"] == "image/png" and failed["embeddings"][0]["data"]
+    assert list((reports / "screenshots").glob("*.png"))

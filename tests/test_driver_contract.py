@@ -31,6 +31,8 @@ def test_every_system_has_a_contract_its_driver_keeps():
     for name, kind in SYSTEMS.items():
         assert contract_problems(load_driver(kind.driver, name), contract.CONTRACTS[name]) == []
     assert contract_problems(Browser, contract.Browser) == []
+    playwright = pytest.importorskip("k1harness.drivers.playwright")
+    assert contract_problems(playwright.PlaywrightBrowser, contract.Browser) == []
 
 
 @pytest.mark.parametrize(

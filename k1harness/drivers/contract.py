@@ -62,7 +62,8 @@ class Browser(Protocol):
 
     def open(self, url: str, **params) -> Page: ...
     def follow(self, page: Page, link_id: str) -> Page: ...
-    def submit(self, page: Page, form_id: str, **values) -> Page: ...
+    # The form: its id (a driver may also take a Form); positional, whatever the name.
+    def submit(self, page: Page, form: str, /, **values) -> Page: ...
     def close(self) -> None: ...
 
 
@@ -206,7 +207,8 @@ def members(protocol: type) -> dict[str, object]:
 
 
 def _accepts(implementation, declared) -> str | None:
-    """Why `implementation` cannot be called as `declared` is, if it cannot."""
+    """Why `implementation` cannot be called as `declared` is, if it cannot. A parameter the
+    Protocol declares positional-only (before `/`) may have any name in the implementation."""
     try:
         given = inspect.signature(implementation)
     except (TypeError, ValueError):
@@ -215,19 +217,24 @@ def _accepts(implementation, declared) -> str | None:
     params = list(given.parameters.values())
     if params and params[0].name in ("self", "cls"):
         params = params[1:]
+    positional = [q for q in params if q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)]
+    by_position = [w for w in wanted if w.kind is w.POSITIONAL_ONLY]
+    covered = {q.name for q in positional[: len(by_position)]}
     names = {p.name for p in params}
     var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
     var_pos = any(p.kind is p.VAR_POSITIONAL for p in params)
+    if len(positional) < len(by_position) and not var_pos:
+        return f"takes fewer than {len(by_position)} arguments"
     for p in wanted:
         if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
             if not any(q.kind is p.kind for q in params):
                 return f"takes no {'**' if p.kind is p.VAR_KEYWORD else '*'}{p.name}"
-        elif p.name not in names and not var_kw and not (var_pos and p.kind is p.POSITIONAL_ONLY):
+        elif p.kind is not p.POSITIONAL_ONLY and p.name not in names and not var_kw:
             return f"has no parameter {p.name}"
     extra = [
         p.name
         for p in params
-        if p.name not in {w.name for w in wanted}
+        if p.name not in {w.name for w in wanted} | covered
         and p.default is p.empty
         and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
     ]

@@ -24,6 +24,13 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
+COMMANDS = {
+    "suite": "the Gherkin suite, with reports in reports/ (python3 run.py suite --help)",
+    "test": "every test: the simulators' and the harness's own, then the suite",
+    "serve": "both simulators on 127.0.0.1:8001 and :8002 until Ctrl-C (serve --help)",
+    "lint": "ruff",
+}
+
 
 def ensure_environment() -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
@@ -62,12 +69,20 @@ def main(argv: list[str]) -> int:
         "lint": [str(BIN / "ruff"), "check", "."],
     }
     if not argv or argv[0] not in commands:
-        print(__doc__)
+        said = f"Unknown command {argv[0]!r}. " if argv else ""
+        listed = "\n".join(f"  python3 run.py {name:6} {text}" for name, text in COMMANDS.items())
+        print(f"{said}The commands:\n{listed}", file=sys.stderr)
         return 2
     ensure_environment()
+    # Paths given on the command line (--target, --baseline) are read from where it was run.
+    os.environ["K1_INVOKED_FROM"] = os.getcwd()
     os.chdir(ROOT)
+    command = commands[argv[0]] + argv[1:]
+    if os.name == "posix":
+        # The command becomes this process: a signal sent to it reaches the command itself.
+        os.execv(command[0], command)
     try:
-        return subprocess.run(commands[argv[0]] + argv[1:]).returncode
+        return subprocess.run(command).returncode
     except KeyboardInterrupt:
         return 130
 

@@ -26,9 +26,9 @@ Feature: Automatic User Creation (just-in-time provisioning)
     Then "erin" is signed in to UniView with KaseyaOne as "monitor"
     And UniView has exactly one account for "erin"
 
-  @uv_jit_2
+  @uv_jit_2 @account_superuser @account_user_without_account
   Scenario: With Automatic User Creation off, the user is told to ask an administrator
-    Given a KaseyaOne user "erin" with access to the UniView module
+    Given a KaseyaOne user "erin" with access to the UniView module and no UniView account
     When "erin" logs in with KaseyaOne
     Then UniView refuses the login with "no_uniview_account"
     And the page tells "erin" to ask an administrator

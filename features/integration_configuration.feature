@@ -1,4 +1,4 @@
-@uniview @needs_seeding
+@uniview @needs_seeding @account_superuser
 Feature: The KaseyaOne integration's configuration in UniView
   Log In with KaseyaOne must be on for any other centralized-user-management setting, and only a
   superuser sees and changes Settings > Integrations.
@@ -55,7 +55,7 @@ Feature: The KaseyaOne integration's configuration in UniView
     When the superuser turns Log In with KaseyaOne and Require Login on in one change
     Then the integration configuration shows "require_login" on
 
-  @uv_sec_1
+  @uv_sec_1 @account_uniview_administrator @account_uniview_monitor
   Scenario Outline: Only a superuser sees and changes Settings > Integrations
     Given "carol" is signed in with UniView credentials as a UniView "<role>"
     When "carol" opens Settings > Integrations

@@ -1,4 +1,4 @@
-@uniview @needs_seeding
+@uniview @needs_seeding @account_superuser @account_uniview_administrator @account_uniview_monitor
 Feature: Require Login with KaseyaOne, exceptions and the log-in link
   With Require Login on, UniView credentials only work for users granted an exception, or through
   the log-in link shown in the integration configuration.

@@ -10,7 +10,7 @@ Feature: The integration's settings, pushed between UniView and KaseyaOne
     And a UniView tenant with a superuser
     And the superuser has added the KaseyaOne integration
 
-  @uv_sync_1
+  @uv_sync_1 @account_superuser @account_master_user
   Scenario: A change made in UniView reaches KaseyaOne's Module Management
     When the superuser tries to turn "automatic_user_creation" on
     Then KaseyaOne's Module Management shows "automatic_user_creation" on
@@ -26,7 +26,7 @@ Feature: The integration's settings, pushed between UniView and KaseyaOne
     Then UniView shows the configuration in sync
     And KaseyaOne's Module Management shows "automatic_user_creation" on
 
-  @uv_sync_2
+  @uv_sync_2 @account_superuser @account_master_user
   Scenario: A master user changes the settings in Module Management and UniView shows them
     When the master user turns "automatic_user_deprovisioning" on in Module Management
     Then the integration configuration shows "automatic_user_deprovisioning" on
@@ -42,13 +42,13 @@ Feature: The integration's settings, pushed between UniView and KaseyaOne
     Then KaseyaOne shows the UniView module instance in sync
     And the integration configuration shows "automatic_user_deprovisioning" on
 
-  @uv_sync_2 @uv_sso_4
+  @uv_sync_2 @uv_sso_4 @account_superuser @account_master_user
   Scenario: The dependency rules hold when the change is made in KaseyaOne
     Given Log In with KaseyaOne is off
     When the master user confirms turning "require_login" on in Module Management
     Then KaseyaOne refuses the change with "kaseyaone_login_disabled"
 
-  @uv_sync_3 @interpretation
+  @uv_sync_3 @interpretation @account_superuser @account_master_user
   Scenario Outline: Some changes in Module Management need an extra confirmation
     # Interpretation: turning Log In with KaseyaOne off and Require Login on need it.
     When the master user tries to turn "<setting>" <state> in Module Management
@@ -61,14 +61,14 @@ Feature: The integration's settings, pushed between UniView and KaseyaOne
       | login_with_kaseyaone | off   |
       | require_login        | on    |
 
-  @uv_sync_4
+  @uv_sync_4 @account_superuser @account_user_without_access
   Scenario: Only a KaseyaOne master user changes Module Management
     Given a KaseyaOne user "frank" without access to the UniView module
     When "frank" tries to turn "require_login" on in Module Management
     Then KaseyaOne refuses the change with "master_user_required"
     And the integration configuration shows "require_login" off
 
-  @uv_sync_4 @uv_sec_1
+  @uv_sync_4 @uv_sec_1 @account_superuser @account_uniview_administrator
   Scenario: Only a UniView superuser changes the configuration in UniView
     Given "carol" is signed in with UniView credentials as a UniView "administrator"
     Then "carol" cannot change the integration configuration

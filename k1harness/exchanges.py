@@ -36,27 +36,46 @@ def redact_body(body, content_type: str) -> str:
     return redact_text(text)[:2000]
 
 
-def record(response: requests.Response, *args, **kwargs) -> None:
+def note(
+    method: str,
+    url: str,
+    status: int,
+    *,
+    body=None,
+    body_type: str = "",
+    answer_type: str = "",
+    location: str | None = None,
+    answer_text: str = "",
+) -> None:
+    """One request and its answer, as whichever client made it saw them."""
     exchanges = _current.get()
     if exchanges is None:
         return
+    exchanges.append(
+        f"> {method} {redact_url(url)}\n"
+        + (f"  {redact_body(body, body_type)}\n" if body else "")
+        + f"< {status} {answer_type}"
+        + (f" -> {redact_url(location)}" if location else "")
+        + "\n"
+        + (f"  {redact_body(answer_text, 'json')[:500]}\n" if "json" in answer_type else "")
+    )
+
+
+def record(response: requests.Response, *args, **kwargs) -> None:
+    if _current.get() is None:
+        return
     for hop in [*response.history, response]:
         request = hop.request
-        exchanges.append(
-            f"> {request.method} {redact_url(request.url)}\n"
-            + (
-                f"  {redact_body(request.body, request.headers.get('Content-Type', ''))}\n"
-                if request.body
-                else ""
-            )
-            + f"< {hop.status_code} {hop.headers.get('Content-Type', '')}"
-            + (f" -> {redact_url(hop.headers['Location'])}" if "Location" in hop.headers else "")
-            + "\n"
-            + (
-                f"  {redact_body(hop.text, 'json')[:500]}\n"
-                if "json" in hop.headers.get("Content-Type", "")
-                else ""
-            )
+        answer_type = hop.headers.get("Content-Type", "")
+        note(
+            request.method,
+            request.url,
+            hop.status_code,
+            body=request.body,
+            body_type=request.headers.get("Content-Type", ""),
+            answer_type=answer_type,
+            location=hop.headers.get("Location"),
+            answer_text=hop.text if "json" in answer_type else "",
         )
 
 

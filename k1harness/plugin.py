@@ -1,23 +1,20 @@
 """The pytest plugin: `--target` and friends, the systems under test as drivers, a seeded faker
-per scenario, behaviour-ID markers, and the coverage summary (behaviour -> scenarios ->
-outcome) at the end of a run."""
+per scenario, provisioned accounts where a target cannot seed, a browser per person,
+behaviour-ID markers, baselines of known differences, and the reports (k1harness.reports)."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import zlib
-from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from faker import Faker
 
 from . import exchanges
-from .behaviours import BEHAVIOURS, id_of, tag_of
-from .drivers import KaseyaOneDriver, UniViewDriver
-from .targets import TargetError, load_target
+from .behaviours import BEHAVIOURS, tag_of
+from .drivers.contract import DriverLoadError, load_driver
+from .targets import ACCOUNT_PARTS, SIMULATOR_CAPABILITIES, SYSTEMS, TargetError, load_target
 
 # Tags that are not behaviour IDs; every tag a feature file uses must be one of these or an ID.
 EXTRA_MARKERS = {
@@ -27,44 +24,83 @@ EXTRA_MARKERS = {
     "negative": "what a QA engineer adds: refusals the documents imply",
     "interpretation": "checks a reading of the documents that they do not state outright",
     "destructive": "destroys configuration; kept off real deployments unless allowed",
-    "needs_seeding": "needs fresh tenants and users made through the control plane",
+    "needs_seeding": "needs fresh tenants and users made through the control plane, or the "
+    "provisioned accounts its account_* tags name",
     "needs_clock": "needs a settable simulated clock",
     "needs_journal": "needs the control plane's journal of requests",
     "needs_faults": "needs fault injection",
+    **{
+        f"account_{part}": f"can run on a provisioned {text}"
+        for part, text in ACCOUNT_PARTS.items()
+    },
 }
 # A scenario's `needs_*` tag -> the capability every system of the target must offer.
-NEEDS = {f"needs_{c}": c for c in ("seeding", "clock", "journal", "faults")}
+NEEDS = {f"needs_{c}": c for c in sorted(SIMULATOR_CAPABILITIES)}
+ACCOUNT_TAG = "account_"
+BROWSERS = ("requests", "chromium")
+
+# The harness's own options, shown first by `k1-suite --help` (k1harness.cli): (flags, settings).
+OPTIONS = [
+    (
+        ("--target",),
+        dict(
+            default=os.environ.get("K1_TARGET"),
+            metavar="FILE",
+            help="TOML target file naming each system's URL, capabilities, accounts, driver and "
+            "baseline (default: the embedded simulators; env K1_TARGET)",
+        ),
+    ),
+    *(
+        (
+            (f"--{name}-url",),
+            dict(metavar="URL", help=f"{kind.title}'s base URL (overrides the file)"),
+        )
+        for name, kind in SYSTEMS.items()
+    ),
+    (
+        ("--allow-destructive",),
+        dict(
+            action="store_true",
+            help="run scenarios that change configuration on a target that is not all "
+            "embedded (on provisioned accounts, what they change is put back afterwards)",
+        ),
+    ),
+    (
+        ("--browser",),
+        dict(
+            choices=BROWSERS,
+            default="requests",
+            help="who plays the people: requests (default, nothing to install) or chromium "
+            "(headless, through Playwright)",
+        ),
+    ),
+    (
+        ("--baseline",),
+        dict(
+            metavar="FILE",
+            help="TOML file of known differences on this target (overrides the file's baseline)",
+        ),
+    ),
+    (
+        ("--seed",),
+        dict(type=int, help="seed for generated names, to reproduce a run (default: random)"),
+    ),
+    (
+        ("--report-dir", "--coverage-dir"),
+        dict(
+            dest="report_dir",
+            metavar="DIR",
+            help="write the coverage matrix (coverage.json, coverage.md), report.html and "
+            "screenshots here",
+        ),
+    ),
+]
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("k1harness", "KaseyaOne conformance harness")
-    group.addoption(
-        "--target",
-        default=os.environ.get("K1_TARGET"),
-        help="TOML target file naming each system's URL (default: the embedded simulators)",
-    )
-    group.addoption(
-        "--kaseyaone-url", default=None, help="KaseyaOne's base URL (overrides the target file)"
-    )
-    group.addoption(
-        "--uniview-url", default=None, help="UniView Portal's base URL (overrides the target file)"
-    )
-    group.addoption(
-        "--seed",
-        type=int,
-        default=None,
-        help="seed for generated names, to reproduce a run (default: random)",
-    )
-    group.addoption(
-        "--allow-destructive",
-        action="store_true",
-        help="run scenarios tagged destructive against a target that is not all embedded",
-    )
-    group.addoption(
-        "--coverage-dir",
-        default=None,
-        help="write the behaviour coverage matrix here as coverage.json and coverage.md",
-    )
+    for flags, settings in OPTIONS:
+        group.addoption(*flags, **settings)
 
 
 def pytest_configure(config):
@@ -78,7 +114,13 @@ def pytest_configure(config):
         config.option.seed = random.SystemRandom().randrange(1, 2**31)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistSeed(), "k1harness-xdist-seed")
-    config.pluginmanager.register(CoverageRecorder(config), "k1harness-coverage")
+    if not hasattr(config, "workerinput") and not config.option.help:
+        _refuse_parallel_changes(config)
+    from .baseline import BaselinePlugin
+    from .reports import RunRecorder
+
+    config.pluginmanager.register(RunRecorder(config), "k1harness-reports")
+    config.pluginmanager.register(BaselinePlugin(config), "k1harness-baseline")
 
 
 class _XdistSeed:
@@ -86,31 +128,45 @@ class _XdistSeed:
         node.workerinput["k1_seed"] = node.config.getoption("seed")
 
 
-def _target(config):
+def target_of(config):
     if not hasattr(config, "_k1_target"):
         try:
             config._k1_target = load_target(
                 config.getoption("target"),
-                urls={
-                    "kaseyaone": config.getoption("kaseyaone_url"),
-                    "uniview": config.getoption("uniview_url"),
-                },
+                urls={name: config.getoption(f"{name}_url") for name in SYSTEMS},
             )
         except TargetError as exc:
             raise pytest.UsageError(str(exc)) from exc
     return config._k1_target
 
 
+def provisioned(target) -> bool:
+    """Whether scenarios use the target's provisioned accounts rather than seeding."""
+    return bool(target.lacking("seeding"))
+
+
 def skip_reason(target, marker_names: set[str], allow_destructive: bool) -> str | None:
     """Why a scenario with these tags cannot run on this target (H-TGT-2, H-TGT-3), if so."""
+    parts = sorted(m[len(ACCOUNT_TAG) :] for m in marker_names if m.startswith(ACCOUNT_TAG))
     for marker, capability in NEEDS.items():
-        if marker in marker_names:
-            lacking = [s.name for s in target.systems.values() if capability not in s.capabilities]
-            if lacking:
-                return (
-                    f"needs {capability}, which {' and '.join(lacking)} on target "
-                    f"'{target.name}' does not offer"
-                )
+        if marker not in marker_names:
+            continue
+        lacking = target.lacking(capability)
+        if not lacking:
+            continue
+        reason = (
+            f"needs {capability}, which {' and '.join(lacking)} on target "
+            f"'{target.name}' does not offer"
+        )
+        if capability == "seeding" and parts:
+            missing = [part for part in parts if part not in target.accounts]
+            if not missing:
+                continue  # it runs on the provisioned accounts
+            reason += (
+                f", or the provisioned account{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)}, which it does not name"
+            )
+        return reason
     if "harness" in marker_names and target.remote:
         return (
             "the harness checks itself once, against simulators it starts itself; it does not "
@@ -125,18 +181,38 @@ def skip_reason(target, marker_names: set[str], allow_destructive: bool) -> str 
 
 
 def pytest_collection_modifyitems(config, items):
-    target = _target(config)
+    target = target_of(config)
     allow = config.getoption("allow_destructive")
     for item in items:
-        reason = skip_reason(target, {m.name for m in item.iter_markers()}, allow)
-        if reason:
-            item.add_marker(pytest.mark.skip(reason=reason))
+        item._k1_skip = skip_reason(target, {m.name for m in item.iter_markers()}, allow)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Skipped here rather than by a mark, so that the report can point at the scenario's line
+    # (k1harness.reports) and the skip is counted per scenario.
+    if getattr(item, "_k1_skip", None):
+        pytest.skip(item._k1_skip)
+
+
+def _refuse_parallel_changes(config) -> None:
+    target = target_of(config)
+    parallel = getattr(config.option, "numprocesses", None) not in (None, 0)
+    if parallel and provisioned(target) and config.getoption("allow_destructive"):
+        raise pytest.UsageError(
+            f"Target '{target.name}' uses provisioned accounts, which every scenario shares: "
+            "with --allow-destructive, scenarios change their configuration and put it back, "
+            "so they must run one at a time. Leave out -n."
+        )
 
 
 def pytest_report_header(config):
+    target = target_of(config)
+    accounts = f"; provisioned accounts: {', '.join(target.accounts)}" if target.accounts else ""
     return (
-        f"k1harness: target {_target(config).name} ({_target(config).describe()}); "
-        f"seed {config.getoption('seed')} (rerun with --seed to reproduce)"
+        f"k1harness: target {target.name} ({target.describe()}){accounts}; "
+        f"seed {config.getoption('seed')} (rerun with --seed to reproduce); "
+        f"browser {config.getoption('browser')}"
     )
 
 
@@ -144,7 +220,7 @@ class Systems:
     """The drivers for one run, and the embedded simulators if the harness started any."""
 
     def __init__(self, config) -> None:
-        self.target = _target(config)
+        self.target = target_of(config)
         self.embedded = None
         urls = {name: system.url for name, system in self.target.systems.items()}
         if self.target.embedded:
@@ -155,14 +231,19 @@ class Systems:
                 uniview=urls["uniview"] is None,
                 ports={n: s.port for n, s in self.target.systems.items()},
             )
-            urls["kaseyaone"] = urls["kaseyaone"] or self.embedded.kaseyaone.url
-            urls["uniview"] = urls["uniview"] or self.embedded.uniview.url
-        systems = self.target.systems
-        self.kaseyaone = KaseyaOneDriver(urls["kaseyaone"], systems["kaseyaone"].control_token)
-        self.uniview = UniViewDriver(urls["uniview"], systems["uniview"].control_token)
-        for name, driver in (("kaseyaone", self.kaseyaone), ("uniview", self.uniview)):
+            for name in urls:
+                urls[name] = urls[name] or getattr(self.embedded, name).url
+        self.drivers = {}
+        for name, system in self.target.systems.items():
+            try:
+                driver = load_driver(system.driver or SYSTEMS[name].driver, name)
+            except DriverLoadError as exc:
+                self.stop()
+                pytest.exit(str(exc), returncode=4)
+            self.drivers[name] = driver(urls[name], system.control_token)
+        for name, driver in self.drivers.items():
             # One clear stop, rather than every scenario failing on the same cause.
-            control_plane = bool(systems[name].capabilities)
+            control_plane = bool(self.target.systems[name].capabilities)
             if not driver.ready(control_plane=control_plane):
                 self.stop()
                 pytest.exit(f"{name} does not answer at {driver.base_url}.", returncode=4)
@@ -174,6 +255,12 @@ class Systems:
                     "in control_token_env) to the token the simulator printed at start.",
                     returncode=4,
                 )
+
+    def __getattr__(self, name):
+        drivers = self.__dict__.get("drivers", {})
+        if name in drivers:
+            return drivers[name]
+        raise AttributeError(name)
 
     def stop(self) -> None:
         if self.embedded is not None:
@@ -188,13 +275,21 @@ def k1_systems(pytestconfig):
 
 
 @pytest.fixture
-def kaseyaone(k1_systems) -> KaseyaOneDriver:
+def kaseyaone(k1_systems):
     return k1_systems.kaseyaone
 
 
 @pytest.fixture
-def uniview(k1_systems) -> UniViewDriver:
+def uniview(k1_systems):
     return k1_systems.uniview
+
+
+@pytest.fixture
+def k1_accounts(pytestconfig):
+    """The target's provisioned accounts where it cannot seed (the scenario uses them), else
+    None (the scenario seeds its own tenants)."""
+    target = target_of(pytestconfig)
+    return target.accounts if provisioned(target) else None
 
 
 @pytest.fixture
@@ -203,6 +298,40 @@ def k1_faker(request, pytestconfig) -> Faker:
     fake = Faker()
     fake.seed_instance(pytestconfig.getoption("seed") + zlib.crc32(request.node.nodeid.encode()))
     return fake
+
+
+@pytest.fixture(scope="session")
+def k1_chromium(pytestconfig):
+    """One headless Chromium per process, for --browser chromium."""
+    if pytestconfig.getoption("browser") != "chromium":
+        yield None
+        return
+    from .drivers.playwright import launch_chromium
+
+    try:
+        chromium = launch_chromium()
+    except RuntimeError as exc:
+        pytest.exit(str(exc), returncode=4)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def new_browser(request, k1_chromium):
+    """Makes a browser for one person of the scenario: a requests session, or a fresh context
+    of the process's Chromium; all closed when the scenario ends."""
+    from .drivers import Browser
+
+    opened = request.node._k1_browsers = []
+
+    def make():
+        browser = k1_chromium.new_browser() if k1_chromium is not None else Browser()
+        opened.append(browser)
+        return browser
+
+    yield make
+    for browser in opened:
+        browser.close()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -215,85 +344,15 @@ def pytest_runtest_call(item):
         exchanges.stop()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item, call):
-    report = yield
-    recorded = getattr(item, "_k1_exchanges", None)
-    if report.when == "call" and report.failed and recorded:
-        text = "\n".join(recorded[-40:])
-        report.sections.append(("HTTP exchanges (last 40, secrets redacted)", text))
-        item.user_properties.append(("http_exchanges", text))  # into the JUnit XML
-    return report
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
+    """A screenshot of every real browser of the scenario, for the failing step's report."""
+    from .reports import screenshot_dir
 
-
-class CoverageRecorder:
-    """Behaviour ID -> scenarios -> outcome, printed at the end and optionally written out."""
-
-    def __init__(self, config) -> None:
-        self.config = config
-        self.outcomes: dict[str, dict[str, str]] = defaultdict(dict)
-
-    @pytest.hookimpl
-    def pytest_itemcollected(self, item):
-        # Markers, not keywords: a parametrized test named after a tag is not a scenario of it.
-        ids = sorted({b for b in (id_of(m.name) for m in item.iter_markers()) if b})
-        if ids:
-            item.user_properties.append(("behaviours", ids))
-
-    @pytest.hookimpl
-    def pytest_runtest_logreport(self, report):
-        if report.when != "call" and not (report.when == "setup" and not report.passed):
-            return
-        ids = next((value for key, value in report.user_properties if key == "behaviours"), [])
-        outcome = report.outcome
-        if outcome == "skipped" and isinstance(report.longrepr, tuple):
-            outcome = f"skipped: {report.longrepr[2].removeprefix('Skipped: ')}"
-        for behaviour in ids:
-            self.outcomes[behaviour][report.nodeid] = outcome
-
-    def matrix(self) -> dict:
-        return {
-            b: {"title": BEHAVIOURS[b], "scenarios": self.outcomes.get(b, {})} for b in BEHAVIOURS
-        }
-
-    @pytest.hookimpl
-    def pytest_terminal_summary(self, terminalreporter):
-        if not self.outcomes:
-            return
-        matrix = self.matrix()
-        covered = [
-            b for b, m in matrix.items() if any(o == "passed" for o in m["scenarios"].values())
-        ]
-        failing = [
-            b for b, m in matrix.items() if any(o == "failed" for o in m["scenarios"].values())
-        ]
-        tested = [b for b, m in matrix.items() if m["scenarios"]]
-        tr = terminalreporter
-        tr.section("behaviour coverage")
-        for behaviour in tested:
-            outcomes = list(matrix[behaviour]["scenarios"].values())
-            counts = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes)))
-            tr.write_line(f"{behaviour:10} {counts:28} {BEHAVIOURS[behaviour]}")
-        tr.write_line(
-            f"{len(covered)} of {len(tested)} behaviours with scenarios in this run are "
-            f"covered by a passing scenario; {len(failing)} have a failing one; "
-            f"{len(BEHAVIOURS) - len(tested)} of the catalogue's {len(BEHAVIOURS)} "
-            f"were not exercised."
-        )
-        if failing:
-            tr.write_line("Failing behaviours: " + ", ".join(failing), red=True)
-        directory = self.config.getoption("coverage_dir")
-        if directory:
-            write_matrix(Path(directory), matrix)
-            tr.write_line(f"Coverage matrix written to {directory}/coverage.json and coverage.md")
-
-
-def write_matrix(directory: Path, matrix: dict) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "coverage.json").write_text(json.dumps(matrix, indent=2, sort_keys=True))
-    lines = ["| behaviour | title | scenario | outcome |", "|---|---|---|---|"]
-    for behaviour, entry in matrix.items():
-        scenarios = entry["scenarios"] or {"(no scenario)": "not exercised"}
-        for nodeid, outcome in scenarios.items():
-            lines.append(f"| {behaviour} | {entry['title']} | `{nodeid}` | {outcome} |")
-    (directory / "coverage.md").write_text("\n".join(lines) + "\n")
+    shots = []
+    for number, browser in enumerate(getattr(request.node, "_k1_browsers", [])):
+        if hasattr(browser, "screenshot"):
+            name = f"{zlib.crc32(request.node.nodeid.encode()):08x}-{number}.png"
+            path = browser.screenshot(screenshot_dir(request.config) / name)
+            if path is not None:
+                shots.append(str(path))
+    request.node._k1_screenshots = shots

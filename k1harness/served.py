@@ -4,8 +4,10 @@ temporary folder, or in fresh databases on a PostgreSQL server, dropped when the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -68,18 +70,30 @@ class ServedSimulators:
     database_server: str | None = None
     databases: dict[str, str] = field(default_factory=dict)
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 0.5) -> None:
+        """Every process each server started, gone: gunicorn's quick shutdown (SIGINT) first,
+        then, after `grace` seconds, SIGKILL to its whole process group (its workers). Then
+        the state. Safe to call again."""
         for process in self.processes:
-            process.terminate()
+            _signal_group(process, signal.SIGINT)
+        deadline = time.monotonic() + grace
         for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(deadline - time.monotonic(), 0.01))
+            _signal_group(process, signal.SIGKILL)  # workers that outlived their master too
+            process.wait()
+        self.processes.clear()
         if self.databases:
             drop_databases(self.database_server, self.databases.values())
+            self.databases = {}
         if self.workdir is not None:
             self.workdir.cleanup()
+            self.workdir = None
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)  # each server leads a process group of its own
 
 
 def _command(name: str) -> list[str]:
@@ -93,14 +107,25 @@ def start_served(
     ports: dict | None = None,
     timeout: float = 30.0,
     database_url: str | None = None,
+    seed_files: dict[str, str] | None = None,
 ) -> ServedSimulators:
     """`database_url`: a PostgreSQL server to keep the state on (a database each), rather than
-    SQLite files."""
+    SQLite files. `seed_files`: a seed file for a simulator, by name."""
     workdir = tempfile.TemporaryDirectory(prefix="k1-served-")
     ports = ports or {"kaseyaone": free_port(), "uniview": free_port()}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     tokens = {name: secrets.token_urlsafe(16) for name in ports}
     served = ServedSimulators(urls, tokens, workdir=workdir, database_server=database_url)
+    try:
+        _start(served, workers, ports, timeout, database_url, seed_files)
+    except BaseException:  # an interrupted start leaves nothing running either
+        served.stop()
+        raise
+    return served
+
+
+def _start(served, workers, ports, timeout, database_url, seed_files) -> None:
+    workdir, urls, tokens = served.workdir, served.urls, served.tokens
     if database_url:
         served.databases = create_databases(database_url, ports)
     for name in ("kaseyaone", "uniview"):
@@ -117,6 +142,8 @@ def start_served(
         ]
         if name == "uniview":
             args.append(f"--kaseyaone-url={urls['kaseyaone']}")
+        if (seed_files or {}).get(name):
+            args.append(f"--seed-file={seed_files[name]}")
         with open(Path(workdir.name) / f"{name}.log", "w") as log:  # the child keeps its copy
             served.processes.append(
                 subprocess.Popen(
@@ -124,6 +151,9 @@ def start_served(
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                    # Its own process group: a Ctrl-C meant for us reaches it only through
+                    # stop(), which also removes the state once every process has gone.
+                    start_new_session=True,
                 )
             )
     deadline = time.monotonic() + timeout
@@ -136,7 +166,5 @@ def start_served(
                 pass
             if time.monotonic() > deadline or any(p.poll() is not None for p in served.processes):
                 logs = "\n".join(p.read_text() for p in Path(workdir.name).glob("*.log"))
-                served.stop()
                 raise RuntimeError(f"The {name} simulator did not become ready:\n{logs}")
             time.sleep(0.05)  # polling a starting process, not a test waiting on simulated time
-    return served

@@ -15,9 +15,29 @@ DEPENDENT = (
 )
 
 
+SETTINGS_CHANGE = "the integration's settings"
+
+
+def before_settings_change(cast, changes: dict) -> None:
+    """In a provisioned tenant, a change of the settings (from either side) is put back
+    afterwards, and needs permission; asking for what already holds changes nothing."""
+    if cast.provisioned and not cast.changing(SETTINGS_CHANGE):
+        before = settings(cast)
+        if any(before.get(key) != value for key, value in changes.items()):
+            cast.will_change(SETTINGS_CHANGE, lambda: put_settings_back(cast, before))
+
+
 def change_settings(cast, **changes):
+    before_settings_change(cast, changes)
     return cast.uniview.change_integration_settings(
         cast.superuser.browser, cast.uv_tenant, **changes
+    )
+
+
+def put_settings_back(cast, before: dict) -> None:
+    _check(
+        cast.uniview.change_integration_settings(cast.superuser.browser, cast.uv_tenant, **before),
+        "Putting the integration's settings back",
     )
 
 

@@ -221,10 +221,11 @@ def reports_left(run):
     cucumber = json.loads((run.reports / "cucumber.json").read_text())
     assert cucumber and cucumber[0]["elements"], "no scenario in the Cucumber JSON"
     assert run.outcomes
-    assert (run.reports / "coverage.md").read_text().startswith("| behaviour |")
+    assert "| behaviour | title | scenario | outcome |" in (run.reports / "coverage.md").read_text()
+    assert "Behaviour coverage" in (run.reports / "report.html").read_text()
 
 
 @then(parsers.parse('the coverage matrix lists "{behaviour}" with a passing scenario'))
 def matrix_lists(run, behaviour):
-    matrix = json.loads((run.reports / "coverage.json").read_text())
+    matrix = json.loads((run.reports / "coverage.json").read_text())["behaviours"]
     assert "passed" in matrix[behaviour]["scenarios"].values(), matrix[behaviour]

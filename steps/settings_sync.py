@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from .configuration import before_settings_change
 from .tenants import _check
 
 STATES = {"on": True, "off": False}
@@ -13,10 +14,17 @@ def module_settings(cast) -> dict:
     return _check(cast.admin().module_settings(cast.instance_id), "Reading Module Management")
 
 
-def change_in_module_management(cast, setting, state, *, confirmed, admin=None):
-    admin = admin or cast.admin()
-    return admin.change_module_settings(
-        cast.instance_id, confirmed=confirmed, **{setting: STATES[state]}
+def change_in_module_management(cast, setting, state, *, confirmed, person=None):
+    """As a person would: in Module Management's pages, in their browser."""
+    before_settings_change(cast, {setting: STATES[state]})
+    person = person or cast.master
+    return cast.kaseyaone.change_in_module_management(
+        person.browser,
+        person.email,
+        person.password,
+        cast.instance_id,
+        confirmed=confirmed,
+        **{setting: STATES[state]},
     )
 
 
@@ -64,9 +72,9 @@ def master_confirms(cast, setting, state):
     target_fixture="change",
 )
 def someone_tries(cast, alias, setting, state):
-    person = cast.person(alias)
-    admin = cast.kaseyaone.admin(person.email, person.password)
-    return change_in_module_management(cast, setting, state, confirmed=True, admin=admin)
+    return change_in_module_management(
+        cast, setting, state, confirmed=True, person=cast.person(alias)
+    )
 
 
 @then(parsers.parse('KaseyaOne refuses the change with "{error}"'))

@@ -1,7 +1,9 @@
-"""Tenants and people on both systems."""
+"""Tenants and people on both systems: made for the scenario, or where the target cannot seed,
+the provisioned accounts playing the same parts (each step says which)."""
 
 from __future__ import annotations
 
+import pytest
 from pytest_bdd import given, parsers, when
 
 from k1harness.drivers.base import DriverError
@@ -15,6 +17,10 @@ def _check(result, what: str):
 
 @given("a KaseyaOne tenant with a master user")
 def kaseyaone_tenant(cast):
+    if cast.provisioned:
+        if "master_user" in cast.accounts:
+            cast.master = cast.account("master", "master_user")
+        return
     cast.master = cast.new_person("master")
     seeded = cast.kaseyaone.create_tenant(
         cast.faker.company(),
@@ -32,20 +38,24 @@ def kaseyaone_tenant(cast):
 
 
 @given("a UniView tenant with a superuser")
-def uniview_tenant(cast):
-    cast.superuser = cast.new_person("superuser")
-    seeded = cast.uniview.create_tenant(
-        cast.faker.company(),
-        users=[
-            {
-                "username": cast.superuser.email,
-                "name": cast.superuser.name,
-                "password": cast.superuser.password,
-                "role": "superuser",
-            }
-        ],
-    )
-    cast.uv_tenant = seeded["tenant"]["id"]
+def uniview_tenant(cast, k1_systems):
+    if cast.provisioned:
+        cast.superuser = cast.account("superuser", "superuser")
+        cast.uv_tenant = k1_systems.target.systems["uniview"].tenant
+    else:
+        cast.superuser = cast.new_person("superuser")
+        seeded = cast.uniview.create_tenant(
+            cast.faker.company(),
+            users=[
+                {
+                    "username": cast.superuser.email,
+                    "name": cast.superuser.name,
+                    "password": cast.superuser.password,
+                    "role": "superuser",
+                }
+            ],
+        )
+        cast.uv_tenant = seeded["tenant"]["id"]
     page = cast.uniview.log_in_with_credentials(
         cast.superuser.browser, cast.uv_tenant, cast.superuser.email, cast.superuser.password
     )
@@ -63,6 +73,13 @@ def add_integration(cast, email: str, password: str):
 
 @given("the superuser has added the KaseyaOne integration")
 def integration_added(cast):
+    if cast.provisioned:
+        body = _check(
+            cast.uniview.integration(cast.superuser.browser, cast.uv_tenant),
+            f"Reading the KaseyaOne integration the provisioned tenant {cast.uv_tenant} must have",
+        )
+        cast.instance_id = body["kaseyaone"]["module_instance"]
+        return
     _check(
         add_integration(cast, cast.master.email, cast.master.password),
         "Adding the KaseyaOne integration",
@@ -84,18 +101,43 @@ def create_kaseyaone_user(cast, alias: str):
     return person
 
 
+def kaseyaone_user(cast, alias: str, part: str, access: bool):
+    if cast.provisioned:
+        return cast.account(alias, part)
+    person = create_kaseyaone_user(cast, alias)
+    if access:
+        _check(
+            cast.admin().grant_module_access(cast.instance_id, person.kaseyaone_id),
+            f"Granting {alias} access to UniView",
+        )
+    return person
+
+
 @given(parsers.parse('a KaseyaOne user "{alias}" with access to the UniView module'))
 def kaseyaone_user_with_access(cast, alias):
-    person = create_kaseyaone_user(cast, alias)
-    _check(
-        cast.admin().grant_module_access(cast.instance_id, person.kaseyaone_id),
-        f"Granting {alias} access to UniView",
+    kaseyaone_user(cast, alias, "user_with_access", access=True)
+
+
+@given(
+    parsers.parse(
+        'a KaseyaOne user "{alias}" with access to the UniView module and no UniView account'
     )
+)
+def kaseyaone_user_without_account(cast, alias):
+    kaseyaone_user(cast, alias, "user_without_account", access=True)
 
 
 @given(parsers.parse('a KaseyaOne user "{alias}" without access to the UniView module'))
 def kaseyaone_user_without_access(cast, alias):
-    create_kaseyaone_user(cast, alias)
+    kaseyaone_user(cast, alias, "user_without_access", access=False)
+
+
+@given(parsers.parse('a deactivated KaseyaOne user "{alias}" with access to the UniView module'))
+def deactivated_kaseyaone_user(cast, alias):
+    person = kaseyaone_user(cast, alias, "deactivated_user", access=True)
+    if not cast.provisioned:
+        deactivate_in_kaseyaone(cast, alias)
+    return person
 
 
 @given(parsers.parse('the master user deactivates "{alias}" in KaseyaOne'))
@@ -108,28 +150,39 @@ def deactivate_in_kaseyaone(cast, alias):
 
 
 def create_uniview_user(cast, alias: str, role: str):
+    """A UniView user signing in with UniView credentials; provisioned: the account of that
+    role (uniview_administrator, uniview_monitor)."""
+    if cast.provisioned:
+        return cast.account(alias, f"uniview_{role}")
     person = cast.person(alias)
     _check(
-        cast.uniview.api(
-            cast.superuser.browser,
-            cast.uv_tenant,
-            "POST",
-            "users",
-            {
-                "username": person.email,
-                "name": person.name,
-                "role": role,
-                "password": person.password,
-            },
+        cast.uniview.create_user(
+            cast.superuser.browser, cast.uv_tenant, person.email, person.name, role, person.password
         ),
         f"Creating UniView user {alias}",
     )
     return person
 
 
+def uniview_account_of(cast, alias: str) -> dict | None:
+    users = _check(cast.uniview.users(cast.superuser.browser, cast.uv_tenant), "Listing users")
+    email = cast.person(alias).email.lower()
+    return next((u for u in users["users"] if u["username"].lower() == email), None)
+
+
 @given(parsers.parse('"{alias}" has a UniView account with the role "{role}"'))
 def uniview_account(cast, alias, role):
-    create_uniview_user(cast, alias, role)
+    if not cast.provisioned:
+        create_uniview_user(cast, alias, role)
+        return
+    part = cast.person(alias).part
+    account = uniview_account_of(cast, alias)
+    if account is None or account["role"] != role:
+        has = f"the role {account['role']}" if account else "no UniView account"
+        pytest.skip(
+            f"needs the provisioned account {part} with a UniView account of the role {role}; "
+            f"on this target it has {has}"
+        )
 
 
 @given(parsers.parse('a UniView user "{alias}" with the role "{role}"'))
@@ -146,11 +199,16 @@ def signed_in_uniview_user(cast, alias, role):
     assert cast.uniview.current_session(person.browser, cast.uv_tenant) is not None
 
 
+def set_uniview_status(cast, alias: str, status: str):
+    return _check(
+        cast.uniview.change_user(
+            cast.superuser.browser, cast.uv_tenant, cast.person(alias).email, status=status
+        ),
+        f"Setting the status of {alias} to {status}",
+    )
+
+
 @given(parsers.parse('the superuser has disabled "{alias}"'))
 def disable_uniview_user(cast, alias):
-    _check(
-        cast.uniview.change_user(
-            cast.superuser.browser, cast.uv_tenant, cast.person(alias).email, status="disabled"
-        ),
-        f"Disabling {alias}",
-    )
+    cast.will_change(f"the status of {alias}", lambda: set_uniview_status(cast, alias, "active"))
+    set_uniview_status(cast, alias, "disabled")

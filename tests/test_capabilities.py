@@ -32,3 +32,40 @@ def test_destructive_scenarios_need_permission_on_a_remote_target(tmp_path, allo
     assert (reason is not None) is skipped
     if skipped:
         assert "--allow-destructive" in reason and "served" in reason
+
+
+PROVISIONED = """
+name = "staging"
+[kaseyaone]
+url = "https://k1"
+capabilities = []
+[uniview]
+url = "https://uv"
+capabilities = []
+tenant = "acme"
+[accounts.superuser]
+username = "s@acme.example"
+password_env = "PW"
+"""
+
+
+def test_a_scenario_naming_accounts_the_target_provides_runs_on_them(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(PROVISIONED)
+    staging = load_target(path, environ={"PW": "pw"})
+    assert skip_reason(staging, {"needs_seeding", "account_superuser"}, False) is None
+
+
+def test_a_scenario_whose_accounts_are_missing_is_skipped_naming_them(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(PROVISIONED)
+    staging = load_target(path, environ={"PW": "pw"})
+    tags = {"needs_seeding", "account_superuser", "account_user_with_access"}
+    assert skip_reason(staging, tags, False) == (
+        "needs seeding, which kaseyaone and uniview on target 'staging' does not offer, or "
+        "the provisioned account user_with_access, which it does not name"
+    )
+    # A scenario naming no accounts cannot use them.
+    assert skip_reason(staging, {"needs_seeding"}, False).startswith("needs seeding")
+    # What the accounts cannot give is still needed.
+    assert "needs clock" in skip_reason(staging, {"needs_clock", "account_superuser"}, False)

@@ -28,6 +28,7 @@ class _PageParser(HTMLParser):
         self.data_attrs: dict[str, dict] = {}
         self.texts: dict[str, list[str]] = {}
         self._open_ids: list[str] = []
+        self._select: tuple[str, bool] | None = None  # its name; whether an option is chosen
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -35,7 +36,16 @@ class _PageParser(HTMLParser):
             self.forms.append(
                 Form(a.get("id"), a.get("action") or "", (a.get("method") or "get").lower())
             )
-        elif tag in ("input", "select", "textarea") and self.forms and a.get("name"):
+        elif tag == "option" and self._select is not None and self.forms:
+            # A browser sends the selected option's value, or the first option's.
+            name, chosen = self._select
+            value = a.get("value", "")
+            if "selected" in a or not chosen and name not in self.forms[-1].fields:
+                self.forms[-1].fields[name] = value
+                self._select = (name, chosen or "selected" in a)
+        elif tag == "select" and self.forms and a.get("name") and "disabled" not in a:
+            self._select = (a["name"], False)
+        elif tag in ("input", "textarea") and self.forms and a.get("name"):
             kind = (a.get("type") or "").lower()
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
@@ -50,6 +60,10 @@ class _PageParser(HTMLParser):
             self.data_attrs[a["id"]] = {k[5:]: v for k, v in a.items() if k.startswith("data-")}
             self.texts.setdefault(a["id"], [])
             self._open_ids.append(a["id"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
 
     def handle_data(self, data):
         for element_id in self._open_ids:
@@ -157,9 +171,10 @@ class Browser:
         self, page: Page, form: str | Form, *, follow_redirects: bool = True, **values
     ) -> Page:
         """Its fields as the page has them (hidden ones, such as a CSRF token, included), with
-        `values` typed in; a POST says which page's origin it comes from, as browsers do."""
+        `values` typed in (None: a box left unticked); a POST says which page's origin it comes
+        from, as browsers do."""
         form = page.form(form) if isinstance(form, str) else form
-        data = {**form.fields, **values}
+        data = {k: v for k, v in {**form.fields, **values}.items() if v is not None}
         url = urljoin(page.url, form.action) if form.action else page.url
         if form.method == "post":
             parts = urlsplit(page.url)

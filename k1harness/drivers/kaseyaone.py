@@ -38,6 +38,9 @@ class KaseyaOneAdmin:
             {"email": email, "name": name, "password": password, "groups": list(groups)},
         )
 
+    def users(self) -> ApiResult:
+        return self.call("GET", "/users")
+
     def user(self, user_id: str) -> ApiResult:
         return self.call("GET", f"/users/{user_id}")
 
@@ -188,6 +191,33 @@ class KaseyaOneDriver(SystemDriver):
     def rule_evaluations(self, tenant_id: str) -> list[dict]:
         """The control plane's account of every rule's last evaluation, per module instance."""
         return self.control("GET", f"/tenants/{tenant_id}/insights")["module_instances"]
+
+    # --- Admin Settings > Module Management, as a person, in pages
+
+    def change_in_module_management(
+        self,
+        browser: Browser,
+        email: str,
+        password: str,
+        instance_id: str,
+        confirmed: bool = False,
+        **changes,
+    ) -> ApiResult:
+        """Sign in to Admin Settings, open the module instance, Edit, change settings, Review,
+        tick the extra confirmation where asked and `confirmed`, Confirm. The answer: the last
+        page's status and the error its error box shows, if any."""
+        page = browser.open(self.url("/admin/login"))
+        page = browser.submit(page, "admin-login", email=email, password=password)
+        if page.error is None:
+            page = browser.open(self.url(f"/admin/modules/{instance_id}"), edit="1")
+            values = {
+                k: ("on" if v else None) if isinstance(v, bool) else v for k, v in changes.items()
+            }
+            page = browser.submit(page, "edit", **values)
+        if page.error is None and page.has_form("confirm"):
+            ticked = {"confirmed": "on"} if confirmed and "confirmed" in page.text else {}
+            page = browser.submit(page, "confirm", **ticked)
+        return ApiResult(page.status, {"error": page.error} if page.error else {})
 
     def discovery(self) -> dict:
         return self.http.get(

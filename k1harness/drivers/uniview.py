@@ -171,6 +171,12 @@ class UniViewDriver(SystemDriver):
     def users(self, browser: Browser, tenant: str) -> ApiResult:
         return self.api(browser, tenant, "GET", "users")
 
+    def create_user(
+        self, browser: Browser, tenant: str, username: str, name: str, role: str, password: str
+    ) -> ApiResult:
+        body = {"username": username, "name": name, "role": role, "password": password}
+        return self.api(browser, tenant, "POST", "users", body)
+
     def change_user(self, browser: Browser, tenant: str, username: str, **changes) -> ApiResult:
         return self.api(browser, tenant, "PATCH", f"users/{username}", changes)
 

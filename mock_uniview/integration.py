@@ -14,10 +14,11 @@ from module_contracts.uniview import RULES, SETTINGS
 from sim_common.clock import tenant_now
 from sim_common.db import add_once, delete_if_present, insert_new
 from sim_common.outbox import cancel_pending
+from sim_common.settings_sync import queue_settings_push
 
-from . import groups, settings_sync
+from . import groups
 from .errors import IntegrationAlreadyAdded, IntegrationNotAdded
-from .models import Integration, LoginException, Tenant, User
+from .models import Integration, LoginException, Outbox, Tenant, User
 
 
 def get_integration(tenant: Tenant) -> Integration:
@@ -50,12 +51,21 @@ def add_integration(
     if not insert_new(session, Integration, [values]):
         raise IntegrationAlreadyAdded()
     session.expire(tenant, ["integration"])
-    settings_sync.queue_settings_push(session, tenant)  # KaseyaOne learns the first version
+    _queue_settings_push(session, tenant)  # KaseyaOne learns the first version
     return tenant.integration
 
 
 def current_settings(integration: Integration) -> dict:
     return {key: getattr(integration, key) for key in SETTINGS}
+
+
+def _queue_settings_push(session: DbSession, tenant: Tenant) -> None:
+    """The settings document's new version, on its way to KaseyaOne (sim_common.settings_sync)."""
+    document = {
+        "version": tenant.integration.version,
+        "settings": current_settings(tenant.integration),
+    }
+    queue_settings_push(session, Outbox, tenant, document)
 
 
 def change_settings(session: DbSession, integration: Integration, changes: dict) -> list[str]:
@@ -68,7 +78,7 @@ def change_settings(session: DbSession, integration: Integration, changes: dict)
     for key, value in changed.items():
         setattr(integration, key, value)
     if changed:
-        settings_sync.queue_settings_push(session, integration.tenant)
+        _queue_settings_push(session, integration.tenant)
     if "access_groups" in changed:
         groups.access_groups_changed(integration)
     return list(changed)
@@ -105,7 +115,7 @@ def reset_integration(session: DbSession, tenant: Tenant) -> int:
     """Remove the integration and every user mapping from UniView (UV-RESET-1): KaseyaOne
     sign-in stops, sessions opened through it end, UniView credentials keep working, and the
     integration can be added again from scratch. Returns how many mappings were removed."""
-    from .models import Outbox, Session
+    from .models import Session
 
     integration = get_integration(tenant)
     mapped = integration_users(session, tenant)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
 from sim_common.idempotency import IdempotentRequestMixin
+from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
@@ -121,19 +122,8 @@ class Session(Base):
         return tenant_now(self.tenant) >= self.expires_at
 
 
-class KaseyaOneTokens(Base):
-    """What KaseyaOne issued for a session opened through it: the ID token (the hint of an
-    RP-initiated logout) and the access and refresh tokens the app launcher is read with."""
-
-    __tablename__ = "kaseyaone_tokens"
-
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
-    )
-    id_token: Mapped[str] = mapped_column(Text)
-    access_token: Mapped[str] = mapped_column(Text)
-    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)  # the tenant's clock
+class KaseyaOneTokens(KaseyaOneTokensMixin, Base):
+    pass
 
 
 class Integration(Base):

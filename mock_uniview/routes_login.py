@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import secrets
 
-from authlib.common.security import generate_token
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 
+from sim_common import kaseyaone_launcher as launcher
+from sim_common import kaseyaone_login as login_flow
 from sim_common.clock import epoch_seconds, tenant_now
 from sim_common.db import db
 from sim_common.errors import NotFound
 from sim_common.throttle import TooManyAttempts
 from sim_common.web import rollback_request, wants_json
 
-from . import groups, kaseyaone_client, launcher, users
+from . import groups, users
 from .errors import (
     InvalidLoginAttempt,
     KaseyaOneLoginOff,
     KaseyaOneRefused,
     LoginRefused,
 )
+from .models import KaseyaOneTokens
 from .web import (
     clear_session_cookie,
     current_session,
@@ -36,12 +38,13 @@ from .web import (
 
 bp = tenant_blueprint("uv_login", __name__)
 bp.fault_kind = "login"
-PENDING = "kaseyaone_logins"  # Flask session key: state -> nonce and code_verifier
 
 
 @bp.errorhandler(LoginRefused)
+@bp.errorhandler(KaseyaOneRefused)
+@bp.errorhandler(InvalidLoginAttempt)
 @bp.errorhandler(TooManyAttempts)
-def refused(exc: LoginRefused | TooManyAttempts):
+def refused(exc: LoginRefused | KaseyaOneRefused | InvalidLoginAttempt | TooManyAttempts):
     rollback_request()
     if wants_json():
         return exc.to_json(), exc.status_code, exc.headers
@@ -74,7 +77,7 @@ def _login_page(*, error=None, status=200, bypass_token=None):
 def _signed_in(user, method: str, *, kaseyaone_tokens=None, target=None):
     row = users.start_session(db(), user, method, current_app.config["SESSION_LIFETIME"])
     if kaseyaone_tokens is not None:
-        launcher.remember_tokens(db(), g.tenant, row, kaseyaone_tokens)
+        launcher.remember_tokens(db(), KaseyaOneTokens, g.tenant, row, kaseyaone_tokens)
     response = redirect(target or url_for("uv_login.home"))
     set_session_cookie(response, row.id)
     return response
@@ -86,7 +89,9 @@ def kaseyaone_launcher():
 
     def for_page():
         row = current_session() if "tenant" in g else None
-        return None if row is None else launcher.launcher_for(db(), g.tenant, row)
+        if row is None:
+            return None
+        return launcher.launcher_for(db(), KaseyaOneTokens, g.tenant, g.tenant.integration, row)
 
     return {"k1_launcher_for_page": for_page}
 
@@ -134,20 +139,8 @@ def _redirect_uri() -> str:
 def _start_kaseyaone_login(login_hint: str | None, target: str | None = None):
     if not _kaseyaone_login_on():
         raise KaseyaOneLoginOff()
-    state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
-    pending = session.get(PENDING, {})
-    pending = dict(list(pending.items())[-4:])  # a few tabs at once, not an unbounded cookie
-    pending[state] = {"tenant": g.tenant.id, "nonce": nonce, "verifier": verifier}
-    if target:
-        pending[state]["target"] = target
-    session[PENDING] = pending
-    url = kaseyaone_client.authorization_url(
-        g.tenant.integration,
-        _redirect_uri(),
-        state=state,
-        nonce=nonce,
-        code_verifier=verifier,
-        login_hint=login_hint,
+    url = login_flow.start_login(
+        g.tenant.integration, g.tenant.id, _redirect_uri(), login_hint=login_hint, target=target
     )
     return redirect(url)
 
@@ -162,41 +155,24 @@ def kaseyaone_initiate():
     """UniView's initiate_login_uri (OIDC Core §4): KaseyaOne's tile or app launcher sends the
     browser here, with KaseyaOne as `iss`, and UniView starts the sign-in as Log In with
     KaseyaOne does. A `target_link_uri` is followed only within this tenant's pages."""
-    integration = g.tenant.integration
-    if integration is not None and request.args.get("iss") != integration.issuer:
-        raise InvalidLoginAttempt(
-            "This sign-in did not come from the KaseyaOne this UniView Portal is integrated with."
-        )
-    target = request.args.get("target_link_uri")
-    if target and not target.startswith(public_url_for("uv_login.home")):
-        target = None
+    target = login_flow.initiated_target(
+        g.tenant.integration, request.args, public_url_for("uv_login.home"), "UniView Portal"
+    )
     return _start_kaseyaone_login(request.args.get("login_hint"), target)
 
 
 @bp.get("/oidc/callback")
 def kaseyaone_callback():
-    pending = dict(session.get(PENDING, {}))
-    attempt = pending.pop(request.args.get("state", ""), None)
-    session[PENDING] = pending
-    if attempt is None or attempt["tenant"] != g.tenant.id:
-        raise InvalidLoginAttempt()
-    if "error" in request.args:
-        raise KaseyaOneRefused(
-            request.args.get("error_description")
-            or f"KaseyaOne did not sign you in ({request.args['error']}).",
-            kaseyaone_error=request.args["error"],
-        )
+    attempt = login_flow.pending_attempt(g.tenant.id, request.args)
     if not _kaseyaone_login_on():
         raise KaseyaOneLoginOff()
     integration = g.tenant.integration
-    token = kaseyaone_client.exchange_code(
+    claims, token = login_flow.signed_in(
         integration,
         _redirect_uri(),
-        code=request.args.get("code", ""),
-        code_verifier=attempt["verifier"],
-    )
-    claims = kaseyaone_client.validate_id_token(
-        integration, token, nonce=attempt["nonce"], now=epoch_seconds(tenant_now(g.tenant))
+        attempt,
+        request.args.get("code", ""),
+        epoch_seconds(tenant_now(g.tenant)),
     )
     if not claims.get("module_access"):
         raise KaseyaOneRefused("Your KaseyaOne account has no access to the UniView Portal.")
@@ -227,7 +203,7 @@ def logout():
     if row is not None:
         # Came through KaseyaOne: KaseyaOne's session ends too (interpretation, K1-HUB-1).
         hub_logout = launcher.kaseyaone_logout_url(
-            db(), g.tenant, row, public_url_for("uv_login.login_page")
+            db(), KaseyaOneTokens, g.tenant.integration, row, public_url_for("uv_login.login_page")
         )
         users.end_session(db(), row.id)
         if hub_logout:

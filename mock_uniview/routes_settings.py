@@ -14,12 +14,14 @@ from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError, Unauthorized
 from sim_common.idempotency import apply_once
+from sim_common.kaseyaone_rp import register_module_instance, remove_module_instance
+from sim_common.settings_sync import delivery_state
 from sim_common.web import rollback_request
 
 from . import integration as k1
-from . import kaseyaone_client, settings_sync, users
+from . import users
 from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
-from .models import IdempotentRequest
+from .models import IdempotentRequest, Outbox
 from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
 
@@ -36,7 +38,7 @@ def _bypass_link() -> str:
 def _config_json() -> dict:
     return {
         **k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link()),
-        **settings_sync.delivery_state(db(), g.tenant),
+        **delivery_state(db(), Outbox, g.tenant),
     }
 
 
@@ -46,7 +48,8 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
     if not master_email or not master_password:
         raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
     scim_token = secrets.token_urlsafe(32)
-    registration = kaseyaone_client.register_module_instance(
+    registration = register_module_instance(
+        "uniview",
         master_email,
         master_password,
         name=f"UniView Portal ({g.tenant.name})",
@@ -65,9 +68,7 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         # no lock is held while KaseyaOne answers).
         rollback_request()
         try:
-            kaseyaone_client.remove_module_instance(
-                registration["client_id"], registration["client_secret"]
-            )
+            remove_module_instance(registration["client_id"], registration["client_secret"])
         except (KaseyaOneRefused, KaseyaOneUnavailable):
             current_app.logger.warning(
                 "KaseyaOne keeps an unused module instance %s", registration.get("id")
@@ -136,7 +137,7 @@ def _reset() -> int:
     removed here either, and the answer says so."""
     integration = k1.get_integration(g.tenant)
     try:
-        kaseyaone_client.remove_module_instance(integration.client_id, integration.client_secret)
+        remove_module_instance(integration.client_id, integration.client_secret)
     except (KaseyaOneRefused, KaseyaOneUnavailable) as exc:
         if exc.details.get("kaseyaone_status") not in (401, 404):
             raise type(exc)(

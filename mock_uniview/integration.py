@@ -4,15 +4,13 @@ exceptions and the bypass log-in link (UV-REQ-2, UV-REQ-3)."""
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
 from module_contracts.settings import check_version, next_version
 from module_contracts.uniview import RULES, SETTINGS
-from sim_common.clock import tenant_now
-from sim_common.db import add_once, delete_if_present, insert_new
+from sim_common.db import add_once, delete_if_present
+from sim_common.kaseyaone_module import record_integration
 from sim_common.outbox import cancel_pending
 from sim_common.settings_sync import queue_settings_push
 
@@ -34,23 +32,15 @@ def add_integration(
     adding the integration turns Log In with KaseyaOne on (UV-SSO-1)."""
     if tenant.integration is not None:
         raise IntegrationAlreadyAdded()
-    values = {
-        "tenant_id": tenant.id,
-        "instance_id": registration["id"],
-        "hub_tenant": registration["tenant"],
-        "issuer": registration["issuer"],
-        "client_id": registration["client_id"],
-        "client_secret": registration["client_secret"],
-        "login_with_kaseyaone": True,
-        "bypass_token": secrets.token_urlsafe(24),
-        "scim_token": scim_token,
-        "added_at": tenant_now(tenant),
-    }
-    # Unless another request added it at the same moment: no failed write, so the request can
-    # go on (and take KaseyaOne's registration back).
-    if not insert_new(session, Integration, [values]):
-        raise IntegrationAlreadyAdded()
-    session.expire(tenant, ["integration"])
+    record_integration(
+        session,
+        Integration,
+        tenant,
+        registration,
+        scim_token,
+        IntegrationAlreadyAdded,
+        login_with_kaseyaone=True,
+    )
     _queue_settings_push(session, tenant)  # KaseyaOne learns the first version
     return tenant.integration
 

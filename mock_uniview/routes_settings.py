@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 
 from module_contracts.uniview import DEPENDENT_SETTINGS, LOGIN, SETTINGS
+from sim_common import kaseyaone_module
 from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError, Unauthorized
 from sim_common.idempotency import apply_once
-from sim_common.kaseyaone_rp import register_module_instance, remove_module_instance
+from sim_common.kaseyaone_rp import remove_module_instance
 from sim_common.settings_sync import delivery_state
 from sim_common.web import rollback_request
 
@@ -45,35 +45,19 @@ def _config_json() -> dict:
 def add_kaseyaone_integration(master_email, master_password) -> None:
     if g.tenant.integration is not None:
         raise IntegrationAlreadyAdded()
-    if not master_email or not master_password:
-        raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
-    scim_token = secrets.token_urlsafe(32)
-    registration = register_module_instance(
+    kaseyaone_module.add_integration(
         "uniview",
         master_email,
         master_password,
+        record=lambda registration, token: k1.add_integration(db(), g.tenant, registration, token),
+        already_added=IntegrationAlreadyAdded,
         name=f"UniView Portal ({g.tenant.name})",
         redirect_uri=_redirect_uri(),
         post_logout_redirect_uri=public_url_for("uv_login.login_page"),
         initiate_login_uri=public_url_for("uv_login.kaseyaone_initiate"),
         scim_base_url=public_url_for("uv_login.home") + "scim/v2",
         settings_url=public_url_for("uv_from_kaseyaone.pushed_settings"),
-        scim_token=scim_token,
     )
-    try:
-        k1.add_integration(db(), g.tenant, registration, scim_token)
-    except IntegrationAlreadyAdded:
-        # Another request added it at the same moment: KaseyaOne forgets this registration, so
-        # that it does not keep a module instance nobody uses (after the failed write is undone:
-        # no lock is held while KaseyaOne answers).
-        rollback_request()
-        try:
-            remove_module_instance(registration["client_id"], registration["client_secret"])
-        except (KaseyaOneRefused, KaseyaOneUnavailable):
-            current_app.logger.warning(
-                "KaseyaOne keeps an unused module instance %s", registration.get("id")
-            )
-        raise
 
 
 @bp.get("/api/integrations/kaseyaone")
@@ -293,10 +277,8 @@ push_bp.fault_kind = "pushed_settings"
 @push_bp.before_request
 def authenticate_kaseyaone():
     """KaseyaOne calls with the token it holds for this UniView (the SCIM token)."""
-    integration = k1.get_integration(g.tenant)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(
-        token.strip().encode(), integration.scim_token.encode()
+    if not kaseyaone_module.is_kaseyaone(
+        k1.get_integration(g.tenant), request.headers.get("Authorization")
     ):
         raise Unauthorized("Send KaseyaOne's bearer token for this UniView.")
 

@@ -18,7 +18,6 @@ provider ignore what it does not store.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 from scim2_models import (
@@ -32,14 +31,19 @@ from scim2_models import (
     PatchOp,
     Role,
     SearchRequest,
-    UnauthorizedException,
     UniquenessException,
     User,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from sim_common.scim import emails, list_response, meta, search_resources
+from sim_common.scim import (
+    authenticate_kaseyaone,
+    emails,
+    list_response,
+    meta,
+    search_resources,
+)
 
 from . import users
 from .models import Integration, Tenant
@@ -64,16 +68,7 @@ class DeletionRefused(ConflictException):
 
 def authenticate(integration: Integration | None, authorization: str | None) -> None:
     """Every request carries the tenant's SCIM token as a bearer token (RFC 6750 §2.1)."""
-    if integration is None:
-        raise UnauthorizedException(
-            detail="The KaseyaOne integration has not been added to this UniView Portal, so it "
-            "has no SCIM token to accept."
-        )
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedException(detail="Send 'Authorization: Bearer <the SCIM token>'.")
-    if not secrets.compare_digest(token.strip().encode(), integration.scim_token.encode()):
-        raise UnauthorizedException(detail="The bearer token is not this tenant's SCIM token.")
+    authenticate_kaseyaone(integration, authorization, "UniView Portal")
 
 
 # The mapping.

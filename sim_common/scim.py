@@ -10,6 +10,7 @@ scim2-models costs about 0.3 s to import, so nothing imports this module at star
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -40,6 +41,7 @@ from scim2_models import (
     SearchRequest,
     ServiceProviderConfig,
     Sort,
+    UnauthorizedException,
 )
 from scim2_models.path.expressions import (
     CompareOperator,
@@ -66,6 +68,24 @@ class MethodNotAllowedException(SCIMException):
     def __init__(self, *, allowed: list[str], **kw: Any) -> None:
         self.allowed = allowed
         super().__init__(**kw)
+
+
+# Authentication (RFC 7644 §2) of a module's service provider, whose only client is KaseyaOne.
+
+
+def authenticate_kaseyaone(integration, authorization: str | None, module_name: str) -> None:
+    """Every request carries the tenant's SCIM token, which KaseyaOne received when the
+    integration was added, as a bearer token (RFC 6750 §2.1)."""
+    if integration is None:
+        raise UnauthorizedException(
+            detail=f"The KaseyaOne integration has not been added to this {module_name}, so it "
+            "has no SCIM token to accept."
+        )
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedException(detail="Send 'Authorization: Bearer <the SCIM token>'.")
+    if not secrets.compare_digest(token.strip().encode(), integration.scim_token.encode()):
+        raise UnauthorizedException(detail="The bearer token is not this tenant's SCIM token.")
 
 
 # Reading requests, each in the context of its operation (RFC 7644 §3.2).

@@ -1,0 +1,131 @@
+"""What every simulated module keeps and checks of its KaseyaOne integration: the integration
+record (the module instance and OpenID Connect client KaseyaOne issued when the module's
+administrator added it, the SCIM token KaseyaOne calls the module with, the settings document's
+version, the token of the module's bypass URL), adding it (registered with KaseyaOne first, then
+recorded; a registration that loses a race to a second add at the same moment is taken back),
+and the check of KaseyaOne's own calls to the module (its SCIM token as a bearer token, RFC 6750
+§2.1). Each module's integration table is made from `KaseyaOneIntegrationMixin`, with the
+module's own settings beside these columns."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Session as DbSession
+
+from .clock import tenant_now
+from .db import insert_new
+from .errors import Conflict, InvalidRequest
+from .kaseyaone_rp import (
+    KaseyaOneRefused,
+    KaseyaOneUnavailable,
+    register_module_instance,
+    remove_module_instance,
+)
+from .web import rollback_request
+
+
+class KaseyaOneIntegrationMixin:
+    __tablename__ = "kaseyaone_integrations"
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[str]:
+        return mapped_column(
+            String(64), ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+        )
+
+    instance_id: Mapped[str] = mapped_column(String(64))
+    hub_tenant: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str] = mapped_column(String(128))
+    client_secret: Mapped[str] = mapped_column(Text)
+    bypass_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The bearer token KaseyaOne uses on this tenant's SCIM service provider (lifecycle pushes)
+    # and when it pushes the settings document.
+    scim_token: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # of the settings document
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def record_integration(
+    session: DbSession,
+    model,
+    tenant,
+    registration: dict,
+    scim_token: str,
+    already_added: type[Conflict],
+    **settings,
+):
+    """Record what KaseyaOne issued when the module registered itself as a module instance,
+    with the module's first `settings`. Another request that added it at the same moment is
+    `already_added` (no failed write, so the request can go on and take its registration
+    back)."""
+    values = {
+        "tenant_id": tenant.id,
+        "instance_id": registration["id"],
+        "hub_tenant": registration["tenant"],
+        "issuer": registration["issuer"],
+        "client_id": registration["client_id"],
+        "client_secret": registration["client_secret"],
+        "bypass_token": secrets.token_urlsafe(24),
+        "scim_token": scim_token,
+        "added_at": tenant_now(tenant),
+        **settings,
+    }
+    if not insert_new(session, model, [values]):
+        raise already_added()
+    session.expire(tenant, ["integration"])
+    return tenant.integration
+
+
+def add_integration(
+    module: str,
+    master_email,
+    master_password,
+    *,
+    record: Callable[[dict, str], object],
+    already_added: type[Conflict],
+    **registration,
+):
+    """Add the KaseyaOne integration with a KaseyaOne master user's credentials: the module
+    instance is registered with KaseyaOne (`registration`: its name and URLs, see
+    kaseyaone_rp.register_module_instance), then `record(registration, scim_token)` keeps it.
+    If another request added the integration at the same moment (`already_added`), KaseyaOne
+    forgets this registration, so that it keeps no module instance nobody uses."""
+    if not isinstance(master_email, str) or not master_email:
+        raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
+    if not isinstance(master_password, str) or not master_password:
+        raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
+    scim_token = secrets.token_urlsafe(32)
+    issued = register_module_instance(
+        module, master_email, master_password, scim_token=scim_token, **registration
+    )
+    try:
+        return record(issued, scim_token)
+    except already_added:
+        # After the failed write is undone: no lock is held while KaseyaOne answers.
+        rollback_request()
+        try:
+            remove_module_instance(issued["client_id"], issued["client_secret"])
+        except (KaseyaOneRefused, KaseyaOneUnavailable):
+            current_app.logger.warning(
+                "KaseyaOne keeps an unused module instance %s", issued.get("id")
+            )
+        raise
+
+
+def is_kaseyaone(integration, authorization: str | None) -> bool:
+    """Whether a request's Authorization header is KaseyaOne's: the integration's SCIM token as
+    a bearer token."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return (
+        integration is not None
+        and scheme.lower() == "bearer"
+        and bool(token.strip())
+        and secrets.compare_digest(token.strip().encode(), integration.scim_token.encode())
+    )

@@ -1,9 +1,11 @@
 """`k1-suite`: the Gherkin suite with reports. Against the embedded simulators by default;
-`--served` first starts both simulators as separate server processes and points the suite at
-their URLs (their state in SQLite files, or with `--served-database-url`, in fresh databases on a
-PostgreSQL server); any other argument goes to pytest (`--target FILE`, `-m uv_req_3`, `-n 2`, ...).
+`--served` first starts the simulators (KaseyaOne, UniView, Autotask) as separate server
+processes and points the suite at their URLs (their state in SQLite files, or with
+`--served-database-url`, in fresh databases on a PostgreSQL server); any other argument goes to
+pytest (`--target FILE`, `-m uv_req_3`, `-n 2`, ...).
 
-`python -m k1harness.cli serve` serves both simulators on ports 8001 and 8002 until stopped."""
+`python -m k1harness.cli serve` serves the simulators on ports 8001, 8002 and 8003 until
+stopped."""
 
 from __future__ import annotations
 
@@ -40,21 +42,13 @@ def suite(argv: list[str]) -> int:
 
     served = start_served(workers=own.served_workers, database_url=own.served_database_url)
     try:
-        os.environ["K1_KASEYAONE_CONTROL_TOKEN"] = served.tokens["kaseyaone"]
-        os.environ["K1_UNIVIEW_CONTROL_TOKEN"] = served.tokens["uniview"]
+        urls = []
+        for name, url in served.urls.items():
+            os.environ[f"K1_{name.upper()}_CONTROL_TOKEN"] = served.tokens[name]
+            urls += [f"--{name}-url", url]
         print(f"Served simulators: {served.urls}", flush=True)
-        return int(
-            pytest.main(
-                [
-                    *args,
-                    "--allow-destructive",  # throwaway simulators of our own
-                    "--kaseyaone-url",
-                    served.urls["kaseyaone"],
-                    "--uniview-url",
-                    served.urls["uniview"],
-                ]
-            )
-        )
+        # --allow-destructive: throwaway simulators of our own.
+        return int(pytest.main([*args, "--allow-destructive", *urls]))
     finally:
         served.stop()
 
@@ -62,21 +56,29 @@ def suite(argv: list[str]) -> int:
 def serve_both(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="run.py serve",
-        description="Serve both simulators (gunicorn, two workers each) on 127.0.0.1 until "
+        description="Serve the simulators (gunicorn, two workers each) on 127.0.0.1 until "
         "Ctrl-C, with a fast password hash and their state in a temporary folder that goes "
-        "when they stop. For lasting state or other options, run mock-kaseyaone serve and "
-        "mock-uniview serve yourself.",
+        "when they stop. For lasting state or other options, run mock-kaseyaone serve, "
+        "mock-uniview serve and mock-autotask serve yourself.",
     )
     parser.add_argument("--kaseyaone-port", type=int, default=8001)
     parser.add_argument("--uniview-port", type=int, default=8002)
+    parser.add_argument("--autotask-port", type=int, default=8003)
     args = parser.parse_args(argv)
     from .served import start_served
 
-    served = start_served(
-        workers=2, ports={"kaseyaone": args.kaseyaone_port, "uniview": args.uniview_port}
-    )
-    print(f"KaseyaOne: {served.urls['kaseyaone']}  control token: {served.tokens['kaseyaone']}")
-    print(f"UniView:   {served.urls['uniview']}  control token: {served.tokens['uniview']}")
+    ports = {
+        "kaseyaone": args.kaseyaone_port,
+        "uniview": args.uniview_port,
+        "autotask": args.autotask_port,
+    }
+    served = start_served(workers=2, ports=ports)
+    for name, label in (
+        ("kaseyaone", "KaseyaOne"),
+        ("uniview", "UniView"),
+        ("autotask", "Autotask"),
+    ):
+        print(f"{label + ':':10} {served.urls[name]}  control token: {served.tokens[name]}")
     print("Ctrl-C to stop.", flush=True)
     try:
         for process in served.processes:

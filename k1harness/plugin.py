@@ -16,12 +16,13 @@ from faker import Faker
 
 from . import exchanges
 from .behaviours import BEHAVIOURS, id_of, tag_of
-from .drivers import KaseyaOneDriver, UniViewDriver
+from .drivers import AutotaskDriver, KaseyaOneDriver, UniViewDriver
 from .targets import TargetError, load_target
 
 # Tags that are not behaviour IDs; every tag a feature file uses must be one of these or an ID.
 EXTRA_MARKERS = {
     "uniview": "scenarios about the UniView Portal module",
+    "autotask": "scenarios about the Autotask module",
     "kaseyaone": "scenarios about the KaseyaOne hub itself",
     "harness": "scenarios about the harness itself (H-*): they run the suite in a subprocess",
     "negative": "what a QA engineer adds: refusals the documents imply",
@@ -48,6 +49,9 @@ def pytest_addoption(parser):
     )
     group.addoption(
         "--uniview-url", default=None, help="UniView Portal's base URL (overrides the target file)"
+    )
+    group.addoption(
+        "--autotask-url", default=None, help="Autotask's base URL (overrides the target file)"
     )
     group.addoption(
         "--seed",
@@ -94,6 +98,7 @@ def _target(config):
                 urls={
                     "kaseyaone": config.getoption("kaseyaone_url"),
                     "uniview": config.getoption("uniview_url"),
+                    "autotask": config.getoption("autotask_url"),
                 },
             )
         except TargetError as exc:
@@ -153,14 +158,17 @@ class Systems:
             self.embedded = start_embedded(
                 kaseyaone_url=urls["kaseyaone"],
                 uniview=urls["uniview"] is None,
+                autotask=urls["autotask"] is None,
                 ports={n: s.port for n, s in self.target.systems.items()},
             )
-            urls["kaseyaone"] = urls["kaseyaone"] or self.embedded.kaseyaone.url
-            urls["uniview"] = urls["uniview"] or self.embedded.uniview.url
+            for name in urls:
+                urls[name] = urls[name] or getattr(self.embedded, name).url
         systems = self.target.systems
         self.kaseyaone = KaseyaOneDriver(urls["kaseyaone"], systems["kaseyaone"].control_token)
         self.uniview = UniViewDriver(urls["uniview"], systems["uniview"].control_token)
-        for name, driver in (("kaseyaone", self.kaseyaone), ("uniview", self.uniview)):
+        self.autotask = AutotaskDriver(urls["autotask"], systems["autotask"].control_token)
+        drivers = {"kaseyaone": self.kaseyaone, "uniview": self.uniview, "autotask": self.autotask}
+        for name, driver in drivers.items():
             # One clear stop, rather than every scenario failing on the same cause.
             control_plane = bool(systems[name].capabilities)
             if not driver.ready(control_plane=control_plane):
@@ -195,6 +203,11 @@ def kaseyaone(k1_systems) -> KaseyaOneDriver:
 @pytest.fixture
 def uniview(k1_systems) -> UniViewDriver:
     return k1_systems.uniview
+
+
+@pytest.fixture
+def autotask(k1_systems) -> AutotaskDriver:
+    return k1_systems.autotask
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SYSTEMS = ("kaseyaone", "uniview")
+SYSTEMS = ("kaseyaone", "uniview", "autotask")
 # What a simulator's control plane gives; a real deployment has none of it.
 SIMULATOR_CAPABILITIES = frozenset({"seeding", "clock", "journal", "faults"})
 

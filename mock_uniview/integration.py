@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session as DbSession
 from module_contracts.settings import check_version, next_version
 from module_contracts.uniview import RULES, SETTINGS
 from sim_common.db import add_once, delete_if_present
-from sim_common.kaseyaone_module import record_integration
+from sim_common.kaseyaone_module import kaseyaone_json, record_integration
 from sim_common.outbox import cancel_pending
 from sim_common.settings_sync import queue_settings_push
 
@@ -143,12 +143,7 @@ def excepted_usernames(session: DbSession, integration: Integration) -> list[str
 
 def integration_json(session: DbSession, integration: Integration, bypass_link: str) -> dict:
     return {
-        "kaseyaone": {
-            "issuer": integration.issuer,
-            "module_instance": integration.instance_id,
-            "tenant": integration.hub_tenant,
-            "client_id": integration.client_id,
-        },
+        "kaseyaone": kaseyaone_json(integration),
         "settings": {key: getattr(integration, key) for key in SETTINGS},
         "version": integration.version,
         "exceptions": excepted_usernames(session, integration),

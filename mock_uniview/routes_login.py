@@ -7,15 +7,15 @@ asks."""
 
 from __future__ import annotations
 
-import secrets
+from functools import partial
 
 from flask import current_app, g, redirect, render_template, request, url_for
 
 from sim_common import kaseyaone_launcher as launcher
 from sim_common import kaseyaone_login as login_flow
-from sim_common.clock import epoch_seconds, tenant_now
 from sim_common.db import db
 from sim_common.errors import NotFound
+from sim_common.kaseyaone_module import bypass_token_is
 from sim_common.throttle import TooManyAttempts
 from sim_common.web import rollback_request, wants_json
 
@@ -30,7 +30,6 @@ from .models import KaseyaOneTokens
 from .web import (
     clear_session_cookie,
     current_session,
-    public_url_for,
     require_user,
     set_session_cookie,
     tenant_blueprint,
@@ -83,19 +82,6 @@ def _signed_in(user, method: str, *, kaseyaone_tokens=None, target=None):
     return response
 
 
-@bp.app_context_processor
-def kaseyaone_launcher():
-    """Pages call `k1_launcher_for_page()` where their header shows KaseyaOne's launcher."""
-
-    def for_page():
-        row = current_session() if "tenant" in g else None
-        if row is None:
-            return None
-        return launcher.launcher_for(db(), KaseyaOneTokens, g.tenant, g.tenant.integration, row)
-
-    return {"k1_launcher_for_page": for_page}
-
-
 @bp.get("/login")
 def login_page():
     return _login_page()
@@ -110,10 +96,7 @@ def login():
 
 
 def _bypass_token_or_404(token: str) -> None:
-    integration = g.tenant.integration
-    if integration is None or not secrets.compare_digest(
-        integration.bypass_token.encode(), token.encode()
-    ):
+    if not bypass_token_is(g.tenant.integration, token):
         raise NotFound("This log-in link is not valid.")
 
 
@@ -132,54 +115,30 @@ def bypass_login(token: str):
     return _signed_in(user, "bypass")
 
 
-def _redirect_uri() -> str:
-    return public_url_for("uv_login.kaseyaone_callback")
-
-
-def _start_kaseyaone_login(login_hint: str | None, target: str | None = None):
-    if not _kaseyaone_login_on():
-        raise KaseyaOneLoginOff()
-    url = login_flow.start_login(
-        g.tenant.integration, g.tenant.id, _redirect_uri(), login_hint=login_hint, target=target
-    )
-    return redirect(url)
-
-
-@bp.get("/login/kaseyaone")
-def kaseyaone_login():
-    return _start_kaseyaone_login(request.args.get("login_hint"))
-
-
-@bp.get("/login/kaseyaone/initiate")
-def kaseyaone_initiate():
-    """UniView's initiate_login_uri (OIDC Core §4): KaseyaOne's tile or app launcher sends the
-    browser here, with KaseyaOne as `iss`, and UniView starts the sign-in as Log In with
-    KaseyaOne does. A `target_link_uri` is followed only within this tenant's pages."""
-    target = login_flow.initiated_target(
-        g.tenant.integration, request.args, public_url_for("uv_login.home"), "UniView Portal"
-    )
-    return _start_kaseyaone_login(request.args.get("login_hint"), target)
-
-
-@bp.get("/oidc/callback")
-def kaseyaone_callback():
-    attempt = login_flow.pending_attempt(g.tenant.id, request.args)
-    if not _kaseyaone_login_on():
-        raise KaseyaOneLoginOff()
-    integration = g.tenant.integration
-    claims, token = login_flow.signed_in(
-        integration,
-        _redirect_uri(),
-        attempt,
-        request.args.get("code", ""),
-        epoch_seconds(tenant_now(g.tenant)),
-    )
+def _finish_kaseyaone_login(attempt: dict, claims: dict, token: dict):
+    """Who a KaseyaOne sign-in is in UniView (UV-SSO-1, UV-JIT-1..3), and their groups
+    (UV-GRP-5)."""
     if not claims.get("module_access"):
         raise KaseyaOneRefused("Your KaseyaOne account has no access to the UniView Portal.")
     user = users.user_for_kaseyaone_login(db(), g.tenant, claims)
-    if integration.access_groups:
+    if g.tenant.integration.access_groups:
         groups.refresh_user_groups(db(), g.tenant, user, claims.get("kaseyaone_groups"))
     return _signed_in(user, "kaseyaone", kaseyaone_tokens=token, target=attempt.get("target"))
+
+
+# Log In with KaseyaOne (`kaseyaone_login`), UniView's initiate_login_uri (OIDC Core §4:
+# `kaseyaone_initiate`, for KaseyaOne's tiles and app launcher; a `target_link_uri` is followed
+# only within this tenant's pages), the callback (`kaseyaone_callback`), and the launcher in
+# every page's header.
+login_flow.init_kaseyaone_routes(
+    bp,
+    module_name="UniView Portal",
+    login_on=_kaseyaone_login_on,
+    login_off=KaseyaOneLoginOff,
+    finish=_finish_kaseyaone_login,
+    tokens_model=KaseyaOneTokens,
+    current_session=current_session,
+)
 
 
 @bp.get("/")
@@ -198,15 +157,9 @@ def session_info():
 
 @bp.post("/logout")
 def logout():
-    row = current_session()
-    response = redirect(url_for("uv_login.login_page"))
-    if row is not None:
-        # Came through KaseyaOne: KaseyaOne's session ends too (interpretation, K1-HUB-1).
-        hub_logout = launcher.kaseyaone_logout_url(
-            db(), KaseyaOneTokens, g.tenant.integration, row, public_url_for("uv_login.login_page")
-        )
-        users.end_session(db(), row.id)
-        if hub_logout:
-            response = redirect(hub_logout)
+    """Came through KaseyaOne: KaseyaOne's session ends too (interpretation, K1-HUB-1)."""
+    response = login_flow.logout_response(
+        current_session(), KaseyaOneTokens, "uv_login.login_page", partial(users.end_session, db())
+    )
     clear_session_cookie(response)
     return response

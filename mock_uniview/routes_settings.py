@@ -12,8 +12,7 @@ from module_contracts.uniview import DEPENDENT_SETTINGS, LOGIN, SETTINGS
 from sim_common import kaseyaone_module
 from sim_common.control import json_body
 from sim_common.db import db
-from sim_common.errors import InvalidRequest, SimError, Unauthorized
-from sim_common.idempotency import apply_once
+from sim_common.errors import InvalidRequest, SimError
 from sim_common.kaseyaone_rp import remove_module_instance
 from sim_common.settings_sync import delivery_state
 from sim_common.web import rollback_request
@@ -22,7 +21,6 @@ from . import integration as k1
 from . import users
 from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
 from .models import IdempotentRequest, Outbox
-from .routes_login import _redirect_uri
 from .web import public_url_for, require_superuser, tenant_blueprint
 
 bp = tenant_blueprint("uv_settings", __name__)
@@ -52,7 +50,7 @@ def add_kaseyaone_integration(master_email, master_password) -> None:
         record=lambda registration, token: k1.add_integration(db(), g.tenant, registration, token),
         already_added=IntegrationAlreadyAdded,
         name=f"UniView Portal ({g.tenant.name})",
-        redirect_uri=_redirect_uri(),
+        redirect_uri=public_url_for("uv_login.kaseyaone_callback"),
         post_logout_redirect_uri=public_url_for("uv_login.login_page"),
         initiate_login_uri=public_url_for("uv_login.kaseyaone_initiate"),
         scim_base_url=public_url_for("uv_login.home") + "scim/v2",
@@ -274,26 +272,13 @@ push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
 push_bp.fault_kind = "pushed_settings"
 
 
-@push_bp.before_request
-def authenticate_kaseyaone():
-    """KaseyaOne calls with the token it holds for this UniView (the SCIM token)."""
-    if not kaseyaone_module.is_kaseyaone(
-        k1.get_integration(g.tenant), request.headers.get("Authorization")
-    ):
-        raise Unauthorized("Send KaseyaOne's bearer token for this UniView.")
-
-
-apply_once(push_bp, IdempotentRequest, lambda: g.tenant)
-
-
-@push_bp.put("/api/kaseyaone/settings")
-def pushed_settings():
-    """KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2)."""
-    integration = k1.get_integration(g.tenant)
-    body = json_body()
-    applied = k1.apply_pushed_settings(integration, body.get("version"), body.get("settings"))
-    return {
-        "applied": applied,
-        "version": integration.version,
-        "settings": k1.current_settings(integration),
-    }
+# KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2), with the
+# token it holds for this UniView (the SCIM token).
+kaseyaone_module.init_pushed_settings(
+    push_bp,
+    IdempotentRequest,
+    module_name="UniView",
+    integration_of=lambda: k1.get_integration(g.tenant),
+    apply=k1.apply_pushed_settings,
+    settings_of=k1.current_settings,
+)

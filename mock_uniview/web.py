@@ -3,12 +3,13 @@ from the session cookie, and the role checks (UV-SEC-1)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, g, request, url_for
 
 from sim_common import tenant_routes
 from sim_common.db import db
 from sim_common.errors import Unauthorized
 from sim_common.pages import secure_cookie
+from sim_common.tenant_routes import public_url_for as public_url_for
 
 from . import users
 from .errors import SuperuserRequired
@@ -20,14 +21,6 @@ def tenant_blueprint(name: str, import_name: str) -> Blueprint:
     return tenant_routes.tenant_blueprint(
         name, import_name, "There is no such UniView Portal tenant."
     )
-
-
-def public_url_for(endpoint: str, **values) -> str:
-    """An absolute URL for browsers and KaseyaOne: on the public URL when one is configured."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def tenant_path() -> str:

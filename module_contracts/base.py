@@ -56,6 +56,10 @@ class ModuleContract:
     # What a provisioning push says of the user's access level (the SCIM `roles` value), if
     # the module takes one: from the user's groups and the instance's settings.
     access_level: Callable[[Mapping, tuple], str | None] = field(default=lambda settings, g: None)
+    # The SCIM attribute a provisioning push finds an existing account by, to link it rather
+    # than create another (its value is the user's KaseyaOne username): UniView's userName is
+    # the username; Autotask links the resource with the same email address (AT-PROV-3).
+    link_by: str = "userName"
     # Module pages that an insight's or a tile's action may open are the module's own business;
     # the contract says only what crosses between hub and module.
 

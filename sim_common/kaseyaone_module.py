@@ -4,8 +4,9 @@ administrator added it, the SCIM token KaseyaOne calls the module with, the sett
 version, the token of the module's bypass URL), adding it (registered with KaseyaOne first, then
 recorded; a registration that loses a race to a second add at the same moment is taken back),
 and the check of KaseyaOne's own calls to the module (its SCIM token as a bearer token, RFC 6750
-§2.1). Each module's integration table is made from `KaseyaOneIntegrationMixin`, with the
-module's own settings beside these columns."""
+§2.1), and the endpoint KaseyaOne pushes Module Management's settings to. Each module's
+integration table is made from `KaseyaOneIntegrationMixin`, with the module's own settings
+beside these columns."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import current_app
+from flask import Blueprint, current_app, g, request
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm import Session as DbSession
 
 from .clock import tenant_now
+from .control import json_body
 from .db import insert_new
-from .errors import Conflict, InvalidRequest
+from .errors import Conflict, InvalidRequest, Unauthorized
+from .idempotency import apply_once
 from .kaseyaone_rp import (
     KaseyaOneRefused,
     KaseyaOneUnavailable,
@@ -129,3 +132,54 @@ def is_kaseyaone(integration, authorization: str | None) -> bool:
         and bool(token.strip())
         and secrets.compare_digest(token.strip().encode(), integration.scim_token.encode())
     )
+
+
+def bypass_token_is(integration, token: str) -> bool:
+    """Whether `token` is the integration's bypass URL token (compared in constant time)."""
+    return integration is not None and secrets.compare_digest(
+        integration.bypass_token.encode(), token.encode()
+    )
+
+
+def kaseyaone_json(integration) -> dict:
+    """The KaseyaOne side of an integration, as the module's configuration shows it."""
+    return {
+        "issuer": integration.issuer,
+        "module_instance": integration.instance_id,
+        "tenant": integration.hub_tenant,
+        "client_id": integration.client_id,
+    }
+
+
+def init_pushed_settings(
+    bp: Blueprint,
+    idempotent_model,
+    *,
+    module_name: str,
+    integration_of: Callable[[], object],
+    apply: Callable[[object, object, object], bool],
+    settings_of: Callable[[object], dict],
+) -> None:
+    """`PUT api/kaseyaone/settings` on a module's blueprint for KaseyaOne's own calls: the
+    settings document a master user changed in Module Management (`{"version", "settings"}`),
+    applied by `apply(integration, version, settings)` if not older than the module's. Only
+    KaseyaOne's bearer token is taken, and a push sent again with its Idempotency-Key is applied
+    once. Answers whether it was applied, and the module's version and settings now."""
+
+    @bp.before_request
+    def authenticate_kaseyaone():
+        if not is_kaseyaone(integration_of(), request.headers.get("Authorization")):
+            raise Unauthorized(f"Send KaseyaOne's bearer token for this {module_name}.")
+
+    apply_once(bp, idempotent_model, lambda: g.tenant)
+
+    @bp.put("/api/kaseyaone/settings")
+    def pushed_settings():
+        integration = integration_of()
+        body = json_body()
+        applied = apply(integration, body.get("version"), body.get("settings"))
+        return {
+            "applied": applied,
+            "version": integration.version,
+            "settings": settings_of(integration),
+        }

@@ -4,7 +4,7 @@ the URL once, before any view, and put where the journal and the fault check loo
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, current_app, g, url_for
 
 from .db import db
 from .errors import NotFound
@@ -28,3 +28,12 @@ def tenant_blueprint(name: str, import_name: str, missing: str) -> Blueprint:
             values["tenant"] = g.tenant.id
 
     return bp
+
+
+def public_url_for(endpoint: str, **values) -> str:
+    """An absolute URL for browsers and other systems (KaseyaOne's redirects and pushes): on the
+    public URL when one is configured, else on the address the request came in on."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

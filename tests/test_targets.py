@@ -27,6 +27,9 @@ control_token_env = "STAGING_K1_TOKEN"
 [uniview]
 url = "https://uv.example"
 capabilities = []
+[autotask]
+url = "https://at.example"
+capabilities = []
 """,
     )
     target = load_target(path, environ={"STAGING_K1_TOKEN": "s3cret"})
@@ -34,6 +37,13 @@ capabilities = []
     assert target.systems["kaseyaone"].url == "https://k1.example"
     assert target.systems["kaseyaone"].control_token == "s3cret"
     assert target.systems["uniview"].capabilities == frozenset()
+    assert target.systems["autotask"].url == "https://at.example"
+
+
+def test_a_system_the_file_does_not_name_is_embedded(tmp_path):
+    path = write(tmp_path, '[kaseyaone]\nurl = "http://k1:1"\n[uniview]\nurl = "http://uv:1"\n')
+    target = load_target(path, environ={})
+    assert target.systems["autotask"].embedded and target.remote
 
 
 def test_a_mix_keeps_the_module_remote_and_the_hub_embedded(tmp_path):
@@ -57,7 +67,7 @@ def test_options_override_the_environment_which_overrides_the_file(tmp_path):
     "text, message",
     [
         ('[kaseyaone]\ncontrol_token = "oops"\n', "must not be written in the target file"),
-        ("[autotask]\n", "Unknown target section"),
+        ("[cooper]\n", "Unknown target section"),
         ("[kaseyaone\n", "not valid TOML"),
     ],
 )

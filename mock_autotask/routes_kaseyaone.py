@@ -20,7 +20,6 @@ from sim_common.control import json_body
 from sim_common.db import db
 from sim_common.errors import InvalidRequest, SimError
 from sim_common.settings_sync import delivery_state
-from sim_common.tenant_routes import public_url_for
 from sim_common.web import rollback_request
 
 from . import integration as k1
@@ -31,36 +30,31 @@ from .web import require_admin, tenant_blueprint
 
 bp = tenant_blueprint("at_kaseyaone", __name__)
 bp.fault_kind = "admin"
+# What KaseyaOne calls on Autotask, apart from SCIM: its own fault kind, so that a test can make
+# these fail without failing an administrator's own calls.
+push_bp = tenant_blueprint("at_from_kaseyaone", __name__)
+push_bp.fault_kind = "pushed_settings"
 API = "/api/integrations/kaseyaone"
 
 
-def _bypass_url() -> str:
-    token = k1.get_integration(g.tenant).bypass_token
-    return public_url_for("at_login.bypass_login", token=token)
-
-
 def _config_json() -> dict:
+    integration = k1.get_integration(g.tenant)
     return {
-        **k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_url()),
+        **k1.integration_json(db(), integration, kaseyaone_module.bypass_url("at_login")),
         **delivery_state(db(), Outbox, g.tenant),
     }
 
 
 def add_kaseyaone_integration(master_email, master_password) -> None:
-    if g.tenant.integration is not None:
-        raise IntegrationAlreadyAdded()
     kaseyaone_module.add_integration(
         "autotask",
         master_email,
         master_password,
+        name=f"Autotask ({g.tenant.name})",
+        login_bp="at_login",
+        push_bp=push_bp.name,
         record=lambda registration, token: k1.add_integration(db(), g.tenant, registration, token),
         already_added=IntegrationAlreadyAdded,
-        name=f"Autotask ({g.tenant.name})",
-        redirect_uri=public_url_for("at_login.kaseyaone_callback"),
-        post_logout_redirect_uri=public_url_for("at_login.login_page"),
-        initiate_login_uri=public_url_for("at_login.kaseyaone_initiate"),
-        scim_base_url=public_url_for("at_login.home") + "scim/v2",
-        settings_url=public_url_for("at_from_kaseyaone.pushed_settings"),
     )
 
 
@@ -176,12 +170,6 @@ def integration_form():
         rollback_request()
         return _integration_page(error=exc, status=exc.status_code)
     return redirect(url_for("at_kaseyaone.integration_page"))
-
-
-# What KaseyaOne calls on Autotask, apart from SCIM: its own fault kind, so that a test can make
-# these fail without failing an administrator's own calls.
-push_bp = tenant_blueprint("at_from_kaseyaone", __name__)
-push_bp.fault_kind = "pushed_settings"
 
 
 # KaseyaOne sends the settings a master user changed in Module Management, with the token it

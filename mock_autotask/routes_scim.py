@@ -13,9 +13,9 @@ from flask import g, request
 
 from sim_common.db import db
 from sim_common.idempotency import apply_once
+from sim_common.kaseyaone_module import scim_base_url
 from sim_common.lazy import LazyModule
 from sim_common.scim_routes import init_scim_blueprint, init_user_routes
-from sim_common.tenant_routes import public_url_for
 
 from .models import IdempotentRequest
 from .web import tenant_blueprint
@@ -41,7 +41,7 @@ def authenticate():
 
 def base_url() -> str:
     """The SCIM base URL Autotask gives KaseyaOne when the integration is added."""
-    return public_url_for("at_login.home") + "scim/v2"
+    return scim_base_url("at_login")
 
 
 apply_once(bp, IdempotentRequest, lambda: g.tenant)

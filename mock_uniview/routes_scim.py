@@ -10,11 +10,12 @@ from flask import g, request
 
 from sim_common.db import db
 from sim_common.idempotency import apply_once
+from sim_common.kaseyaone_module import scim_base_url
 from sim_common.lazy import LazyModule
 from sim_common.scim_routes import init_scim_blueprint, init_user_routes, respond
 
 from .models import IdempotentRequest
-from .web import public_url_for, tenant_blueprint
+from .web import tenant_blueprint
 
 # scim2-models costs about 0.3 s to import: loaded on the first SCIM request (see
 # sim_common.scim_routes).
@@ -33,7 +34,7 @@ def authenticate():
 
 def _base_url() -> str:
     # The SCIM base URL UniView gave KaseyaOne when the integration was added.
-    return public_url_for("uv_login.home") + "scim/v2"
+    return scim_base_url("uv_login")
 
 
 # KaseyaOne's pushes carry an Idempotency-Key: one sent again after a crash is applied once.

@@ -21,40 +21,35 @@ from . import integration as k1
 from . import users
 from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
 from .models import IdempotentRequest, Outbox
-from .web import public_url_for, require_superuser, tenant_blueprint
+from .web import require_superuser, tenant_blueprint
 
 bp = tenant_blueprint("uv_settings", __name__)
 bp.fault_kind = "settings"
+# What KaseyaOne calls on UniView, apart from SCIM: its own fault kind, so that a test can make
+# these fail without failing a superuser's own settings calls.
+push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
+push_bp.fault_kind = "pushed_settings"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet cell's formula can begin
 
 
-def _bypass_link() -> str:
-    token = k1.get_integration(g.tenant).bypass_token
-    return public_url_for("uv_login.bypass_login", token=token)
-
-
 def _config_json() -> dict:
+    integration = k1.get_integration(g.tenant)
     return {
-        **k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link()),
+        **k1.integration_json(db(), integration, kaseyaone_module.bypass_url("uv_login")),
         **delivery_state(db(), Outbox, g.tenant),
     }
 
 
 def add_kaseyaone_integration(master_email, master_password) -> None:
-    if g.tenant.integration is not None:
-        raise IntegrationAlreadyAdded()
     kaseyaone_module.add_integration(
         "uniview",
         master_email,
         master_password,
+        name=f"UniView Portal ({g.tenant.name})",
+        login_bp="uv_login",
+        push_bp=push_bp.name,
         record=lambda registration, token: k1.add_integration(db(), g.tenant, registration, token),
         already_added=IntegrationAlreadyAdded,
-        name=f"UniView Portal ({g.tenant.name})",
-        redirect_uri=public_url_for("uv_login.kaseyaone_callback"),
-        post_logout_redirect_uri=public_url_for("uv_login.login_page"),
-        initiate_login_uri=public_url_for("uv_login.kaseyaone_initiate"),
-        scim_base_url=public_url_for("uv_login.home") + "scim/v2",
-        settings_url=public_url_for("uv_from_kaseyaone.pushed_settings"),
     )
 
 
@@ -264,12 +259,6 @@ def change_user(username):
     require_superuser()
     user = users.change_user(db(), users.get_user(db(), g.tenant, username), json_body())
     return users.user_json(user)
-
-
-# What KaseyaOne calls on UniView, apart from SCIM: its own fault kind, so that a test can make
-# these fail without failing a superuser's own settings calls.
-push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
-push_bp.fault_kind = "pushed_settings"
 
 
 # KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2), with the

@@ -30,6 +30,7 @@ from .kaseyaone_rp import (
     register_module_instance,
     remove_module_instance,
 )
+from .tenant_routes import public_url_for
 from .web import rollback_request
 
 
@@ -91,22 +92,37 @@ def add_integration(
     master_email,
     master_password,
     *,
+    name: str,
+    login_bp: str,
+    push_bp: str,
     record: Callable[[dict, str], object],
     already_added: type[Conflict],
-    **registration,
 ):
-    """Add the KaseyaOne integration with a KaseyaOne master user's credentials: the module
-    instance is registered with KaseyaOne (`registration`: its name and URLs, see
-    kaseyaone_rp.register_module_instance), then `record(registration, scim_token)` keeps it.
-    If another request added the integration at the same moment (`already_added`), KaseyaOne
-    forgets this registration, so that it keeps no module instance nobody uses."""
+    """Add the KaseyaOne integration to `g.tenant` with a KaseyaOne master user's credentials:
+    a module instance of the kind `module`, named `name`, is registered with KaseyaOne (with
+    the URLs of the module's login blueprint `login_bp`, sim_common.kaseyaone_login, and of its
+    blueprint for KaseyaOne's settings pushes `push_bp`), then `record(registration,
+    scim_token)` keeps it. If another request added the integration at the same moment
+    (`already_added`), KaseyaOne forgets this registration, so that it keeps no module instance
+    nobody uses."""
+    if g.tenant.integration is not None:
+        raise already_added()
     if not isinstance(master_email, str) or not master_email:
         raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
     if not isinstance(master_password, str) or not master_password:
         raise InvalidRequest("Give a KaseyaOne master user's email address and password.")
     scim_token = secrets.token_urlsafe(32)
     issued = register_module_instance(
-        module, master_email, master_password, scim_token=scim_token, **registration
+        module,
+        master_email,
+        master_password,
+        name=name,
+        redirect_uri=public_url_for(f"{login_bp}.kaseyaone_callback"),
+        post_logout_redirect_uri=public_url_for(f"{login_bp}.login_page"),
+        initiate_login_uri=public_url_for(f"{login_bp}.kaseyaone_initiate"),
+        scim_base_url=scim_base_url(login_bp),
+        settings_url=public_url_for(f"{push_bp}.pushed_settings"),
+        scim_token=scim_token,
     )
     try:
         return record(issued, scim_token)
@@ -120,6 +136,16 @@ def add_integration(
                 "KaseyaOne keeps an unused module instance %s", issued.get("id")
             )
         raise
+
+
+def scim_base_url(login_bp: str) -> str:
+    """The tenant's SCIM base URL, which the module gives KaseyaOne: under its home page."""
+    return public_url_for(f"{login_bp}.home") + "scim/v2"
+
+
+def bypass_url(login_bp: str) -> str:
+    """The tenant's bypass URL (its `bypass_login` endpoint, with the integration's token)."""
+    return public_url_for(f"{login_bp}.bypass_login", token=g.tenant.integration.bypass_token)
 
 
 def is_kaseyaone(integration, authorization: str | None) -> bool:

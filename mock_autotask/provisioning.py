@@ -127,7 +127,9 @@ def provision(
     try:
         resource = resources.create_resource(session, tenant, spec)
     except (InvalidRequest, NotFound, NameTaken) as exc:
-        raise ProvisioningFailed(
+        # A value Autotask cannot take is still a 400, a default gone or a name taken a 409.
+        refusal = InvalidRequest if type(exc) is InvalidRequest else ProvisioningFailed
+        raise refusal(
             f"Autotask could not create an account for {user_name.strip()[:254]}: {exc.message}",
             field=exc.details.get("field"),
         ) from exc

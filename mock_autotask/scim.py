@@ -7,7 +7,8 @@ read and built with scim2-models.
 
 The mapping. SCIM `id` is the resource's id; `userName` its username, compared without case;
 `externalId` the KaseyaOne subject it is linked to; `active` whether it is active; `roles` its
-Security Level (one role: the level's id as `value`, its name as `display`), which is the access
+Security Level (one role, the level's id as its `value`; of several roles a request gives, the
+last), which is the access
 level KaseyaOne sends (AT-DATA-1: KaseyaOne sends the username and access level and nothing
 else); `name` and `emails` its first and last name and email address, read-only here. A resource
 created over SCIM gets Automatic User Provisioning's defaults (mock_autotask.provisioning).
@@ -21,7 +22,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from scim2_models import (
-    BaseModel,
     ConflictException,
     InvalidValueException,
     ListResponse,
@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.errors import Conflict, InvalidRequest, NotFound
-from sim_common.scim import emails, list_response, meta, search_resources
+from sim_common.scim import dumped, emails, list_response, meta, search_resources
 
 from . import provisioning, resources
 from .models import Resource, Tenant
@@ -63,7 +63,7 @@ def to_scim(resource: Resource, base_url: str) -> User:
         name=Name(given_name=resource.first_name, family_name=resource.last_name),
         active=resource.is_active,
         emails=emails(resource.email),
-        roles=[Role(value=str(level.id), display=level.name, primary=True)],
+        roles=[Role(value=str(level.id))],
         meta=meta(
             USER_RESOURCE_TYPE.name,
             f"{base_url}/Users/{resource.id}",
@@ -103,18 +103,15 @@ def _checked_subject(session: DbSession, tenant: Tenant, value, resource=None) -
 
 
 def _security_level(session: DbSession, tenant: Tenant, roles: list[Role] | None):
-    """The Security Level `roles` names (one role), None where it names none."""
+    """The Security Level `roles` names, None where it names none. A resource has one: of
+    several roles (one added to the resource's, say), the last one given."""
     if not roles:
         return None
-    if len(roles) > 1:
-        raise InvalidValueException(
-            attribute="roles", detail="A resource has one Security Level: send one role."
-        )
-    level = provisioning.security_level_for(session, tenant, roles[0].value)
+    level = provisioning.security_level_for(session, tenant, roles[-1].value)
     if level is None:
         raise InvalidValueException(
             attribute="roles",
-            detail=f"'{roles[0].value}' is not a Security Level of this Autotask instance.",
+            detail=f"'{roles[-1].value}' is not a Security Level of this Autotask instance.",
         )
     return level
 
@@ -206,12 +203,6 @@ def replace_user(
     return resource
 
 
-def _dumped(values: list[BaseModel] | BaseModel | None) -> list[dict]:
-    if isinstance(values, BaseModel):
-        values = [values]
-    return [value.model_dump() for value in values or []]
-
-
 def patch_user(
     session: DbSession, tenant: Tenant, resource: Resource, patch: PatchOp[User], base_url: str
 ) -> Resource:
@@ -222,7 +213,7 @@ def patch_user(
     after = before.model_copy(deep=True)
     patch.patch(after)
     for kept in ("emails", "name"):
-        if _dumped(getattr(after, kept)) != _dumped(getattr(before, kept)):
+        if dumped(getattr(after, kept)) != dumped(getattr(before, kept)):
             raise MutabilityException(
                 attribute=kept,
                 detail=f"'{kept}' is read-only here: it is the resource's, kept by Autotask.",
@@ -238,7 +229,7 @@ def patch_user(
             attribute="roles",
             detail="'roles' cannot be removed: a resource always has a Security Level.",
         )
-    roles_changed = _dumped(after.roles) != _dumped(before.roles)
+    roles_changed = dumped(after.roles) != dumped(before.roles)
     _update(
         session,
         tenant,

@@ -69,13 +69,15 @@ def _autotask_user_schema() -> Schema:
                 attribute(
                     "roles",
                     description="The resource's Security Level (the access level KaseyaOne "
-                    "gives): one role, whose value is the Security Level's id (or name). A "
-                    "resource created without one gets Automatic User Provisioning's Default "
-                    "Security Level; it cannot be removed.",
+                    "gives): one role, whose value is the Security Level's id (or name); of "
+                    "several, the last. A resource created without one gets Automatic User "
+                    "Provisioning's Default Security Level; it cannot be removed.",
                     sub_attributes=[
-                        attribute("value", roles, description="The Security Level's id."),
-                        read_only("display", roles, "The Security Level's name."),
-                        read_only("primary", roles, "Always true."),
+                        attribute(
+                            "value",
+                            roles,
+                            description="The Security Level's id (a request may name it).",
+                        )
                     ],
                 ),
             ],

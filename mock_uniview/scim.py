@@ -21,7 +21,6 @@ import re
 from typing import Any
 
 from scim2_models import (
-    BaseModel,
     ConflictException,
     InvalidValueException,
     ListResponse,
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from sim_common.scim import (
     authenticate_kaseyaone,
+    dumped,
     emails,
     list_response,
     meta,
@@ -272,7 +272,7 @@ def patch_user(
     after = before.model_copy(deep=True)
     patch.patch(after)
     for derived in ("emails", "roles"):
-        if _dumped(getattr(after, derived)) != _dumped(getattr(before, derived)):
+        if dumped(getattr(after, derived)) != dumped(getattr(before, derived)):
             raise MutabilityException(
                 attribute=derived,
                 detail=f"'{derived}' is read-only here: it follows the user's "
@@ -294,10 +294,6 @@ def patch_user(
         active=after.active,
     )
     return user
-
-
-def _dumped(values: list[BaseModel] | None) -> list[dict]:
-    return [value.model_dump() for value in values or []]
 
 
 def _patched_name(before: User, after: User) -> str | None:

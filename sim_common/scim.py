@@ -182,6 +182,14 @@ def refuse_discovery_filter(query: Mapping[str, str]) -> None:
 # Building resources.
 
 
+def dumped(values: list[BaseModel] | BaseModel | None) -> list[dict]:
+    """A complex or multi-valued attribute's values as plain data, to compare before and after a
+    PATCH."""
+    if isinstance(values, BaseModel):
+        values = [values]
+    return [value.model_dump() for value in values or []]
+
+
 def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC)  # the tenant clock's datetimes are naive UTC
 

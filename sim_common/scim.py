@@ -42,6 +42,7 @@ from scim2_models import (
     ServiceProviderConfig,
     Sort,
     UnauthorizedException,
+    User,
 )
 from scim2_models.path.expressions import (
     CompareOperator,
@@ -104,6 +105,19 @@ def parse(model: type[ModelT], payload: bytes | Mapping, scim_ctx: Context) -> M
         return model.model_validate(dict(payload), scim_ctx=scim_ctx)
     except ValidationError as exc:
         raise SCIMException.from_error(Error.from_validation_errors(exc)[0]) from exc
+
+
+class _GivenAddress(Email):
+    value: str | None = None
+
+
+class SearchableUser(User):
+    """User, for reading filters only: an email address a filter compares is the one the client
+    has, whatever its domain. scim2-models' Email takes no address on a reserved domain (RFC
+    6761's .test, say, which seeds use), and KaseyaOne looks resources up by the username it
+    holds (`emails.value eq`, module_contracts: link_by)."""
+
+    emails: list[_GivenAddress] | None = None
 
 
 def parse_search_query(served: Any, query: Mapping[str, str]) -> SearchRequest:
@@ -223,12 +237,17 @@ IndexedCondition = Callable[[str, str], Any]
 
 def _equality(search: SearchRequest) -> tuple[str, str] | None:
     ast = getattr(search.filter, "ast", None)
+    parent = None
+    if isinstance(ast, ValuePath) and ast.sub_attr is None:  # emails[value eq "..."]
+        parent, ast = ast.attr_path.attr, ast.val_filter
     if not (
         isinstance(ast, Comparison) and ast.op == CompareOperator.eq and isinstance(ast.value, str)
     ):
         return None
     path = ast.attr_path
     attribute = path.attr if path.sub_attr is None else f"{path.attr}.{path.sub_attr}"
+    if parent is not None:
+        attribute = f"{parent}.{attribute}"
     return attribute.lower(), ast.value
 
 

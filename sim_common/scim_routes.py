@@ -57,13 +57,13 @@ def init_user_routes(bp: Blueprint, root: str, domain, base_url: Callable[[], st
 
     @bp.get(f"{root}/Users")
     def list_users():
-        search = scim.parse_search_query(models.User, request.args)
+        search = scim.parse_search_query(scim.SearchableUser, request.args)
         return listing_response(domain.search_users(db(), g.tenant, search, base_url()), search)
 
     @bp.post(f"{root}/Users/.search")
     @bp.post(f"{root}/.search")  # at the root too: User is the only resource type
     def search_users():
-        search = scim.parse_search_body(models.User, request.get_data())
+        search = scim.parse_search_body(scim.SearchableUser, request.get_data())
         listing = domain.search_users(db(), g.tenant, search, base_url())
         return listing_response(listing, search, models.Context.SEARCH_RESPONSE)
 

@@ -15,4 +15,6 @@ pytest_plugins = [
     "steps.conformance",
     "steps.harness",
     "steps.portal",
+    "steps.autotask",
+    "steps.autotask_integration",
 ]

@@ -12,8 +12,8 @@ Targets: our KaseyaOne in this process (werkzeug threaded server on 127.0.0.1, a
 suite runs it), our KaseyaOne served (`mock-kaseyaone serve`, gunicorn, 1 worker x 8 threads),
 the full UniView sign-in through both simulators in this process (UniView login page -> Log In
 with KaseyaOne -> KaseyaOne's form -> callback into UniView -> UniView session, by the harness's
-drivers), and each peer in a subprocess of the peers' python (see peers.py; a peer that is not
-installed there is skipped with a message).
+drivers), the same into Autotask, and each peer in a subprocess of the peers' python (see
+peers.py; a peer that is not installed there is skipped with a message).
 
 Run with the project's python, from the repository root:
 
@@ -161,6 +161,18 @@ def uniview_full(rounds: int, warmup: int) -> dict:
         sims.stop()
 
 
+def autotask_full(rounds: int, warmup: int) -> dict:
+    """Autotask's login page -> Log In with KaseyaOne -> KaseyaOne form -> Autotask session
+    (benchmarks/autotask_integration.py, which also measures UniView's beside it)."""
+    from autotask_integration import Bench, signins
+
+    bench = Bench()
+    try:
+        return {"total": signins(bench, "autotask", rounds, warmup)}
+    finally:
+        bench.stop()
+
+
 def peer(peers_python: str | None, name: str, rounds: int, warmup: int) -> dict | None:
     if not peers_python:
         print(f"skipped {name}: no --peers-python given", file=sys.stderr)
@@ -207,6 +219,7 @@ def main() -> None:
         "KaseyaOne sim, in-process": ours_in_process,
         "KaseyaOne sim, served (gunicorn)": ours_served,
         "UniView -> KaseyaOne, full sign-in, in-process": uniview_full,
+        "Autotask -> KaseyaOne, full sign-in, in-process": autotask_full,
         "oidc-provider-mock, in-process": lambda r, w: peer(
             args.peers_python, "oidc-provider-mock", r, w
         ),

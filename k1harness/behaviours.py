@@ -48,6 +48,7 @@ BEHAVIOURS = {
     "UV-SEC-1": "Only a UniView superuser sees and changes Settings > Integrations",
     "AT-SSO-1": "With Unified Login on, users can sign in to Autotask through KaseyaOne",
     "AT-SSO-2": "With Unified Login on, LiveMobile users are not allowed to sign in",
+    "AT-SSO-3": "Single sign-on is optional: unless Require Login is on, Autotask credentials keep working...",
     "AT-REQ-1": "With Require Login with KaseyaOne on, every user must sign in through KaseyaOne unless...",
     "AT-REQ-2": "Users granted an exception (several can be picked at once) keep signing in with...",
     "AT-PROV-1": "With Automatic User Provisioning on, a KaseyaOne user granted access to Autotask gets...",

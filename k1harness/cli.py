@@ -1,11 +1,12 @@
 """`k1-suite`: the Gherkin suite with reports. Against the embedded simulators by default;
-`--served` first starts both simulators as separate server processes and points the suite at
-their URLs (their state in SQLite files, or with `--served-database-url`, in fresh databases on a
-PostgreSQL server); any other argument goes to pytest (`--target FILE`, `-m uv_req_3`, `-n 2`, ...).
-Reports are written to a folder of their own and put in reports/ only once the run has run: a
-run that could not start leaves the previous reports as they were.
+`--served` first starts the simulators (KaseyaOne, UniView, Autotask) as separate server
+processes and points the suite at their URLs (their state in SQLite files, or with
+`--served-database-url`, in fresh databases on a PostgreSQL server); any other argument goes to
+pytest (`--target FILE`, `-m uv_req_3`, `-n 2`, ...). Reports are written to a folder of their
+own and put in reports/ only once the run has run: a run that could not start leaves the
+previous reports as they were.
 
-`python -m k1harness.cli serve` serves both simulators on ports 8001 and 8002 until stopped
+`python -m k1harness.cli serve` serves the simulators on ports 8001, 8002 and 8003 until stopped
 (SIGINT, SIGTERM or Ctrl-C), and then leaves nothing running and nothing behind."""
 
 from __future__ import annotations
@@ -138,21 +139,13 @@ def _run(own, args: list[str]) -> int:
 
     served = start_served(workers=own.served_workers, database_url=own.served_database_url)
     try:
-        os.environ["K1_KASEYAONE_CONTROL_TOKEN"] = served.tokens["kaseyaone"]
-        os.environ["K1_UNIVIEW_CONTROL_TOKEN"] = served.tokens["uniview"]
+        urls = []
+        for name, url in served.urls.items():
+            os.environ[f"K1_{name.upper()}_CONTROL_TOKEN"] = served.tokens[name]
+            urls += [f"--{name}-url", url]
         print(f"Served simulators: {served.urls}", flush=True)
-        return int(
-            pytest.main(
-                [
-                    *args,
-                    "--allow-destructive",  # throwaway simulators of our own
-                    "--kaseyaone-url",
-                    served.urls["kaseyaone"],
-                    "--uniview-url",
-                    served.urls["uniview"],
-                ]
-            )
-        )
+        # --allow-destructive: throwaway simulators of our own.
+        return int(pytest.main([*args, "--allow-destructive", *urls]))
     finally:
         served.stop()
 
@@ -164,13 +157,14 @@ def _raise_interrupt(signum, frame):
 def serve_both(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="run.py serve",
-        description="Serve both simulators (gunicorn, two workers each) on 127.0.0.1 until "
+        description="Serve the simulators (gunicorn, two workers each) on 127.0.0.1 until "
         "stopped (Ctrl-C, SIGINT or SIGTERM), with a fast password hash and their state in a "
         "temporary folder that goes when they stop. For lasting state or other options, run "
-        "mock-kaseyaone serve and mock-uniview serve yourself.",
+        "mock-kaseyaone serve, mock-uniview serve and mock-autotask serve yourself.",
     )
     parser.add_argument("--kaseyaone-port", type=int, default=8001)
     parser.add_argument("--uniview-port", type=int, default=8002)
+    parser.add_argument("--autotask-port", type=int, default=8003)
     parser.add_argument(
         "--accounts",
         action="store_true",
@@ -193,12 +187,20 @@ def serve_both(argv: list[str]) -> int:
             seeds = {name: str(path) for name, path in SEED_FILES.items()}
         served = start_served(
             workers=2,
-            ports={"kaseyaone": args.kaseyaone_port, "uniview": args.uniview_port},
+            ports={
+                "kaseyaone": args.kaseyaone_port,
+                "uniview": args.uniview_port,
+                "autotask": args.autotask_port,
+            },
             seed_files=seeds,
         )
         k1, uv = served.urls["kaseyaone"], served.urls["uniview"]
-        print(f"KaseyaOne: {k1}   control token: {served.tokens['kaseyaone']}")
-        print(f"UniView:   {uv}   control token: {served.tokens['uniview']}")
+        for name, label in (
+            ("kaseyaone", "KaseyaOne"),
+            ("uniview", "UniView"),
+            ("autotask", "Autotask"),
+        ):
+            print(f"{label + ':':10} {served.urls[name]}   control token: {served.tokens[name]}")
         if args.accounts:
             from .staging import PASSWORD, PASSWORD_ENV, TARGET_FILE, set_up
 
@@ -222,7 +224,7 @@ def serve_both(argv: list[str]) -> int:
         print("Ctrl-C to stop.", flush=True)
         while all(process.poll() is None for process in served.processes):
             time.sleep(0.2)  # waiting for a signal, or for a server to fail
-        print("A simulator stopped by itself; stopping the other.", file=sys.stderr)
+        print("A simulator stopped by itself; stopping the others.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0

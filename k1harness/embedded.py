@@ -1,5 +1,6 @@
-"""The embedded target: both simulators started in this process on free loopback ports and
-spoken to over real HTTP, each with its own temporary SQLite database."""
+"""The embedded target: the simulators (KaseyaOne, UniView, Autotask) started in this process on
+free loopback ports and spoken to over real HTTP, each with its own temporary SQLite
+database."""
 
 from __future__ import annotations
 
@@ -38,9 +39,10 @@ class EmbeddedSimulators:
     uniview: RunningServer | None
     workdir: tempfile.TemporaryDirectory
     ready_seconds: float = 0.0
+    autotask: RunningServer | None = None
 
     def stop(self) -> None:
-        for server in (self.uniview, self.kaseyaone):
+        for server in (self.autotask, self.uniview, self.kaseyaone):
             if server is not None:
                 server.stop()
         self.workdir.cleanup()
@@ -57,12 +59,17 @@ def serve(name: str, make_app, host: str = "127.0.0.1", port: int = 0) -> Runnin
 
 
 def start_embedded(
-    *, kaseyaone_url: str | None = None, uniview: bool = True, ports: dict | None = None
+    *,
+    kaseyaone_url: str | None = None,
+    uniview: bool = True,
+    autotask: bool = True,
+    ports: dict | None = None,
 ) -> EmbeddedSimulators:
     """Start the simulated KaseyaOne (unless `kaseyaone_url` names a real one) and the
-    simulated UniView (unless `uniview` is false: a real module pointed at the simulated hub).
+    simulated modules (each unless false: a real module pointed at the simulated hub).
     `ports` fixes a simulator's port, so that a real system configured for it can reach it."""
     ports = ports or {}
+    import mock_autotask
     import mock_kaseyaone
     import mock_uniview
 
@@ -97,4 +104,18 @@ def start_embedded(
             ),
             port=ports.get("uniview", 0),
         )
-    return EmbeddedSimulators(hub, module, workdir, time.perf_counter() - started)
+    psa = None
+    if autotask:
+        psa = serve(
+            "autotask",
+            lambda url: mock_autotask.create_app(
+                {
+                    "DATABASE_URL": f"sqlite:///{base / 'autotask.sqlite3'}",
+                    "PUBLIC_URL": url,
+                    "KASEYAONE_URL": kaseyaone_url,
+                    "PASSWORD_HASH_METHOD": FAST,
+                }
+            ),
+            port=ports.get("autotask", 0),
+        )
+    return EmbeddedSimulators(hub, module, workdir, time.perf_counter() - started, psa)

@@ -19,6 +19,7 @@ from .targets import ACCOUNT_PARTS, SIMULATOR_CAPABILITIES, SYSTEMS, TargetError
 # Tags that are not behaviour IDs; every tag a feature file uses must be one of these or an ID.
 EXTRA_MARKERS = {
     "uniview": "scenarios about the UniView Portal module",
+    "autotask": "scenarios about the Autotask module",
     "kaseyaone": "scenarios about the KaseyaOne hub itself",
     "harness": "scenarios about the harness itself (H-*): they run the suite in a subprocess",
     "negative": "what a QA engineer adds: refusals the documents imply",
@@ -229,6 +230,7 @@ class Systems:
             self.embedded = start_embedded(
                 kaseyaone_url=urls["kaseyaone"],
                 uniview=urls["uniview"] is None,
+                autotask=urls["autotask"] is None,
                 ports={n: s.port for n, s in self.target.systems.items()},
             )
             for name in urls:
@@ -282,6 +284,11 @@ def kaseyaone(k1_systems):
 @pytest.fixture
 def uniview(k1_systems):
     return k1_systems.uniview
+
+
+@pytest.fixture
+def autotask(k1_systems):
+    return k1_systems.autotask
 
 
 @pytest.fixture

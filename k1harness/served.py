@@ -1,6 +1,7 @@
-"""Both simulators as separate server processes (gunicorn), on free loopback ports, addressed
-only by URL: the remote path without a remote machine. Their state is in SQLite files in a
-temporary folder, or in fresh databases on a PostgreSQL server, dropped when they stop."""
+"""The simulators (KaseyaOne, UniView, Autotask) as separate server processes (gunicorn), on
+free loopback ports, addressed only by URL: the remote path without a remote machine. Their
+state is in SQLite files in a temporary folder, or in fresh databases on a PostgreSQL server,
+dropped when they stop."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+SIMULATORS = ("kaseyaone", "uniview", "autotask")
 
 
 def free_port() -> int:
@@ -97,7 +100,11 @@ def _signal_group(process: subprocess.Popen, signum: int) -> None:
 
 
 def _command(name: str) -> list[str]:
-    module = {"kaseyaone": "mock_kaseyaone.cli", "uniview": "mock_uniview.cli"}[name]
+    module = {
+        "kaseyaone": "mock_kaseyaone.cli",
+        "uniview": "mock_uniview.cli",
+        "autotask": "mock_autotask.cli",
+    }[name]
     return [sys.executable, "-m", module, "serve"]
 
 
@@ -112,7 +119,7 @@ def start_served(
     """`database_url`: a PostgreSQL server to keep the state on (a database each), rather than
     SQLite files. `seed_files`: a seed file for a simulator, by name."""
     workdir = tempfile.TemporaryDirectory(prefix="k1-served-")
-    ports = ports or {"kaseyaone": free_port(), "uniview": free_port()}
+    ports = ports or {name: free_port() for name in SIMULATORS}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     tokens = {name: secrets.token_urlsafe(16) for name in ports}
     served = ServedSimulators(urls, tokens, workdir=workdir, database_server=database_url)
@@ -128,7 +135,7 @@ def _start(served, workers, ports, timeout, database_url, seed_files) -> None:
     workdir, urls, tokens = served.workdir, served.urls, served.tokens
     if database_url:
         served.databases = create_databases(database_url, ports)
-    for name in ("kaseyaone", "uniview"):
+    for name in SIMULATORS:
         database = served.databases.get(name) or (
             f"sqlite:///{Path(workdir.name) / (name + '.sqlite3')}"
         )
@@ -140,7 +147,7 @@ def _start(served, workers, ports, timeout, database_url, seed_files) -> None:
             "--password-hash=fast",
             f"--database-url={database}",
         ]
-        if name == "uniview":
+        if name != "kaseyaone":
             args.append(f"--kaseyaone-url={urls['kaseyaone']}")
         if (seed_files or {}).get(name):
             args.append(f"--seed-file={seed_files[name]}")

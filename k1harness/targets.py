@@ -33,6 +33,7 @@ SYSTEMS = {
     for kind in (
         SystemKind("kaseyaone", "KaseyaOne", "k1harness.drivers.kaseyaone:KaseyaOneDriver"),
         SystemKind("uniview", "UniView Portal", "k1harness.drivers.uniview:UniViewDriver", True),
+        SystemKind("autotask", "Autotask", "k1harness.drivers.autotask:AutotaskDriver", True),
     )
 }
 # What a simulator's control plane gives; a real deployment has none of it.

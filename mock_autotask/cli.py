@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from sim_common.serve import app_config, base_parser, run_gunicorn
+from sim_common.serve import add_kaseyaone_url, app_config, base_parser, run_gunicorn
 
 
 def main(argv=None) -> None:
-    parser, _ = base_parser("mock-autotask", "Serve the simulated Autotask.", "AT", 8003)
+    parser, serve = base_parser("mock-autotask", "Serve the simulated Autotask.", "AT", 8003)
+    add_kaseyaone_url(serve, "AT", "Autotask")
     args = parser.parse_args(argv)
     from . import create_app
 
     def make():
-        return create_app(app_config(args, "autotask"))
+        return create_app({**app_config(args, "autotask"), "KASEYAONE_URL": args.kaseyaone_url})
 
     run_gunicorn(make, args)
 

@@ -30,7 +30,54 @@ class ResourceInactive(SignInRefused):
 
 class LiveMobileNotAllowed(SignInRefused):
     error = "livemobile_not_allowed"
-    message = "LiveMobile sign-in is not allowed for this Autotask instance."
+    message = (
+        "Unified Login with KaseyaOne is on for this Autotask instance: LiveMobile users are not "
+        "allowed to sign in."
+    )
+
+
+class KaseyaOneLoginRequired(SignInRefused):
+    error = "kaseyaone_login_required"
+    message = (
+        "Require Login with KaseyaOne is on for this Autotask instance: sign in with Log In with "
+        "KaseyaOne."
+    )
+
+
+class NoUserException(SignInRefused):
+    error = "no_user_exception"
+    message = (
+        "The Bypass URL is only for users granted an exception to Require Login with KaseyaOne, "
+        "and you have none. Sign in with Log In with KaseyaOne."
+    )
+
+
+class UnifiedLoginOff(SignInRefused):
+    error = "unified_login_off"
+    message = "Unified Login is off for this Autotask instance: sign in with Autotask credentials."
+
+
+class NoAutotaskAccount(SignInRefused):
+    error = "no_autotask_account"
+    message = (
+        "You signed in to KaseyaOne, but you have no Autotask account, and Automatic User "
+        "Provisioning is off. Ask your Autotask administrator to create one for you."
+    )
+
+
+class ProvisioningFailed(Conflict):
+    error = "provisioning_failed"
+    message = "Autotask could not create an account. Ask your Autotask administrator."
+
+
+class IntegrationNotAdded(NotFound):
+    error = "integration_not_added"
+    message = "The KaseyaOne integration has not been added to this Autotask instance."
+
+
+class IntegrationAlreadyAdded(Conflict):
+    error = "integration_already_added"
+    message = "The KaseyaOne integration is already added to this Autotask instance."
 
 
 class AdminRequired(Forbidden):

@@ -1,12 +1,15 @@
 """Autotask's state: tenants, resources (Autotask's users) with their security levels,
-departments, roles and approvers, the API user the REST API authenticates, and sign-in sessions
-(the login page's and LiveMobile's). Resources have no delete: they are made inactive."""
+departments, roles and approvers, the API user the REST API authenticates, sign-in sessions
+(the login page's, LiveMobile's and KaseyaOne's, with the tokens of those opened through
+KaseyaOne), and the KaseyaOne integration with its settings and user exceptions. Resources have
+no delete: they are made inactive."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
     ForeignKey,
@@ -19,6 +22,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
+from sim_common.idempotency import IdempotentRequestMixin
+from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
+from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
@@ -36,7 +42,9 @@ class Base(DeclarativeBase):
 
 
 class Tenant(TenantMixin, Base):
-    pass
+    integration: Mapped[Integration | None] = relationship(
+        back_populates="tenant", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class JournalEntry(JournalEntryMixin, Base):
@@ -60,6 +68,10 @@ class Lease(LeaseMixin, Base):
 
 
 class LoginThrottle(LoginThrottleMixin, Base):
+    pass
+
+
+class IdempotentRequest(IdempotentRequestMixin, Base):
     pass
 
 
@@ -114,7 +126,10 @@ class Resource(Base):
     simulator (a tenant sees only its own)."""
 
     __tablename__ = "resources"
-    __table_args__ = (UniqueConstraint("tenant_id", "user_name", info={"conflict": NameTaken}),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "user_name", info={"conflict": NameTaken}),
+        UniqueConstraint("tenant_id", "k1_subject"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
@@ -140,6 +155,9 @@ class Resource(Base):
         ForeignKey("resources.id"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The KaseyaOne user this resource is linked to (its subject), once KaseyaOne provisioned or
+    # linked it, or the user signed in through KaseyaOne.
+    k1_subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     security_level: Mapped[SecurityLevel] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -177,7 +195,7 @@ class Session(Base):
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resources.id", ondelete="CASCADE"), index=True
     )
-    method: Mapped[str] = mapped_column(String(16))  # autotask | livemobile
+    method: Mapped[str] = mapped_column(String(16))  # autotask | livemobile | bypass | kaseyaone
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -186,3 +204,32 @@ class Session(Base):
 
     def is_expired(self) -> bool:
         return tenant_now(self.tenant) >= self.expires_at
+
+
+class KaseyaOneTokens(KaseyaOneTokensMixin, Base):
+    pass
+
+
+class Integration(KaseyaOneIntegrationMixin, Base):
+    """The KaseyaOne integration of one Autotask instance (Admin > Extensions & Integrations >
+    Kaseya Integrations > KaseyaOne): what KaseyaOne issued when it was added
+    (sim_common.kaseyaone_module), the settings as Autotask's contract names them
+    (module_contracts.autotask), and the options Autotask last sent KaseyaOne for the values it
+    owns (security levels, approvers, departments, roles)."""
+
+    settings: Mapped[dict] = mapped_column(JSON)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="integration")
+
+
+class UserException(Base):
+    """A resource that need not sign in through KaseyaOne under Require Login with KaseyaOne,
+    and may use the Bypass URL (User Exceptions, AT-REQ-2)."""
+
+    __tablename__ = "user_exceptions"
+
+    tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -54,7 +54,16 @@ def _add(session: DbSession, tenant: Tenant, model, name, **values):
     row = model(tenant_id=tenant.id, name=name, **values)
     session.add(row)
     session.flush()
+    options_may_have_changed(session, tenant)
     return row
+
+
+def options_may_have_changed(session: DbSession, tenant: Tenant) -> None:
+    """What the KaseyaOne integration's settings may name has changed: KaseyaOne is told, if
+    the integration is added (mock_autotask.integration)."""
+    from .integration import offer_current_options  # the integration builds on this module
+
+    offer_current_options(session, tenant)
 
 
 def _get(session: DbSession, tenant: Tenant, model, ref, field: str):

@@ -52,7 +52,8 @@ def _email(value) -> str:
     return email
 
 
-def _user_name(value) -> str:
+def user_name_of(value) -> str:
+    """A user name as Autotask keeps it (lower case, no spaces), or InvalidRequest naming it."""
     name = text(value, "userName", 254)
     if any(c.isspace() or not c.isprintable() for c in name):
         raise InvalidRequest("'userName' must not contain spaces.", field="userName")
@@ -172,7 +173,7 @@ def create_resource(session: DbSession, tenant: Tenant, spec: dict) -> Resource:
     if not isinstance(spec, dict):
         raise InvalidRequest("A resource must be an object.")
     reject_unknown(spec, SETTABLE, "A resource")
-    user_name = _user_name(spec.get("userName"))
+    user_name = user_name_of(spec.get("userName"))
     if find_resource(session, tenant, user_name) is not None:
         raise NameTaken(f"A resource with the user name '{user_name}' already exists.")
     if spec.get("securityLevel") is None:
@@ -189,6 +190,7 @@ def create_resource(session: DbSession, tenant: Tenant, spec: dict) -> Resource:
     _apply(session, tenant, resource, spec)
     session.add(resource)
     session.flush()
+    organization.options_may_have_changed(session, tenant)
     return resource
 
 
@@ -216,7 +218,21 @@ def change_resource(session: DbSession, resource: Resource, changes: dict, allow
         else:
             make_inactive(session, resource)
     session.flush()
+    organization.options_may_have_changed(session, tenant)
     return resource
+
+
+def rename_resource(session: DbSession, resource: Resource, user_name) -> None:
+    """A new user name for the resource (KaseyaOne renames its user over SCIM), unique in the
+    instance."""
+    name = user_name_of(user_name)
+    if name == resource.user_name:
+        return
+    holder = find_resource(session, session.get(Tenant, resource.tenant_id), name)
+    if holder is not None:
+        raise NameTaken(f"A resource with the user name '{name}' already exists.")
+    resource.user_name = name
+    session.flush()
 
 
 def make_inactive(session: DbSession, resource: Resource) -> None:
@@ -266,6 +282,7 @@ def resource_json(resource: Resource) -> dict:
         "timesheetApprover": name(resource.timesheet_approver, "user_name"),
         "expenseApprover": name(resource.expense_approver, "user_name"),
         "hasPassword": resource.password_hash is not None,
+        "kaseyaoneSubject": resource.k1_subject,
     }
 
 
@@ -279,7 +296,7 @@ def create_api_user(session: DbSession, tenant: Tenant, spec) -> dict:
     if not isinstance(spec, dict):
         raise InvalidRequest("'api_user' must be an object.", field="api_user")
     reject_unknown(spec, ("userName", "secret", "integrationCode"), "The API user")
-    user_name = _user_name(spec.get("userName") or f"api-{tenant.id}@autotask.sim.test")
+    user_name = user_name_of(spec.get("userName") or f"api-{tenant.id}@autotask.sim.test")
     secret = text(spec.get("secret"), "secret", PASSWORD_LENGTH, required=False)
     secret = secret or secrets.token_urlsafe(18)
     code = text(spec.get("integrationCode"), "integrationCode", 100, required=False)

@@ -30,7 +30,7 @@ def public_base() -> str:
 def current_session():
     if "at_session" not in g:
         g.at_session = sign_in.find_session(
-            db(), g.tenant, request.cookies.get(SESSION_COOKIE), "autotask"
+            db(), g.tenant, request.cookies.get(SESSION_COOKIE), sign_in.BROWSER_METHODS
         )
     return g.at_session
 

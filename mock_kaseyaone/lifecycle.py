@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from module_contracts.base import ACTIONS
 from sim_common.journal import journalled_session
+from sim_common.leases import own_transaction
 from sim_common.outbox import (
     IDEMPOTENCY_HEADER,
     Deliveries,
@@ -125,7 +126,7 @@ class _Module:
 
     def find_user_id(self, attribute: str = "externalId") -> str | None:
         """The module's SCIM id for this KaseyaOne user: by externalId (the KaseyaOne subject),
-        or by userName (the KaseyaOne username)."""
+        or by another attribute holding the KaseyaOne username (the contract's `link_by`)."""
         from scim2_models import Context, ListResponse, SearchRequest, User
 
         value = self.payload["external_id" if attribute == "externalId" else "user_name"]
@@ -141,15 +142,16 @@ class _Module:
         level = self.payload.get("access_level")
         return [] if level is None else [Role(value=level, primary=True)]
 
-    def provision(self) -> Outcome:
+    def provision(self, link_by: str) -> Outcome:
         """The user's account in the module (AT-PROV-1): created, or — where the module has an
-        account with the same userName — linked to it (AT-PROV-3); active, with the access level
-        the contract gives (AT-DATA-1: the username and access level, nothing else)."""
+        account whose `link_by` attribute is the KaseyaOne username — linked to it (AT-PROV-3);
+        active, with the access level the contract gives (AT-DATA-1: the username and access
+        level, nothing else)."""
         from scim2_models import Context, PatchOp, PatchOperation, User
 
         linked = self.find_user_id()
         if linked is None:
-            linked = self.find_user_id("userName")
+            linked = self.find_user_id(link_by)
             if linked is None:
                 user = User(
                     user_name=self.payload["user_name"],
@@ -255,10 +257,14 @@ def _deliver(action: str):
         if module.instance is None or not module.instance.scim_base_url:
             return Outcome(False, "the module instance is gone")
         if action == "provision":
-            outcome = module.provision()
-            user = session.get(K1User, payload["external_id"])
-            if user is not None:  # the user has an account there now
-                domain.record_module_user(session, module.instance.id, user)
+            outcome = module.provision(contract_for(module.instance.module).link_by)
+            # The user has an account there now: recorded in a transaction of its own, as the
+            # outbox settles the row in its own (the deliverer's session holds no write lock
+            # meanwhile: with SQLite, the settling would wait for it).
+            with own_transaction(session) as own:
+                user = own.get(K1User, payload["external_id"])
+                if user is not None:
+                    domain.record_module_user(own, module.instance.id, user)
             return outcome
         scim_id = module.find_user_id()
         if scim_id is None:

@@ -32,6 +32,7 @@ DEFAULTS = {
     "PUBLIC_URL": None,  # what browsers and KaseyaOne's redirects use; default: the request's URL
     "KASEYAONE_URL": "http://127.0.0.1:8001",  # where this UniView reaches KaseyaOne
     "KASEYAONE_TIMEOUT": 10.0,
+    "KASEYAONE_SCOPE": "openid email profile groups",  # what UniView's claims need
     "SIM_CONTROL_TOKEN": None,
     "PASSWORD_HASH_METHOD": STRONG,
     "LOGIN_THROTTLE": None,  # failed passwords (sim_common.throttle): off embedded, on when served
@@ -58,6 +59,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_sim_app(app, Base.metadata, models)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
+    from sim_common.settings_sync import deliveries
+
     from . import group_sync, telemetry
     from .routes_facts import bp as facts_bp
     from .routes_groups import bp as groups_bp
@@ -65,8 +68,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_scim import bp as scim_bp
     from .routes_settings import bp as settings_bp
     from .routes_settings import push_bp
-    from .settings_sync import DELIVERIES
 
+    DELIVERIES = deliveries(Outbox, Tenant, {telemetry.KIND: telemetry.deliver})
     app.extensions["sim_deliveries"] = DELIVERIES
     app.extensions["sim_jobs"] = {
         "outbox": Job(DELIVERIES.job, DELIVERIES.due),

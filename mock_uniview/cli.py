@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
-from sim_common.serve import app_config, base_parser, run_gunicorn
+from sim_common.serve import add_kaseyaone_url, app_config, base_parser, run_gunicorn
 
 
 def main(argv=None) -> None:
     parser, serve = base_parser("mock-uniview", "Serve the simulated UniView Portal.", "UV", 8002)
-    serve.add_argument(
-        "--kaseyaone-url",
-        default=os.environ.get("UV_KASEYAONE_URL", "http://127.0.0.1:8001"),
-        help="where this UniView reaches KaseyaOne (env UV_KASEYAONE_URL)",
-    )
+    add_kaseyaone_url(serve, "UV", "UniView")
     args = parser.parse_args(argv)
     from . import create_app
 

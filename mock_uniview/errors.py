@@ -1,5 +1,6 @@
 """UniView's domain errors, each carrying its wire code (see sim_common.errors). Sign-in
-refusals are shown to a person as a page and to a program as JSON."""
+refusals are shown to a person as a page and to a program as JSON. KaseyaOne's own refusals
+(and an unusable sign-in attempt) are every module's: sim_common.kaseyaone_rp."""
 
 from sim_common.errors import (
     Conflict,
@@ -7,8 +8,10 @@ from sim_common.errors import (
     InvalidRequest,
     NotFound,
     Unauthorized,
-    UpstreamError,
 )
+from sim_common.kaseyaone_rp import InvalidLoginAttempt as InvalidLoginAttempt
+from sim_common.kaseyaone_rp import KaseyaOneRefused as KaseyaOneRefused
+from sim_common.kaseyaone_rp import KaseyaOneUnavailable as KaseyaOneUnavailable
 
 
 class LoginRefused(Forbidden):
@@ -43,17 +46,6 @@ class NoUniViewAccount(LoginRefused):
         "You signed in to KaseyaOne, but you have no UniView Portal account. Ask your "
         "administrator to create one for you."
     )
-
-
-class KaseyaOneRefused(LoginRefused):
-    error = "kaseyaone_refused"
-    message = "KaseyaOne did not sign you in."
-
-
-class InvalidLoginAttempt(LoginRefused):
-    status_code = 400
-    error = "invalid_login_attempt"
-    message = "This sign-in attempt is not valid or has expired. Start again."
 
 
 class SuperuserRequired(Forbidden):
@@ -107,11 +99,6 @@ class GroupsManagedByKaseyaOne(Conflict):
         "Access Groups is on, so the Groups page is view-only: add, edit or remove groups in "
         "KaseyaOne (Admin Settings > Groups)."
     )
-
-
-class KaseyaOneUnavailable(UpstreamError):
-    error = "kaseyaone_unavailable"
-    message = "KaseyaOne did not answer. Try again later."
 
 
 class ApplianceNotFound(NotFound):

@@ -8,10 +8,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from sim_common import kaseyaone_rp
 from sim_common.clock import tenant_now
 from sim_common.db import db
 
-from . import groups, kaseyaone_client
+from . import groups
 from .errors import KaseyaOneRefused, KaseyaOneUnavailable
 from .models import Integration
 
@@ -25,10 +26,10 @@ def run(session, tenant) -> dict:
     imported = groups.imported_ids(session, tenant)
     now = tenant_now(tenant)
     try:
-        kaseyaone = groups.kaseyaone_groups(kaseyaone_client.read_groups(integration))
+        kaseyaone = groups.kaseyaone_groups(kaseyaone_rp.read_groups(integration))
         gone = set()
         for k1_id in sorted(imported - set(kaseyaone)):
-            name = kaseyaone_client.group_name(integration, k1_id)
+            name = kaseyaone_rp.group_name(integration, k1_id)
             if name is None:
                 gone.add(k1_id)
             else:  # skipped by a listing that shifted while it was read

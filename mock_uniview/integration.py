@@ -4,20 +4,19 @@ exceptions and the bypass log-in link (UV-REQ-2, UV-REQ-3)."""
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
 from module_contracts.settings import check_version, next_version
 from module_contracts.uniview import RULES, SETTINGS
-from sim_common.clock import tenant_now
-from sim_common.db import add_once, delete_if_present, insert_new
+from sim_common.db import add_once, delete_if_present
+from sim_common.kaseyaone_module import kaseyaone_json, record_integration
 from sim_common.outbox import cancel_pending
+from sim_common.settings_sync import queue_settings_push
 
-from . import groups, settings_sync, telemetry
+from . import groups, telemetry
 from .errors import IntegrationAlreadyAdded, IntegrationNotAdded
-from .models import Integration, LoginException, Tenant, User
+from .models import Integration, LoginException, Outbox, Tenant, User
 
 
 def get_integration(tenant: Tenant) -> Integration:
@@ -33,30 +32,31 @@ def add_integration(
     adding the integration turns Log In with KaseyaOne on (UV-SSO-1)."""
     if tenant.integration is not None:
         raise IntegrationAlreadyAdded()
-    values = {
-        "tenant_id": tenant.id,
-        "instance_id": registration["id"],
-        "hub_tenant": registration["tenant"],
-        "issuer": registration["issuer"],
-        "client_id": registration["client_id"],
-        "client_secret": registration["client_secret"],
-        "login_with_kaseyaone": True,
-        "bypass_token": secrets.token_urlsafe(24),
-        "scim_token": scim_token,
-        "added_at": tenant_now(tenant),
-    }
-    # Unless another request added it at the same moment: no failed write, so the request can
-    # go on (and take KaseyaOne's registration back).
-    if not insert_new(session, Integration, [values]):
-        raise IntegrationAlreadyAdded()
-    session.expire(tenant, ["integration"])
-    settings_sync.queue_settings_push(session, tenant)  # KaseyaOne learns the first version
+    record_integration(
+        session,
+        Integration,
+        tenant,
+        registration,
+        scim_token,
+        IntegrationAlreadyAdded,
+        login_with_kaseyaone=True,
+    )
+    _queue_settings_push(session, tenant)  # KaseyaOne learns the first version
     telemetry.report(session, tenant)  # and Cooper what this tenant has
     return tenant.integration
 
 
 def current_settings(integration: Integration) -> dict:
     return {key: getattr(integration, key) for key in SETTINGS}
+
+
+def _queue_settings_push(session: DbSession, tenant: Tenant) -> None:
+    """The settings document's new version, on its way to KaseyaOne (sim_common.settings_sync)."""
+    document = {
+        "version": tenant.integration.version,
+        "settings": current_settings(tenant.integration),
+    }
+    queue_settings_push(session, Outbox, tenant, document)
 
 
 def change_settings(session: DbSession, integration: Integration, changes: dict) -> list[str]:
@@ -69,7 +69,7 @@ def change_settings(session: DbSession, integration: Integration, changes: dict)
     for key, value in changed.items():
         setattr(integration, key, value)
     if changed:
-        settings_sync.queue_settings_push(session, integration.tenant)
+        _queue_settings_push(session, integration.tenant)
     if "access_groups" in changed:
         groups.access_groups_changed(integration)
     return list(changed)
@@ -106,7 +106,7 @@ def reset_integration(session: DbSession, tenant: Tenant) -> int:
     """Remove the integration and every user mapping from UniView (UV-RESET-1): KaseyaOne
     sign-in stops, sessions opened through it end, UniView credentials keep working, and the
     integration can be added again from scratch. Returns how many mappings were removed."""
-    from .models import Outbox, Session
+    from .models import Session
 
     integration = get_integration(tenant)
     mapped = integration_users(session, tenant)
@@ -144,12 +144,7 @@ def excepted_usernames(session: DbSession, integration: Integration) -> list[str
 
 def integration_json(session: DbSession, integration: Integration, bypass_link: str) -> dict:
     return {
-        "kaseyaone": {
-            "issuer": integration.issuer,
-            "module_instance": integration.instance_id,
-            "tenant": integration.hub_tenant,
-            "client_id": integration.client_id,
-        },
+        "kaseyaone": kaseyaone_json(integration),
         "settings": {key: getattr(integration, key) for key in SETTINGS},
         "version": integration.version,
         "exceptions": excepted_usernames(session, integration),

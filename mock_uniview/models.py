@@ -23,6 +23,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sim_common.clock import tenant_now
 from sim_common.faults import FaultMixin
 from sim_common.idempotency import IdempotentRequestMixin
+from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
+from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
@@ -121,44 +123,21 @@ class Session(Base):
         return tenant_now(self.tenant) >= self.expires_at
 
 
-class KaseyaOneTokens(Base):
-    """What KaseyaOne issued for a session opened through it: the ID token (the hint of an
-    RP-initiated logout) and the access and refresh tokens the app launcher is read with."""
-
-    __tablename__ = "kaseyaone_tokens"
-
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
-    )
-    id_token: Mapped[str] = mapped_column(Text)
-    access_token: Mapped[str] = mapped_column(Text)
-    refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)  # the tenant's clock
+class KaseyaOneTokens(KaseyaOneTokensMixin, Base):
+    pass
 
 
-class Integration(Base):
+class Integration(KaseyaOneIntegrationMixin, Base):
     """The KaseyaOne integration of one tenant: the module instance and OIDC client KaseyaOne
-    issued when it was added, and the centralized-user-management settings."""
+    issued when it was added (sim_common.kaseyaone_module), and the centralized-user-management
+    settings."""
 
-    __tablename__ = "kaseyaone_integrations"
-
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
-    instance_id: Mapped[str] = mapped_column(String(64))
-    hub_tenant: Mapped[str] = mapped_column(String(64))
-    issuer: Mapped[str] = mapped_column(Text)
-    client_id: Mapped[str] = mapped_column(String(128))
-    client_secret: Mapped[str] = mapped_column(Text)
     login_with_kaseyaone: Mapped[bool] = mapped_column(Boolean, default=True)
     require_login: Mapped[bool] = mapped_column(Boolean, default=False)
     automatic_user_creation: Mapped[bool] = mapped_column(Boolean, default=False)
     automatic_user_deprovisioning: Mapped[bool] = mapped_column(Boolean, default=False)
     access_groups: Mapped[bool] = mapped_column(Boolean, default=False)
     default_role: Mapped[str] = mapped_column(String(32), default="monitor")
-    bypass_token: Mapped[str] = mapped_column(String(64), unique=True)
-    # The bearer token KaseyaOne uses on this tenant's SCIM service provider (lifecycle pushes).
-    scim_token: Mapped[str] = mapped_column(String(64), unique=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    added_at: Mapped[datetime] = mapped_column(DateTime)
     # Access Groups: when the next import of KaseyaOne's groups falls due (None: no sync), and
     # how the last one went.
     groups_next_sync_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -7,28 +7,29 @@ asks."""
 
 from __future__ import annotations
 
-import secrets
+from functools import partial
 
-from authlib.common.security import generate_token
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 
-from sim_common.clock import epoch_seconds, tenant_now
+from sim_common import kaseyaone_launcher as launcher
+from sim_common import kaseyaone_login as login_flow
 from sim_common.db import db
 from sim_common.errors import NotFound
+from sim_common.kaseyaone_module import bypass_token_is
 from sim_common.throttle import TooManyAttempts
 from sim_common.web import rollback_request, wants_json
 
-from . import groups, kaseyaone_client, launcher, users
+from . import groups, users
 from .errors import (
     InvalidLoginAttempt,
     KaseyaOneLoginOff,
     KaseyaOneRefused,
     LoginRefused,
 )
+from .models import KaseyaOneTokens
 from .web import (
     clear_session_cookie,
     current_session,
-    public_url_for,
     require_user,
     set_session_cookie,
     tenant_blueprint,
@@ -36,12 +37,13 @@ from .web import (
 
 bp = tenant_blueprint("uv_login", __name__)
 bp.fault_kind = "login"
-PENDING = "kaseyaone_logins"  # Flask session key: state -> nonce and code_verifier
 
 
 @bp.errorhandler(LoginRefused)
+@bp.errorhandler(KaseyaOneRefused)
+@bp.errorhandler(InvalidLoginAttempt)
 @bp.errorhandler(TooManyAttempts)
-def refused(exc: LoginRefused | TooManyAttempts):
+def refused(exc: LoginRefused | KaseyaOneRefused | InvalidLoginAttempt | TooManyAttempts):
     rollback_request()
     if wants_json():
         return exc.to_json(), exc.status_code, exc.headers
@@ -74,21 +76,10 @@ def _login_page(*, error=None, status=200, bypass_token=None):
 def _signed_in(user, method: str, *, kaseyaone_tokens=None, target=None):
     row = users.start_session(db(), user, method, current_app.config["SESSION_LIFETIME"])
     if kaseyaone_tokens is not None:
-        launcher.remember_tokens(db(), g.tenant, row, kaseyaone_tokens)
+        launcher.remember_tokens(db(), KaseyaOneTokens, g.tenant, row, kaseyaone_tokens)
     response = redirect(target or url_for("uv_login.home"))
     set_session_cookie(response, row.id)
     return response
-
-
-@bp.app_context_processor
-def kaseyaone_launcher():
-    """Pages call `k1_launcher_for_page()` where their header shows KaseyaOne's launcher."""
-
-    def for_page():
-        row = current_session() if "tenant" in g else None
-        return None if row is None else launcher.launcher_for(db(), g.tenant, row)
-
-    return {"k1_launcher_for_page": for_page}
 
 
 @bp.get("/login")
@@ -105,10 +96,7 @@ def login():
 
 
 def _bypass_token_or_404(token: str) -> None:
-    integration = g.tenant.integration
-    if integration is None or not secrets.compare_digest(
-        integration.bypass_token.encode(), token.encode()
-    ):
+    if not bypass_token_is(g.tenant.integration, token):
         raise NotFound("This log-in link is not valid.")
 
 
@@ -127,83 +115,30 @@ def bypass_login(token: str):
     return _signed_in(user, "bypass")
 
 
-def _redirect_uri() -> str:
-    return public_url_for("uv_login.kaseyaone_callback")
-
-
-def _start_kaseyaone_login(login_hint: str | None, target: str | None = None):
-    if not _kaseyaone_login_on():
-        raise KaseyaOneLoginOff()
-    state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
-    pending = session.get(PENDING, {})
-    pending = dict(list(pending.items())[-4:])  # a few tabs at once, not an unbounded cookie
-    pending[state] = {"tenant": g.tenant.id, "nonce": nonce, "verifier": verifier}
-    if target:
-        pending[state]["target"] = target
-    session[PENDING] = pending
-    url = kaseyaone_client.authorization_url(
-        g.tenant.integration,
-        _redirect_uri(),
-        state=state,
-        nonce=nonce,
-        code_verifier=verifier,
-        login_hint=login_hint,
-    )
-    return redirect(url)
-
-
-@bp.get("/login/kaseyaone")
-def kaseyaone_login():
-    return _start_kaseyaone_login(request.args.get("login_hint"))
-
-
-@bp.get("/login/kaseyaone/initiate")
-def kaseyaone_initiate():
-    """UniView's initiate_login_uri (OIDC Core §4): KaseyaOne's tile or app launcher sends the
-    browser here, with KaseyaOne as `iss`, and UniView starts the sign-in as Log In with
-    KaseyaOne does. A `target_link_uri` is followed only within this tenant's pages."""
-    integration = g.tenant.integration
-    if integration is not None and request.args.get("iss") != integration.issuer:
-        raise InvalidLoginAttempt(
-            "This sign-in did not come from the KaseyaOne this UniView Portal is integrated with."
-        )
-    target = request.args.get("target_link_uri")
-    if target and not target.startswith(public_url_for("uv_login.home")):
-        target = None
-    return _start_kaseyaone_login(request.args.get("login_hint"), target)
-
-
-@bp.get("/oidc/callback")
-def kaseyaone_callback():
-    pending = dict(session.get(PENDING, {}))
-    attempt = pending.pop(request.args.get("state", ""), None)
-    session[PENDING] = pending
-    if attempt is None or attempt["tenant"] != g.tenant.id:
-        raise InvalidLoginAttempt()
-    if "error" in request.args:
-        raise KaseyaOneRefused(
-            request.args.get("error_description")
-            or f"KaseyaOne did not sign you in ({request.args['error']}).",
-            kaseyaone_error=request.args["error"],
-        )
-    if not _kaseyaone_login_on():
-        raise KaseyaOneLoginOff()
-    integration = g.tenant.integration
-    token = kaseyaone_client.exchange_code(
-        integration,
-        _redirect_uri(),
-        code=request.args.get("code", ""),
-        code_verifier=attempt["verifier"],
-    )
-    claims = kaseyaone_client.validate_id_token(
-        integration, token, nonce=attempt["nonce"], now=epoch_seconds(tenant_now(g.tenant))
-    )
+def _finish_kaseyaone_login(attempt: dict, claims: dict, token: dict):
+    """Who a KaseyaOne sign-in is in UniView (UV-SSO-1, UV-JIT-1..3), and their groups
+    (UV-GRP-5)."""
     if not claims.get("module_access"):
         raise KaseyaOneRefused("Your KaseyaOne account has no access to the UniView Portal.")
     user = users.user_for_kaseyaone_login(db(), g.tenant, claims)
-    if integration.access_groups:
+    if g.tenant.integration.access_groups:
         groups.refresh_user_groups(db(), g.tenant, user, claims.get("kaseyaone_groups"))
     return _signed_in(user, "kaseyaone", kaseyaone_tokens=token, target=attempt.get("target"))
+
+
+# Log In with KaseyaOne (`kaseyaone_login`), UniView's initiate_login_uri (OIDC Core §4:
+# `kaseyaone_initiate`, for KaseyaOne's tiles and app launcher; a `target_link_uri` is followed
+# only within this tenant's pages), the callback (`kaseyaone_callback`), and the launcher in
+# every page's header.
+login_flow.init_kaseyaone_routes(
+    bp,
+    module_name="UniView Portal",
+    login_on=_kaseyaone_login_on,
+    login_off=KaseyaOneLoginOff,
+    finish=_finish_kaseyaone_login,
+    tokens_model=KaseyaOneTokens,
+    current_session=current_session,
+)
 
 
 @bp.get("/")
@@ -222,15 +157,9 @@ def session_info():
 
 @bp.post("/logout")
 def logout():
-    row = current_session()
-    response = redirect(url_for("uv_login.login_page"))
-    if row is not None:
-        # Came through KaseyaOne: KaseyaOne's session ends too (interpretation, K1-HUB-1).
-        hub_logout = launcher.kaseyaone_logout_url(
-            db(), g.tenant, row, public_url_for("uv_login.login_page")
-        )
-        users.end_session(db(), row.id)
-        if hub_logout:
-            response = redirect(hub_logout)
+    """Came through KaseyaOne: KaseyaOne's session ends too (interpretation, K1-HUB-1)."""
+    response = login_flow.logout_response(
+        current_session(), KaseyaOneTokens, "uv_login.login_page", partial(users.end_session, db())
+    )
     clear_session_cookie(response)
     return response

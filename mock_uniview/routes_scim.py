@@ -10,23 +10,17 @@ from flask import g, request
 
 from sim_common.db import db
 from sim_common.idempotency import apply_once
+from sim_common.kaseyaone_module import scim_base_url
 from sim_common.lazy import LazyModule
-from sim_common.scim_routes import (
-    init_scim_blueprint,
-    listing_response,
-    resource_response,
-    respond,
-)
+from sim_common.scim_routes import init_scim_blueprint, init_user_routes, respond
 
 from .models import IdempotentRequest
-from .web import public_url_for, tenant_blueprint
+from .web import tenant_blueprint
 
 # scim2-models costs about 0.3 s to import: loaded on the first SCIM request (see
 # sim_common.scim_routes).
 scim = LazyModule("mock_uniview.scim")
 scim_discovery = LazyModule("mock_uniview.scim_discovery")
-shared = LazyModule("sim_common.scim")
-models = LazyModule("scim2_models")
 
 bp = tenant_blueprint("uv_scim", __name__)
 bp.fault_kind = "scim"
@@ -40,7 +34,7 @@ def authenticate():
 
 def _base_url() -> str:
     # The SCIM base URL UniView gave KaseyaOne when the integration was added.
-    return public_url_for("uv_login.home") + "scim/v2"
+    return scim_base_url("uv_login")
 
 
 # KaseyaOne's pushes carry an Idempotency-Key: one sent again after a crash is applied once.
@@ -58,67 +52,7 @@ init_scim_blueprint(
 
 # Users (RFC 7644 §3.3 to §3.6).
 
-
-@bp.get(f"{ROOT}/Users")
-def list_users():
-    search = shared.parse_search_query(models.User, request.args)
-    return listing_response(scim.search_users(db(), g.tenant, search, _base_url()), search)
-
-
-@bp.post(f"{ROOT}/Users/.search")
-@bp.post(f"{ROOT}/.search")  # at the root too: User is the only resource type
-def search_users():
-    search = shared.parse_search_body(models.User, request.get_data())
-    listing = scim.search_users(db(), g.tenant, search, _base_url())
-    return listing_response(listing, search, models.Context.SEARCH_RESPONSE)
-
-
-@bp.post(f"{ROOT}/Users")
-def create_user():
-    wanted = shared.parse_response_parameters(models.User, request.args)
-    resource = shared.parse(
-        models.User, request.get_data(), models.Context.RESOURCE_CREATION_REQUEST
-    )
-    created = scim.to_scim(scim.create_user(db(), g.tenant, resource), _base_url())
-    headers = {"Location": created.meta.location}
-    return resource_response(
-        created, models.Context.RESOURCE_CREATION_RESPONSE, wanted, 201, headers
-    )
-
-
-@bp.get(f"{ROOT}/Users/<user_id>")
-def get_user(user_id: str):
-    wanted = shared.parse_response_parameters(models.User, request.args)
-    user = scim.get_user(db(), g.tenant, user_id)
-    return resource_response(
-        scim.to_scim(user, _base_url()), models.Context.RESOURCE_QUERY_RESPONSE, wanted
-    )
-
-
-@bp.put(f"{ROOT}/Users/<user_id>")
-def replace_user(user_id: str):
-    wanted = shared.parse_response_parameters(models.User, request.args)
-    user = scim.get_user(db(), g.tenant, user_id)
-    replacement = shared.parse(
-        models.User, request.get_data(), models.Context.RESOURCE_REPLACEMENT_REQUEST
-    )
-    scim.replace_user(db(), g.tenant, user, replacement, _base_url())
-    return resource_response(
-        scim.to_scim(user, _base_url()), models.Context.RESOURCE_REPLACEMENT_RESPONSE, wanted
-    )
-
-
-@bp.patch(f"{ROOT}/Users/<user_id>")
-def patch_user(user_id: str):
-    wanted = shared.parse_response_parameters(models.User, request.args)
-    user = scim.get_user(db(), g.tenant, user_id)
-    patch = shared.parse(
-        models.PatchOp[models.User], request.get_data(), models.Context.RESOURCE_PATCH_REQUEST
-    )
-    scim.patch_user(db(), g.tenant, user, patch, _base_url())
-    return resource_response(
-        scim.to_scim(user, _base_url()), models.Context.RESOURCE_PATCH_RESPONSE, wanted
-    )
+init_user_routes(bp, ROOT, scim, _base_url)
 
 
 @bp.delete(f"{ROOT}/Users/<user_id>")

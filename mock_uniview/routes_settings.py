@@ -5,76 +5,52 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 
 from module_contracts.uniview import DEPENDENT_SETTINGS, LOGIN, SETTINGS
+from sim_common import kaseyaone_module
 from sim_common.control import json_body
 from sim_common.db import db
-from sim_common.errors import InvalidRequest, SimError, Unauthorized
-from sim_common.idempotency import apply_once
-from sim_common.passwords import MAX_PASSWORD_LENGTH
-from sim_common.validation import MAX_EMAIL_LENGTH, text
+from sim_common.errors import InvalidRequest, SimError
+from sim_common.kaseyaone_rp import remove_module_instance
+from sim_common.settings_sync import delivery_state
 from sim_common.web import rollback_request
 
 from . import integration as k1
-from . import kaseyaone_client, settings_sync, users
+from . import users
 from .errors import IntegrationAlreadyAdded, KaseyaOneRefused, KaseyaOneUnavailable
-from .models import IdempotentRequest
-from .routes_login import _redirect_uri
-from .web import public_url_for, require_superuser, tenant_blueprint
+from .models import IdempotentRequest, Outbox
+from .web import require_superuser, tenant_blueprint
 
 bp = tenant_blueprint("uv_settings", __name__)
 bp.fault_kind = "settings"
+# What KaseyaOne calls on UniView, apart from SCIM: its own fault kind, so that a test can make
+# these fail without failing a superuser's own settings calls.
+push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
+push_bp.fault_kind = "pushed_settings"
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # how a spreadsheet cell's formula can begin
 
 
-def _bypass_link() -> str:
-    token = k1.get_integration(g.tenant).bypass_token
-    return public_url_for("uv_login.bypass_login", token=token)
-
-
 def _config_json() -> dict:
+    integration = k1.get_integration(g.tenant)
     return {
-        **k1.integration_json(db(), k1.get_integration(g.tenant), _bypass_link()),
-        **settings_sync.delivery_state(db(), g.tenant),
+        **k1.integration_json(db(), integration, kaseyaone_module.bypass_url("uv_login")),
+        **delivery_state(db(), Outbox, g.tenant),
     }
 
 
 def add_kaseyaone_integration(master_email, master_password) -> None:
-    if g.tenant.integration is not None:
-        raise IntegrationAlreadyAdded()
-    master_email = text(master_email, "master_email", MAX_EMAIL_LENGTH)
-    master_password = text(master_password, "master_password", MAX_PASSWORD_LENGTH, strip=False)
-    scim_token = secrets.token_urlsafe(32)
-    registration = kaseyaone_client.register_module_instance(
+    kaseyaone_module.add_integration(
+        "uniview",
         master_email,
         master_password,
         name=f"UniView Portal ({g.tenant.name})",
-        redirect_uri=_redirect_uri(),
-        post_logout_redirect_uri=public_url_for("uv_login.login_page"),
-        initiate_login_uri=public_url_for("uv_login.kaseyaone_initiate"),
-        scim_base_url=public_url_for("uv_login.home") + "scim/v2",
-        settings_url=public_url_for("uv_from_kaseyaone.pushed_settings"),
-        scim_token=scim_token,
+        login_bp="uv_login",
+        push_bp=push_bp.name,
+        record=lambda registration, token: k1.add_integration(db(), g.tenant, registration, token),
+        already_added=IntegrationAlreadyAdded,
     )
-    try:
-        k1.add_integration(db(), g.tenant, registration, scim_token)
-    except IntegrationAlreadyAdded:
-        # Another request added it at the same moment: KaseyaOne forgets this registration, so
-        # that it does not keep a module instance nobody uses (after the failed write is undone:
-        # no lock is held while KaseyaOne answers).
-        rollback_request()
-        try:
-            kaseyaone_client.remove_module_instance(
-                registration["client_id"], registration["client_secret"]
-            )
-        except (KaseyaOneRefused, KaseyaOneUnavailable):
-            current_app.logger.warning(
-                "KaseyaOne keeps an unused module instance %s", registration.get("id")
-            )
-        raise
 
 
 @bp.get("/api/integrations/kaseyaone")
@@ -138,7 +114,7 @@ def _reset() -> int:
     removed here either, and the answer says so."""
     integration = k1.get_integration(g.tenant)
     try:
-        kaseyaone_client.remove_module_instance(integration.client_id, integration.client_secret)
+        remove_module_instance(integration.client_id, integration.client_secret)
     except (KaseyaOneRefused, KaseyaOneUnavailable) as exc:
         if exc.details.get("kaseyaone_status") not in (401, 404):
             raise type(exc)(
@@ -285,34 +261,13 @@ def change_user(username):
     return users.user_json(user)
 
 
-# What KaseyaOne calls on UniView, apart from SCIM: its own fault kind, so that a test can make
-# these fail without failing a superuser's own settings calls.
-push_bp = tenant_blueprint("uv_from_kaseyaone", __name__)
-push_bp.fault_kind = "pushed_settings"
-
-
-@push_bp.before_request
-def authenticate_kaseyaone():
-    """KaseyaOne calls with the token it holds for this UniView (the SCIM token)."""
-    integration = k1.get_integration(g.tenant)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(
-        token.strip().encode(), integration.scim_token.encode()
-    ):
-        raise Unauthorized("Send KaseyaOne's bearer token for this UniView.")
-
-
-apply_once(push_bp, IdempotentRequest, lambda: g.tenant)
-
-
-@push_bp.put("/api/kaseyaone/settings")
-def pushed_settings():
-    """KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2)."""
-    integration = k1.get_integration(g.tenant)
-    body = json_body()
-    applied = k1.apply_pushed_settings(integration, body.get("version"), body.get("settings"))
-    return {
-        "applied": applied,
-        "version": integration.version,
-        "settings": k1.current_settings(integration),
-    }
+# KaseyaOne sends the settings a master user changed in Module Management (UV-SYNC-2), with the
+# token it holds for this UniView (the SCIM token).
+kaseyaone_module.init_pushed_settings(
+    push_bp,
+    IdempotentRequest,
+    module_name="UniView",
+    integration_of=lambda: k1.get_integration(g.tenant),
+    apply=k1.apply_pushed_settings,
+    settings_of=k1.current_settings,
+)

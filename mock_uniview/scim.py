@@ -18,11 +18,9 @@ provider ignore what it does not store.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 from scim2_models import (
-    BaseModel,
     ConflictException,
     InvalidValueException,
     ListResponse,
@@ -32,14 +30,20 @@ from scim2_models import (
     PatchOp,
     Role,
     SearchRequest,
-    UnauthorizedException,
     UniquenessException,
     User,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from sim_common.scim import emails, list_response, meta, search_resources
+from sim_common.scim import (
+    authenticate_kaseyaone,
+    dumped,
+    emails,
+    list_response,
+    meta,
+    search_resources,
+)
 from sim_common.validation import text_problem
 
 from . import users
@@ -65,16 +69,7 @@ class DeletionRefused(ConflictException):
 
 def authenticate(integration: Integration | None, authorization: str | None) -> None:
     """Every request carries the tenant's SCIM token as a bearer token (RFC 6750 §2.1)."""
-    if integration is None:
-        raise UnauthorizedException(
-            detail="The KaseyaOne integration has not been added to this UniView Portal, so it "
-            "has no SCIM token to accept."
-        )
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedException(detail="Send 'Authorization: Bearer <the SCIM token>'.")
-    if not secrets.compare_digest(token.strip().encode(), integration.scim_token.encode()):
-        raise UnauthorizedException(detail="The bearer token is not this tenant's SCIM token.")
+    authenticate_kaseyaone(integration, authorization, "UniView Portal")
 
 
 # The mapping.
@@ -279,7 +274,7 @@ def patch_user(
     after = before.model_copy(deep=True)
     patch.patch(after)
     for derived in ("emails", "roles"):
-        if _dumped(getattr(after, derived)) != _dumped(getattr(before, derived)):
+        if dumped(getattr(after, derived)) != dumped(getattr(before, derived)):
             raise MutabilityException(
                 attribute=derived,
                 detail=f"'{derived}' is read-only here: it follows the user's "
@@ -301,10 +296,6 @@ def patch_user(
         active=after.active,
     )
     return user
-
-
-def _dumped(values: list[BaseModel] | None) -> list[dict]:
-    return [value.model_dump() for value in values or []]
 
 
 def _patched_name(before: User, after: User) -> str | None:

@@ -46,7 +46,7 @@ def links(tenant: Tenant) -> dict[str, str]:
     URL configured, and no request to take it from): KaseyaOne keeps the links it has."""
     from flask import current_app, has_request_context
 
-    from .web import public_url_for
+    from sim_common.tenant_routes import public_url_for
 
     if not has_request_context() and not current_app.config.get("PUBLIC_URL"):
         return {}
@@ -98,13 +98,13 @@ def delivery_state(session: DbSession, tenant: Tenant) -> dict:
 
 
 def deliver(session: DbSession, payload: dict, key: str) -> Outcome:
-    from . import kaseyaone_client
+    from sim_common import kaseyaone_rp
 
     tenant = session.get(Tenant, payload["tenant"])
     if tenant is None or tenant.integration is None:
         return Outcome(False, "the integration is gone")
     document = {k: payload[k] for k in ("sequence", "observed_at", "facts", "links")}
-    body = kaseyaone_client.send_telemetry(session, tenant.integration, document, key)
+    body = kaseyaone_rp.send_telemetry(session, tenant.integration, document, key)
     if not isinstance(body.get("accepted"), bool):
         raise Retry("KaseyaOne answered without saying whether it accepted the report")
     return Outcome(True, "accepted" if body["accepted"] else "KaseyaOne holds a later report")

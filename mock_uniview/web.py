@@ -3,14 +3,13 @@ from the session cookie, and the role checks (UV-SEC-1)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, g, has_request_context, request, url_for
+from flask import Blueprint, g, request, url_for
 
 from sim_common import tenant_routes
 from sim_common.db import db
 from sim_common.errors import Unauthorized
 from sim_common.pages import secure_cookie
+from sim_common.tenant_routes import public_url_for as public_url_for
 
 from . import users
 from .errors import SuperuserRequired
@@ -22,21 +21,6 @@ def tenant_blueprint(name: str, import_name: str) -> Blueprint:
     return tenant_routes.tenant_blueprint(
         name, import_name, "There is no such UniView Portal tenant."
     )
-
-
-def public_url_for(endpoint: str, **values) -> str:
-    """An absolute URL for browsers and KaseyaOne: on the public URL when one is configured
-    (also outside any request: a job the served scheduler runs)."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base and not has_request_context():
-        parts = urlsplit(base)
-        adapter = current_app.url_map.bind(
-            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
-        )
-        return adapter.build(endpoint, values, force_external=True)
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def tenant_path() -> str:

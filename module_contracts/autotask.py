@@ -8,7 +8,8 @@ approvers): Autotask sends them as options with its settings document.
 Lifecycle (interpretations: the document names no deprovisioning setting, and Autotask never
 deletes a resource): with Automatic User Provisioning on, a user granted access is provisioned
 (AT-PROV-1: created, or linked to the resource with the same email, AT-PROV-3); deactivated,
-deleted or losing access, made inactive; re-activated, active again.
+deleted or losing access, made inactive; re-activated, active again. A provisioning push links
+the resource whose email address is the KaseyaOne username, where there is one.
 
 What Autotask learns of a user is the username and the access level, nothing else (AT-DATA-1):
 in the ID token and userinfo of its client, and in every push."""
@@ -84,4 +85,5 @@ CONTRACT = ModuleContract(
     },
     claims=claims,
     access_level=access_level,
+    link_by="emails.value",
 )

@@ -61,6 +61,10 @@ class ModuleContract:
     access_level: Callable[[Mapping, tuple], str | None] = field(default=lambda settings, g: None)
     # Cooper's insights about an instance of this kind, from its telemetry; None: it reports none.
     insights: Insights | None = None
+    # The SCIM attribute a provisioning push finds an existing account by, to link it rather
+    # than create another (its value is the user's KaseyaOne username): UniView's userName is
+    # the username; Autotask links the resource with the same email address (AT-PROV-3).
+    link_by: str = "userName"
     # Module pages that an insight's or a tile's action may open are the module's own business;
     # the contract says only what crosses between hub and module.
 

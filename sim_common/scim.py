@@ -10,6 +10,7 @@ scim2-models costs about 0.3 s to import, so nothing imports this module at star
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -40,6 +41,8 @@ from scim2_models import (
     SearchRequest,
     ServiceProviderConfig,
     Sort,
+    UnauthorizedException,
+    User,
 )
 from scim2_models.path.expressions import (
     CompareOperator,
@@ -68,6 +71,24 @@ class MethodNotAllowedException(SCIMException):
         super().__init__(**kw)
 
 
+# Authentication (RFC 7644 §2) of a module's service provider, whose only client is KaseyaOne.
+
+
+def authenticate_kaseyaone(integration, authorization: str | None, module_name: str) -> None:
+    """Every request carries the tenant's SCIM token, which KaseyaOne received when the
+    integration was added, as a bearer token (RFC 6750 §2.1)."""
+    if integration is None:
+        raise UnauthorizedException(
+            detail=f"The KaseyaOne integration has not been added to this {module_name}, so it "
+            "has no SCIM token to accept."
+        )
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedException(detail="Send 'Authorization: Bearer <the SCIM token>'.")
+    if not secrets.compare_digest(token.strip().encode(), integration.scim_token.encode()):
+        raise UnauthorizedException(detail="The bearer token is not this tenant's SCIM token.")
+
+
 # Reading requests, each in the context of its operation (RFC 7644 §3.2).
 
 SEARCH_PARAMETERS = ("filter", "startIndex", "count", "attributes", "excludedAttributes")
@@ -84,6 +105,19 @@ def parse(model: type[ModelT], payload: bytes | Mapping, scim_ctx: Context) -> M
         return model.model_validate(dict(payload), scim_ctx=scim_ctx)
     except ValidationError as exc:
         raise SCIMException.from_error(Error.from_validation_errors(exc)[0]) from exc
+
+
+class _GivenAddress(Email):
+    value: str | None = None
+
+
+class SearchableUser(User):
+    """User, for reading filters only: an email address a filter compares is the one the client
+    has, whatever its domain. scim2-models' Email takes no address on a reserved domain (RFC
+    6761's .test, say, which seeds use), and KaseyaOne looks resources up by the username it
+    holds (`emails.value eq`, module_contracts: link_by)."""
+
+    emails: list[_GivenAddress] | None = None
 
 
 def parse_search_query(served: Any, query: Mapping[str, str]) -> SearchRequest:
@@ -162,6 +196,14 @@ def refuse_discovery_filter(query: Mapping[str, str]) -> None:
 # Building resources.
 
 
+def dumped(values: list[BaseModel] | BaseModel | None) -> list[dict]:
+    """A complex or multi-valued attribute's values as plain data, to compare before and after a
+    PATCH."""
+    if isinstance(values, BaseModel):
+        values = [values]
+    return [value.model_dump() for value in values or []]
+
+
 def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC)  # the tenant clock's datetimes are naive UTC
 
@@ -195,12 +237,17 @@ IndexedCondition = Callable[[str, str], Any]
 
 def _equality(search: SearchRequest) -> tuple[str, str] | None:
     ast = getattr(search.filter, "ast", None)
+    parent = None
+    if isinstance(ast, ValuePath) and ast.sub_attr is None:  # emails[value eq "..."]
+        parent, ast = ast.attr_path.attr, ast.val_filter
     if not (
         isinstance(ast, Comparison) and ast.op == CompareOperator.eq and isinstance(ast.value, str)
     ):
         return None
     path = ast.attr_path
     attribute = path.attr if path.sub_attr is None else f"{path.attr}.{path.sub_attr}"
+    if parent is not None:
+        attribute = f"{parent}.{attribute}"
     return attribute.lower(), ast.value
 
 

@@ -1,7 +1,7 @@
 """The routes every SCIM 2.0 service provider of the simulators has, on its blueprint: the
 discovery endpoints (RFC 7644 §4), /Bulk and /Me (not supported), 404 and 405 for whatever else
-is asked under the base URL, and every error as a SCIM Error (RFC 7644 §3.12). Every answer is
-application/scim+json.
+is asked under the base URL, and every error as a SCIM Error (RFC 7644 §3.12); and a module's
+Users endpoint, which KaseyaOne provisions through. Every answer is application/scim+json.
 
 scim2-models costs about 0.3 s to import: it is loaded on the first SCIM request, not at
 start-up, which every served start, xdist worker and embedded run would otherwise pay.
@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from .db import db
 from .errors import Conflict, SimError
 from .lazy import LazyModule
 from .web import rollback_request
@@ -46,6 +47,69 @@ def listing_response(listing, search, scim_ctx=None) -> Response:
     """A ListResponse, shaped by the search's `attributes`/`excludedAttributes`."""
     scim_ctx = scim_ctx or models.Context.RESOURCE_QUERY_RESPONSE
     return respond(listing.model_dump(scim_ctx=scim_ctx, response_parameters=search))
+
+
+def init_user_routes(bp: Blueprint, root: str, domain, base_url: Callable[[], str]) -> None:
+    """A module's Users endpoint (RFC 7644 §3.3 to §3.5) on `bp`, for `g.tenant`: query and
+    search, create, read, replace and patch, each calling the module's `domain` (its
+    search_users, create_user, get_user, replace_user, patch_user and to_scim). DELETE is the
+    module's own to answer."""
+
+    @bp.get(f"{root}/Users")
+    def list_users():
+        search = scim.parse_search_query(scim.SearchableUser, request.args)
+        return listing_response(domain.search_users(db(), g.tenant, search, base_url()), search)
+
+    @bp.post(f"{root}/Users/.search")
+    @bp.post(f"{root}/.search")  # at the root too: User is the only resource type
+    def search_users():
+        search = scim.parse_search_body(scim.SearchableUser, request.get_data())
+        listing = domain.search_users(db(), g.tenant, search, base_url())
+        return listing_response(listing, search, models.Context.SEARCH_RESPONSE)
+
+    @bp.post(f"{root}/Users")
+    def create_user():
+        wanted = scim.parse_response_parameters(models.User, request.args)
+        user = scim.parse(models.User, request.get_data(), models.Context.RESOURCE_CREATION_REQUEST)
+        created = domain.to_scim(domain.create_user(db(), g.tenant, user), base_url())
+        headers = {"Location": created.meta.location}
+        return resource_response(
+            created, models.Context.RESOURCE_CREATION_RESPONSE, wanted, 201, headers
+        )
+
+    @bp.get(f"{root}/Users/<user_id>")
+    def get_user(user_id: str):
+        wanted = scim.parse_response_parameters(models.User, request.args)
+        found = domain.get_user(db(), g.tenant, user_id)
+        return resource_response(
+            domain.to_scim(found, base_url()), models.Context.RESOURCE_QUERY_RESPONSE, wanted
+        )
+
+    @bp.put(f"{root}/Users/<user_id>")
+    def replace_user(user_id: str):
+        wanted = scim.parse_response_parameters(models.User, request.args)
+        found = domain.get_user(db(), g.tenant, user_id)
+        replacement = scim.parse(
+            models.User, request.get_data(), models.Context.RESOURCE_REPLACEMENT_REQUEST
+        )
+        domain.replace_user(db(), g.tenant, found, replacement, base_url())
+        return resource_response(
+            domain.to_scim(found, base_url()),
+            models.Context.RESOURCE_REPLACEMENT_RESPONSE,
+            wanted,
+        )
+
+    @bp.patch(f"{root}/Users/<user_id>")
+    def patch_user(user_id: str):
+        wanted = scim.parse_response_parameters(models.User, request.args)
+        found = domain.get_user(db(), g.tenant, user_id)
+        patch = scim.parse(
+            models.PatchOp[models.User], request.get_data(), models.Context.RESOURCE_PATCH_REQUEST
+        )
+        domain.patch_user(db(), g.tenant, found, patch, base_url())
+        return resource_response(
+            domain.to_scim(found, base_url()), models.Context.RESOURCE_PATCH_RESPONSE, wanted
+        )
 
 
 def init_scim_blueprint(

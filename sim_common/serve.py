@@ -1,4 +1,5 @@
-"""Serving a simulator as a service: `mock-kaseyaone serve`, `mock-uniview serve`. gunicorn
+"""Serving a simulator as a service: `mock-kaseyaone serve`, `mock-uniview serve`,
+`mock-autotask serve`. gunicorn
 (threaded workers); options fall back to environment variables; state in an SQLite file by
 default or any SQLAlchemy URL. The control plane is behind a bearer token: given, or generated
 and printed at start."""
@@ -95,6 +96,16 @@ def base_parser(
         "through the control plane)",
     )
     return parser, serve
+
+
+def add_kaseyaone_url(serve: argparse.ArgumentParser, env_prefix: str, module: str) -> None:
+    """A module's `--kaseyaone-url`: where it reaches KaseyaOne (`KASEYAONE_URL`), which may
+    differ from KaseyaOne's public URL."""
+    serve.add_argument(
+        "--kaseyaone-url",
+        default=os.environ.get(f"{env_prefix}_KASEYAONE_URL", "http://127.0.0.1:8001"),
+        help=f"where this {module} reaches KaseyaOne (env {env_prefix}_KASEYAONE_URL)",
+    )
 
 
 def _login_throttle(text: str):

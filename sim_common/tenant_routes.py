@@ -4,7 +4,9 @@ the URL once, before any view, and put where the journal and the fault check loo
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, g, has_request_context, url_for
 
 from .db import db
 from .errors import NotFound
@@ -28,3 +30,19 @@ def tenant_blueprint(name: str, import_name: str, missing: str) -> Blueprint:
             values["tenant"] = g.tenant.id
 
     return bp
+
+
+def public_url_for(endpoint: str, **values) -> str:
+    """An absolute URL for browsers and other systems (KaseyaOne's redirects and pushes): on the
+    public URL when one is configured (also outside any request: a job the served scheduler
+    runs), else on the address the request came in on."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base and not has_request_context():
+        parts = urlsplit(base)
+        adapter = current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+        )
+        return adapter.build(endpoint, values, force_external=True)
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

@@ -61,7 +61,7 @@ def run_suite(tmp_path, served_simulators):
             path.write_text(target)
             command += ["--target", str(path)]
         environment = {**os.environ, **(env or {})}
-        for name in ("K1_TARGET", "K1_KASEYAONE_URL", "K1_UNIVIEW_URL"):
+        for name in ("K1_TARGET", "K1_KASEYAONE_URL", "K1_UNIVIEW_URL", "K1_AUTOTASK_URL"):
             environment.pop(name, None)
         done = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, env=environment, timeout=60
@@ -108,7 +108,7 @@ def served_target(
 
 @given("both simulators are served as separate processes")
 def both_served(served_simulators):
-    assert set(served_simulators.urls) == {"kaseyaone", "uniview"}
+    assert {"kaseyaone", "uniview"} <= set(served_simulators.urls)
 
 
 @when(

@@ -11,7 +11,11 @@ from sim_common.passwords import FAST
 
 
 def make_app(**config):
-    return mock_autotask.create_app({"PASSWORD_HASH_METHOD": FAST, **config})
+    """An Autotask whose KaseyaOne is nowhere (port 9, discard): an integration written into
+    its store pushes into the void, and its outbox keeps trying."""
+    return mock_autotask.create_app(
+        {"PASSWORD_HASH_METHOD": FAST, "KASEYAONE_URL": "http://127.0.0.1:9", **config}
+    )
 
 
 def api_headers(api_user: dict) -> dict:
@@ -108,3 +112,41 @@ def sign_in(client, tenant_id: str, user_name: str, password: str = "pw"):
     response = log_in(client, tenant_id, user_name, password)
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+def add_autotask_integration(
+    app, tenant_id: str = "acme", *, scim_token: str = "tok", provisioning: bool = False, **settings
+):
+    """The KaseyaOne integration of `tenant_id` as KaseyaOne would have registered it, written
+    straight into the store (no KaseyaOne needed), with its SCIM token; `provisioning` turns
+    Automatic User Provisioning on with the seed's defaults (Team Member; ada approves; Support;
+    Technician); `settings` changed as an administrator would (the rules hold). Answers the
+    defaults' ids."""
+    from mock_autotask import integration, organization, resources
+    from mock_autotask.models import Tenant
+
+    registration = {
+        "id": "inst",
+        "tenant": "hub",
+        "issuer": "http://hub",
+        "client_id": "c",
+        "client_secret": "s",
+    }
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        tenant = session.get(Tenant, tenant_id)
+        added = integration.add_integration(session, tenant, registration, scim_token)
+        ada = resources.get_resource(session, tenant, "ada").id
+        defaults = {
+            "default_security_level": organization.get_security_level(
+                session, tenant, "Team Member"
+            ).id,
+            "default_timesheet_approver": ada,
+            "default_department": organization.get_department(session, tenant, "Support").id,
+            "default_expense_report_approver": ada,
+            "default_role": organization.get_role(session, tenant, "Technician").id,
+        }
+        if provisioning:
+            settings = {"automatic_user_provisioning": True, **defaults, **settings}
+        if settings:
+            integration.change_settings(session, added, settings)
+        return defaults

@@ -96,3 +96,43 @@ def fresh_databases(kind: str, names, folder) -> Iterator[dict[str, str]]:
         yield urls
     finally:
         drop_databases(POSTGRES_URL, urls.values())
+
+
+# SCIM requests to a module's service provider, as KaseyaOne makes them.
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+
+
+def scim_call(client, method, url, body=None, *, authorization=None, query=None, headers=None):
+    """One SCIM request (`body`: bytes, or JSON data); every answer, whatever its status, must
+    be application/scim+json."""
+    import json
+
+    headers = dict(headers or {})
+    if authorization:
+        headers["Authorization"] = authorization
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body)
+    response = client.open(
+        url,
+        method=method,
+        headers=headers,
+        data=data,
+        content_type=SCIM_MEDIA_TYPE if data is not None else None,
+        query_string=query,
+    )
+    assert response.mimetype == SCIM_MEDIA_TYPE, (method, url, response.status, response.data)
+    return response
+
+
+def read_scim_user(response, scim_ctx=None):
+    from scim2_models import Context, User
+
+    return User.model_validate(
+        response.get_json(), scim_ctx=scim_ctx or Context.RESOURCE_QUERY_RESPONSE
+    )
+
+
+def read_scim_error(response):
+    from scim2_models import Error
+
+    return Error.model_validate(response.get_json())

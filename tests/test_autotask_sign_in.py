@@ -143,7 +143,8 @@ def test_a_livemobile_token_is_needed_and_only_livemobiles(client):
 
 
 def test_livemobile_is_refused_whenever_the_hook_says_so(client, monkeypatch):
-    """Where AT-SSO-2 will plug in: the integration makes livemobile_allowed False."""
+    """LiveMobile asks livemobile_allowed first (AT-SSO-2: False while Unified Login is on;
+    test_autotask_integration checks that), before any password is checked."""
     monkeypatch.setattr(mock_autotask.sign_in, "livemobile_allowed", lambda tenant: False)
     response = client.post("/t/acme/livemobile/login", json={"username": "dee", "password": "pw"})
     assert response.status_code == 403

@@ -51,7 +51,7 @@ def test_every_tag_in_the_features_is_a_registered_marker():
     assert used and used <= known, sorted(used - known)
 
 
-@pytest.mark.parametrize("tag", ["uv_req_3", "uv_sso_1", "uv_sec_1"])
+@pytest.mark.parametrize("tag", ["uv_req_3", "uv_sso_1", "uv_sec_1", "at_prov_2", "at_sso_3"])
 def test_a_behaviour_tag_selects_exactly_its_scenarios(tag):
     expected = parse_features()[tag]
     out = subprocess.run(

@@ -29,6 +29,9 @@ control_token_env = "STAGING_K1_TOKEN"
 [uniview]
 url = "https://uv.example"
 capabilities = []
+[autotask]
+url = "https://at.example"
+capabilities = []
 """,
     )
     target = load_target(path, environ={"STAGING_K1_TOKEN": "s3cret"})
@@ -36,6 +39,13 @@ capabilities = []
     assert target.systems["kaseyaone"].url == "https://k1.example"
     assert target.systems["kaseyaone"].control_token == "s3cret"
     assert target.systems["uniview"].capabilities == frozenset()
+    assert target.systems["autotask"].url == "https://at.example"
+
+
+def test_a_system_the_file_does_not_name_is_embedded(tmp_path):
+    path = write(tmp_path, '[kaseyaone]\nurl = "http://k1:1"\n[uniview]\nurl = "http://uv:1"\n')
+    target = load_target(path, environ={})
+    assert target.systems["autotask"].embedded and target.remote
 
 
 def test_a_mix_keeps_the_module_remote_and_the_hub_embedded(tmp_path):

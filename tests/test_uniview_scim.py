@@ -5,7 +5,6 @@ with scim2-models."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 
@@ -15,7 +14,6 @@ import scim2_tester.filling
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import (
     Context,
-    Error,
     ListResponse,
     Name,
     PatchOp,
@@ -26,7 +24,13 @@ from scim2_models import (
 )
 from scim2_tester import Status, check_server
 from scim2_tester.checkers import patch_add, patch_replace
-from support import add_uniview_integration, post_form
+from support import (
+    add_uniview_integration,
+    post_form,
+    read_scim_error,
+    read_scim_user,
+    scim_call,
+)
 
 import mock_uniview
 from k1harness.embedded import serve
@@ -82,29 +86,14 @@ def client(app):
 def call(
     client, method, path, body=None, *, token=TOKEN, query=None, authorization=None, headers=None
 ):
-    """One SCIM request; every answer, whatever its status, must be application/scim+json."""
-    headers = dict(headers or {})
-    if authorization or token:
-        headers["Authorization"] = authorization or f"Bearer {token}"
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body)
-    response = client.open(
-        SCIM + path,
-        method=method,
-        headers=headers,
-        data=data,
-        content_type=MEDIA_TYPE if data is not None else None,
-        query_string=query,
+    """One SCIM request to the tenant's service provider (support.scim_call)."""
+    authorization = authorization or (f"Bearer {token}" if token else None)
+    return scim_call(
+        client, method, SCIM + path, body, authorization=authorization, query=query, headers=headers
     )
-    assert response.mimetype == MEDIA_TYPE, (method, path, response.status, response.data)
-    return response
 
 
-def read_user(response, scim_ctx=Context.RESOURCE_QUERY_RESPONSE) -> User:
-    return User.model_validate(response.get_json(), scim_ctx=scim_ctx)
-
-
-def read_error(response) -> Error:
-    return Error.model_validate(response.get_json())
+read_user, read_error = read_scim_user, read_scim_error
 
 
 def read_list(response, scim_ctx=Context.RESOURCE_QUERY_RESPONSE) -> ListResponse[User]:

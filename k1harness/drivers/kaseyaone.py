@@ -151,6 +151,22 @@ class KaseyaOneDriver(SystemDriver):
         """The tiles of KaseyaOne's home page: module instance id -> where the tile leads."""
         return page.links_starting("tile-")
 
+    # --- Admin Settings as a master user, in a browser
+
+    def module_management(self, browser: Browser, email: str, password: str) -> Page:
+        """Admin Settings > Module Management (the list of module instances), signing in to
+        Admin Settings first if the browser is not."""
+        page = browser.open(self.url("/admin/modules"))
+        if page.has_form("admin-login"):
+            page = browser.submit(page, "admin-login", email=email, password=password)
+        return page
+
+    def module_details(self, browser: Browser, instance_id: str, edit: bool = False) -> Page:
+        """A module instance's details in Module Management (signed in to Admin Settings); with
+        `edit`, after clicking Edit: the settings as a form, with the values each may take."""
+        page = browser.open(self.url(f"/admin/modules/{instance_id}"))
+        return browser.follow(page, "edit-link") if edit else page
+
     # --- the control plane's signing keys (the hub's, not a tenant's)
 
     def signing_keys(self) -> dict:

@@ -1,11 +1,14 @@
-"""UniView's side of talking to KaseyaOne: registering itself as a module instance when the
-integration is added, signing users in as an OpenID Connect relying party (OIDC Core §3.1)
-through authlib's client, validating every ID token claim (§3.1.3.7), refreshing tokens (§12),
-reading the app launcher's list, and RP-initiated logout (OpenID Connect RP-Initiated Logout
-1.0).
+"""A module's side of talking to KaseyaOne, for every simulated module (UniView, Autotask):
+registering itself as a module instance when its integration is added, signing users in as an
+OpenID Connect relying party (OIDC Core §3.1) through authlib's client, validating every ID
+token claim (§3.1.3.7), refreshing tokens (§12), reading the app launcher's list, RP-initiated
+logout (OpenID Connect RP-Initiated Logout 1.0), pushing its settings document, and reading the
+tenant's groups from KaseyaOne's SCIM service provider (RFC 7644 §3.4.2) as its OIDC client.
 
-KaseyaOne's public URL (the issuer, what browsers see) may differ from the URL UniView reaches
-it on (`KASEYAONE_URL`): back-channel endpoints are rewritten onto the latter.
+An integration is any object with `issuer`, `client_id`, `client_secret` and `tenant_id`.
+KaseyaOne's public URL (the issuer, what browsers see) may differ from the URL the module
+reaches it on (`KASEYAONE_URL`): back-channel endpoints are rewritten onto the latter. Every
+call is journalled in the tenant's journal.
 """
 
 from __future__ import annotations
@@ -24,14 +27,25 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from sim_common.db import db
-from sim_common.journal import journalled_session
-from sim_common.outbox import IDEMPOTENCY_HEADER, json_delivery
+from .db import db
+from .errors import Forbidden, SimError, UpstreamError
+from .journal import journalled_session
+from .outbox import IDEMPOTENCY_HEADER, json_delivery
 
-from .errors import KaseyaOneRefused, KaseyaOneUnavailable
-from .models import Integration, JournalEntry
 
-SCOPE = "openid email profile groups"
+class KaseyaOneRefused(Forbidden):
+    error = "kaseyaone_refused"
+    message = "KaseyaOne did not sign you in."
+
+
+class KaseyaOneUnavailable(UpstreamError):
+    error = "kaseyaone_unavailable"
+    message = "KaseyaOne did not answer. Try again later."
+
+
+class InvalidLoginAttempt(SimError):
+    error = "invalid_login_attempt"
+    message = "This sign-in attempt is not valid or has expired. Start again."
 
 
 def _hub_url() -> str:
@@ -42,8 +56,12 @@ def _timeout() -> float:
     return current_app.config["KASEYAONE_TIMEOUT"]
 
 
+def _journal_model():
+    return current_app.extensions["sim_models"].JournalEntry
+
+
 def _session(cls=requests.Session, **kwargs):
-    return journalled_session(db, JournalEntry, g.get("tenant_id"), cls, **kwargs)
+    return journalled_session(db, _journal_model(), g.get("tenant_id"), cls, **kwargs)
 
 
 def _call_json(method: str, url: str, **kwargs) -> dict:
@@ -77,6 +95,7 @@ def _call_json(method: str, url: str, **kwargs) -> dict:
 
 
 def register_module_instance(
+    module: str,
     master_email: str,
     master_password: str,
     *,
@@ -88,7 +107,8 @@ def register_module_instance(
     scim_token: str,
     settings_url: str,
 ) -> dict:
-    """KaseyaOne's admin API, as the master user the superuser named: the OIDC redirect URI,
+    """KaseyaOne's admin API, as the master user the module's administrator named: a module
+    instance of the kind `module` (its contract's name), with the OIDC redirect URI,
     where KaseyaOne may send a browser after logout and where its tiles start a sign-in (the
     client metadata of OpenID Connect Dynamic Client Registration), and where and how KaseyaOne
     pushes lifecycle changes to this tenant over SCIM 2.0."""
@@ -97,7 +117,7 @@ def register_module_instance(
         f"{_hub_url()}/api/v1/module-instances",
         auth=(master_email.encode(), master_password.encode()),  # UTF-8, RFC 7617 §2.1
         json={
-            "module": "uniview",
+            "module": module,
             "name": name,
             "redirect_uris": [redirect_uri],
             "post_logout_redirect_uris": [post_logout_redirect_uri],
@@ -112,7 +132,7 @@ def _backchannel(url: str, issuer: str) -> str:
 
 
 def provider_metadata(issuer: str) -> dict:
-    cache = current_app.extensions.setdefault("uv_k1_metadata", {})
+    cache = current_app.extensions.setdefault("k1_rp_metadata", {})
     if issuer not in cache:
         metadata = _call_json("GET", f"{_hub_url()}/.well-known/openid-configuration")
         if metadata.get("issuer") != issuer:
@@ -124,19 +144,20 @@ def provider_metadata(issuer: str) -> dict:
 
 
 def _jwks(issuer: str, *, refresh: bool = False) -> KeySet:
-    cache = current_app.extensions.setdefault("uv_k1_jwks", {})
+    cache = current_app.extensions.setdefault("k1_rp_jwks", {})
     if refresh or issuer not in cache:
         uri = _backchannel(provider_metadata(issuer)["jwks_uri"], issuer)
         cache[issuer] = KeySet.import_key_set(_call_json("GET", uri))
     return cache[issuer]
 
 
-def _oauth_session(integration: Integration, redirect_uri: str) -> OAuth2Session:
+def _oauth_session(integration, redirect_uri: str | None) -> OAuth2Session:
     return _session(
         OAuth2Session,
         client_id=integration.client_id,
         client_secret=integration.client_secret,
-        scope=SCOPE,
+        # What the module asks KaseyaOne for (its contract decides what the claims carry).
+        scope=current_app.config["KASEYAONE_SCOPE"],
         redirect_uri=redirect_uri,
         code_challenge_method="S256",
         token_endpoint_auth_method="client_secret_basic",
@@ -144,7 +165,7 @@ def _oauth_session(integration: Integration, redirect_uri: str) -> OAuth2Session
 
 
 def authorization_url(
-    integration: Integration,
+    integration,
     redirect_uri: str,
     *,
     state: str,
@@ -161,7 +182,7 @@ def authorization_url(
     return url
 
 
-def _token_endpoint(integration: Integration) -> str:
+def _token_endpoint(integration) -> str:
     return _backchannel(provider_metadata(integration.issuer)["token_endpoint"], integration.issuer)
 
 
@@ -181,9 +202,7 @@ def _token_call(what: str):
         raise KaseyaOneUnavailable(f"KaseyaOne did not answer: {type(exc).__name__}.") from exc
 
 
-def exchange_code(
-    integration: Integration, redirect_uri: str, *, code: str, code_verifier: str
-) -> dict:
+def exchange_code(integration, redirect_uri: str, *, code: str, code_verifier: str) -> dict:
     with _token_call("the sign-in"), _oauth_session(integration, redirect_uri) as client:
         return client.fetch_token(
             _token_endpoint(integration),
@@ -194,7 +213,7 @@ def exchange_code(
         )
 
 
-def refresh_tokens(integration: Integration, refresh_token: str) -> dict:
+def refresh_tokens(integration, refresh_token: str) -> dict:
     """New tokens for an expired access token (RFC 6749 §6); KaseyaOne rotates the refresh
     token, so the answer's replaces it."""
     with _token_call("to refresh the tokens"), _oauth_session(integration, None) as client:
@@ -203,7 +222,7 @@ def refresh_tokens(integration: Integration, refresh_token: str) -> dict:
         )
 
 
-def read_launcher(integration: Integration, access_token: str) -> dict:
+def read_launcher(integration, access_token: str) -> dict:
     """The app launcher's list KaseyaOne keeps for the user this access token is for."""
     return _call_json(
         "GET",
@@ -213,7 +232,7 @@ def read_launcher(integration: Integration, access_token: str) -> dict:
 
 
 def logout_url(
-    integration: Integration, *, id_token: str, post_logout_redirect_uri: str, state: str
+    integration, *, id_token: str, post_logout_redirect_uri: str, state: str
 ) -> str | None:
     """Where to send the browser so that KaseyaOne ends its session too (RP-Initiated Logout
     §2), or None if KaseyaOne offers no end-session endpoint."""
@@ -230,7 +249,7 @@ def logout_url(
     )
 
 
-def validate_id_token(integration: Integration, token: dict, *, nonce: str, now: int) -> dict:
+def validate_id_token(integration, token: dict, *, nonce: str, now: int) -> dict:
     """Signature (by `kid`, RS256 only), iss, aud, azp, exp, iat, nonce and at_hash, against the
     tenant's simulated clock."""
     if not isinstance(token, dict) or not isinstance(token.get("id_token"), str):
@@ -271,20 +290,20 @@ def remove_module_instance(client_id: str, client_secret: str) -> dict:
     )
 
 
-def send_settings(session, integration: Integration, document: dict, key: str) -> dict:
+def send_settings(session, integration, document: dict, key: str) -> dict:
     """PUT the settings document to KaseyaOne as this module instance's OIDC client: KaseyaOne's
     answer, or Retry (sim_common.outbox) for anything but one that proves it took the document."""
     return _push(session, integration, "settings", document, key)
 
 
-def send_telemetry(session, integration: Integration, report: dict, key: str) -> dict:
+def send_telemetry(session, integration, report: dict, key: str) -> dict:
     """PUT a telemetry report to KaseyaOne, as send_settings does the settings document."""
     return _push(session, integration, "telemetry", report, key)
 
 
-def _push(session, integration: Integration, what: str, document: dict, key: str) -> dict:
+def _push(session, integration, what: str, document: dict, key: str) -> dict:
     _status, body = json_delivery(
-        journalled_session(lambda: session, JournalEntry, integration.tenant_id),
+        journalled_session(lambda: session, _journal_model(), integration.tenant_id),
         "PUT",
         f"{_hub_url()}/api/v1/module/{what}",
         other_side="KaseyaOne",
@@ -309,7 +328,7 @@ def _scim_answer(model, body, what: str):
         raise KaseyaOneUnavailable(f"KaseyaOne's SCIM answer is not {what}.") from exc
 
 
-def _scim_get(integration: Integration, path: str, **params) -> dict:
+def _scim_get(integration, path: str, **params) -> dict:
     return _call_json(
         "GET",
         f"{_hub_url()}/scim/v2/{path}",
@@ -319,7 +338,7 @@ def _scim_get(integration: Integration, path: str, **params) -> dict:
     )
 
 
-def read_groups(integration: Integration) -> list[tuple[str, str]]:
+def read_groups(integration) -> list[tuple[str, str]]:
     """Every group of the tenant in KaseyaOne (id, name), read from KaseyaOne's SCIM service
     provider (RFC 7644 §3.4.2) as this module instance, page by page, without their members.
     Pages are read with scim2-models; an answer that is not a SCIM ListResponse of Groups is
@@ -342,7 +361,7 @@ def read_groups(integration: Integration) -> list[tuple[str, str]]:
             return groups
 
 
-def group_name(integration: Integration, group_id: str) -> str | None:
+def group_name(integration, group_id: str) -> str | None:
     """The name of one KaseyaOne group, or None if KaseyaOne says there is no such group."""
     from urllib.parse import quote
 

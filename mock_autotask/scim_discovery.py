@@ -1,0 +1,103 @@
+"""Autotask's SCIM service provider describing itself (RFC 7644 §4): ServiceProviderConfig,
+ResourceTypes and Schemas, built with scim2-models (`sim_common.scim.ServiceDescription`). The
+published User schema is trimmed to what a resource has and KaseyaOne may set (see
+`mock_autotask.scim` for the mapping)."""
+
+from __future__ import annotations
+
+from scim2_models import AuthenticationScheme, Mutability, Required, ResourceType, Schema, User
+
+from sim_common.scim import ServiceDescription
+
+MAX_RESULTS = 100  # filter.maxResults: the most resources one query or search answers
+
+USER_RESOURCE_TYPE = ResourceType.from_resource(User).model_copy(
+    update={"description": "Autotask resources (its users)"}
+)
+
+
+def _autotask_user_schema() -> Schema:
+    """The core User schema (RFC 7643 §4.1) as Autotask serves it: a resource's username,
+    whether it is active, and its Security Level (`roles`) may be set; its name and email address
+    are Autotask's own, shown read-only."""
+    core = User.to_schema()
+
+    def attribute(name: str, parent=core, **changes):
+        return parent[name].model_copy(update=changes)
+
+    def read_only(name: str, parent, description: str):
+        return attribute(name, parent, mutability=Mutability.read_only, description=description)
+
+    name, emails, roles = core["name"], core["emails"], core["roles"]
+    return core.model_copy(
+        update={
+            "description": "Autotask resource",
+            "attributes": [
+                attribute(
+                    "userName",
+                    description="The resource's Autotask username, unique in the instance, "
+                    "compared without case (kept in lower case). A resource created over SCIM "
+                    "takes it as its email address too: it must be one (KaseyaOne's usernames "
+                    "are).",
+                ),
+                attribute(
+                    "name",
+                    mutability=Mutability.read_only,
+                    description="The resource's first and last name, kept by Autotask. A "
+                    "resource created over SCIM is named after its userName.",
+                    sub_attributes=[
+                        read_only("givenName", name, "The resource's first name."),
+                        read_only("familyName", name, "The resource's last name."),
+                    ],
+                ),
+                attribute(
+                    "active",
+                    required=Required.true,
+                    description="Whether the resource is active. False makes it inactive, which "
+                    "ends its sessions at once; Autotask never deletes a resource, so it cannot "
+                    "be removed. A creation without it makes an active resource.",
+                ),
+                attribute(
+                    "emails",
+                    mutability=Mutability.read_only,
+                    description="The resource's email address, kept by Autotask.",
+                    sub_attributes=[
+                        read_only("value", emails, "The email address."),
+                        read_only("primary", emails, "Always true."),
+                    ],
+                ),
+                attribute(
+                    "roles",
+                    description="The resource's Security Level (the access level KaseyaOne "
+                    "gives): one role, whose value is the Security Level's id (or name); of "
+                    "several, the last. A resource created without one gets Automatic User "
+                    "Provisioning's Default Security Level; it cannot be removed.",
+                    sub_attributes=[
+                        attribute(
+                            "value",
+                            roles,
+                            description="The Security Level's id (a request may name it).",
+                        )
+                    ],
+                ),
+            ],
+        }
+    )
+
+
+USER_SCHEMA = _autotask_user_schema()
+
+
+DESCRIPTION = ServiceDescription(
+    authentication_scheme=AuthenticationScheme(
+        type=AuthenticationScheme.Type.oauthbearertoken,
+        name="OAuth Bearer Token",
+        description="The Autotask instance's SCIM token, which KaseyaOne received when the "
+        "KaseyaOne integration was added, as 'Authorization: Bearer <token>'.",
+        spec_uri="https://www.rfc-editor.org/rfc/rfc6750",
+        primary=True,
+    ),
+    max_results=MAX_RESULTS,
+    patch=True,
+    resources=[(USER_RESOURCE_TYPE, USER_SCHEMA)],
+)

@@ -7,7 +7,7 @@
 Both create `.venv` and install the project into it when needed (again whenever pyproject.toml
 changes). Extra arguments go to pytest (`python3 run.py suite -m uv_req_3`), or to `k1-suite`
 (`python3 run.py suite --served`, `python3 run.py suite --target fixtures/targets/x.toml`).
-`python3 run.py serve` serves both simulators on ports 8001 and 8002;
+`python3 run.py serve` serves the simulators on ports 8001, 8002 and 8003;
 `python3 run.py lint` runs ruff.
 """
 
@@ -27,7 +27,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 COMMANDS = {
     "suite": "the Gherkin suite, with reports in reports/ (python3 run.py suite --help)",
     "test": "every test: the simulators' and the harness's own, then the suite",
-    "serve": "both simulators on 127.0.0.1:8001 and :8002 until Ctrl-C (serve --help)",
+    "serve": "the simulators on 127.0.0.1:8001, :8002, :8003 until Ctrl-C (serve --help)",
     "lint": "ruff",
 }
 

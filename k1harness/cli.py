@@ -36,7 +36,7 @@ def _own_options() -> argparse.ArgumentParser:
     parser.add_argument(
         "--served",
         action="store_true",
-        help="start both simulators as separate gunicorn processes first, and run against "
+        help="start the simulators as separate gunicorn processes first, and run against "
         "their URLs (destructive scenarios allowed: they are throwaway)",
     )
     parser.add_argument(
@@ -154,7 +154,10 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def serve_both(argv: list[str]) -> int:
+DEFAULT_PORTS = {"kaseyaone": 8001, "uniview": 8002, "autotask": 8003}
+
+
+def serve_all(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="run.py serve",
         description="Serve the simulators (gunicorn, two workers each) on 127.0.0.1 until "
@@ -162,9 +165,8 @@ def serve_both(argv: list[str]) -> int:
         "temporary folder that goes when they stop. For lasting state or other options, run "
         "mock-kaseyaone serve, mock-uniview serve and mock-autotask serve yourself.",
     )
-    parser.add_argument("--kaseyaone-port", type=int, default=8001)
-    parser.add_argument("--uniview-port", type=int, default=8002)
-    parser.add_argument("--autotask-port", type=int, default=8003)
+    for name, port in DEFAULT_PORTS.items():
+        parser.add_argument(f"--{name}-port", type=int, default=port)
     parser.add_argument(
         "--accounts",
         action="store_true",
@@ -187,11 +189,7 @@ def serve_both(argv: list[str]) -> int:
             seeds = {name: str(path) for name, path in SEED_FILES.items()}
         served = start_served(
             workers=2,
-            ports={
-                "kaseyaone": args.kaseyaone_port,
-                "uniview": args.uniview_port,
-                "autotask": args.autotask_port,
-            },
+            ports={name: getattr(args, f"{name}_port") for name in DEFAULT_PORTS},
             seed_files=seeds,
         )
         k1, uv = served.urls["kaseyaone"], served.urls["uniview"]
@@ -209,10 +207,16 @@ def serve_both(argv: list[str]) -> int:
             print(f"Open {uv}/t/{tenant}/login (Log In with KaseyaOne, or UniView credentials)")
             print(f"and {k1}/admin/login (Module Management, as the master user).")
             file = os.path.relpath(TARGET_FILE)
+            # The target file names the default ports: other ports are given as options.
+            urls = "".join(
+                f" --{name}-url {url}"
+                for name, url in served.urls.items()
+                if url != f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
+            )
             print(
                 f"Accounts: {file}, passwords {PASSWORD}. The suite against them, without a "
                 f"control plane:\n  {PASSWORD_ENV}={PASSWORD} python3 run.py suite --target "
-                f"{file} --allow-destructive"
+                f"{file}{urls} --allow-destructive"
             )
         else:
             print(f"Open {uv}/t/<tenant id>/login once a tenant exists (README: the control API).")
@@ -238,7 +242,7 @@ def serve_both(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
-        return serve_both(argv[1:])
+        return serve_all(argv[1:])
     return suite(argv)
 
 

@@ -69,7 +69,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from sim_common.settings_sync import deliveries
 
-    from . import rest
+    from . import rest, telemetry
     from .routes_admin import bp as admin_bp
     from .routes_kaseyaone import bp as kaseyaone_bp
     from .routes_kaseyaone import push_bp
@@ -77,9 +77,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_login import livemobile as livemobile_bp
     from .routes_scim import bp as scim_bp
 
-    outbox = deliveries(Outbox, Tenant)
+    outbox = deliveries(Outbox, Tenant, telemetry.TELEMETRY.handlers)
     app.extensions["sim_deliveries"] = outbox
-    app.extensions["sim_jobs"] = {"outbox": Job(outbox.job, outbox.due)}
+    app.extensions["sim_jobs"] = {
+        "outbox": Job(outbox.job, outbox.due),
+        "telemetry": Job(telemetry.TELEMETRY.job, telemetry.TELEMETRY.due),
+    }
     rest.install(app)
     app.register_blueprint(login_bp)
     app.register_blueprint(livemobile_bp)

@@ -138,7 +138,7 @@ INSIGHTS = Insights(
         InsightRule(
             key="access_groups_unmapped",
             component="Access Groups",
-            name="Access Groups are on, but no KaseyaOne group is mapped",
+            name="Access Groups are on with no KaseyaOne group mapped",
             summary="With Access Groups on, each sign-in through KaseyaOne sets the user's "
             "Security Level from the first mapped group they are in; with none mapped, every "
             "user gets the Default Security Level, administrators included.",

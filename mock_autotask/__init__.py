@@ -17,7 +17,7 @@ from sim_common.db import db
 from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
-from sim_common.web import SimModels, init_sim_app
+from sim_common.web import SimModels, init_sim_app, openapi_document
 
 from .models import (
     Base,
@@ -98,5 +98,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     @app.get("/")
     def home():
         return render_template("at_index.html")
+
+    @app.get("/api/openapi.yaml")
+    def openapi():
+        return openapi_document("mock_autotask", "openapi.yaml")
 
     return app

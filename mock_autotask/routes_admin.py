@@ -39,18 +39,24 @@ LISTS = {
 }
 
 
-@bp.get("/api/<any('security-levels', departments, roles):kind>")
 def list_kind(kind: str):
     require_admin()
     listing, _, to_json = LISTS[kind]
     return {kind.replace("-", "_"): [to_json(row) for row in listing(db(), g.tenant)]}
 
 
-@bp.post("/api/<any('security-levels', departments, roles):kind>")
 def add_kind(kind: str):
     require_admin()
     _, add, to_json = LISTS[kind]
     return to_json(add(db(), g.tenant, json_body())), 201
+
+
+# A path of its own for each (its OpenAPI operations differ: a security level is not a role).
+for _kind in LISTS:
+    bp.add_url_rule(f"/api/{_kind}", f"list_{_kind}", list_kind, defaults={"kind": _kind})
+    bp.add_url_rule(
+        f"/api/{_kind}", f"add_{_kind}", add_kind, methods=["POST"], defaults={"kind": _kind}
+    )
 
 
 @bp.get("/api/resources")

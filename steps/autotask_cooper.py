@@ -81,9 +81,7 @@ def make_inactive_now(cast, autotask, autotask_scene, alias):
 
 @when(parsers.parse('the administrator makes "{alias}" active again in Autotask'))
 def make_active_again(cast, autotask, autotask_scene, alias):
-    change_resource(
-        cast, autotask, autotask_scene, alias, f"Making {alias} active", isActive=True
-    )
+    change_resource(cast, autotask, autotask_scene, alias, f"Making {alias} active", isActive=True)
 
 
 # --- Take Action: the Autotask page where an insight is addressed
@@ -111,9 +109,7 @@ def on_autotask_page(cast, autotask, autotask_scene, insight_page, autotask_page
 def pick_default_there(cast, autotask, autotask_scene, autotask_page, level):
     config = integration(cast, autotask, autotask_scene)
     chosen = option_value(config, "default_security_level", level)
-    done = admin_browser(cast).submit(
-        autotask_page, "settings", default_security_level=str(chosen)
-    )
+    done = admin_browser(cast).submit(autotask_page, "settings", default_security_level=str(chosen))
     assert done.status == 200 and not done.error, done.text[:1000]
 
 

@@ -67,6 +67,42 @@ def test_the_contracts_actions_each_have_an_autotask_page():
     assert set(ACTION_PAGES) == INSIGHTS.action_keys
 
 
+NOTHING_WRONG = {
+    "automatic_user_provisioning": True,
+    "default_security_level_has_admin_permission": False,
+    "access_groups": True,
+    "access_group_mappings": 1,
+    "active_resources_with_inactive_timesheet_approver": 0,
+    "active_resources_with_inactive_expense_approver": 0,
+}
+
+
+@pytest.mark.parametrize(
+    "facts, raised",
+    [
+        ({}, []),
+        ({"default_security_level_has_admin_permission": True}, ["admin_default_security_level"]),
+        (
+            {
+                "default_security_level_has_admin_permission": True,
+                "automatic_user_provisioning": False,
+            },
+            [],
+        ),
+        ({"access_group_mappings": 0}, ["access_groups_unmapped"]),
+        ({"access_group_mappings": 0, "access_groups": False}, []),
+        ({"active_resources_with_inactive_timesheet_approver": 2}, ["inactive_timesheet_approver"]),
+        ({"active_resources_with_inactive_expense_approver": 1}, ["inactive_expense_approver"]),
+    ],
+)
+def test_each_insight_is_raised_exactly_when_its_condition_holds(facts, raised):
+    from datetime import datetime
+
+    checked = INSIGHTS.check_facts({**NOTHING_WRONG, **facts})
+    verdicts = INSIGHTS.evaluate(checked, datetime(2026, 3, 1))
+    assert [verdict.rule.key for verdict in verdicts if verdict.raised] == raised
+
+
 def test_no_report_without_the_integration_then_one_when_it_is_added(app, admin):
     admin.patch("/t/acme/api/resources/bob", json={"title": "Engineer"})
     assert reports(admin) == []

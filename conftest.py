@@ -17,4 +17,5 @@ pytest_plugins = [
     "steps.portal",
     "steps.autotask",
     "steps.autotask_integration",
+    "steps.autotask_cooper",
 ]

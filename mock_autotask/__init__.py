@@ -17,7 +17,7 @@ from sim_common.db import db
 from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
-from sim_common.web import SimModels, init_sim_app
+from sim_common.web import SimModels, init_sim_app, openapi_document
 
 from .models import (
     Base,
@@ -69,7 +69,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from sim_common.settings_sync import deliveries
 
-    from . import rest
+    from . import rest, telemetry
     from .routes_admin import bp as admin_bp
     from .routes_kaseyaone import bp as kaseyaone_bp
     from .routes_kaseyaone import push_bp
@@ -77,9 +77,12 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_login import livemobile as livemobile_bp
     from .routes_scim import bp as scim_bp
 
-    outbox = deliveries(Outbox, Tenant)
+    outbox = deliveries(Outbox, Tenant, telemetry.TELEMETRY.handlers)
     app.extensions["sim_deliveries"] = outbox
-    app.extensions["sim_jobs"] = {"outbox": Job(outbox.job, outbox.due)}
+    app.extensions["sim_jobs"] = {
+        "outbox": Job(outbox.job, outbox.due),
+        "telemetry": Job(telemetry.TELEMETRY.job, telemetry.TELEMETRY.due),
+    }
     rest.install(app)
     app.register_blueprint(login_bp)
     app.register_blueprint(livemobile_bp)
@@ -95,5 +98,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     @app.get("/")
     def home():
         return render_template("at_index.html")
+
+    @app.get("/api/openapi.yaml")
+    def openapi():
+        return openapi_document("mock_autotask", "openapi.yaml")
 
     return app

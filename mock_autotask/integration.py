@@ -19,7 +19,7 @@ from sim_common.errors import InvalidRequest
 from sim_common.kaseyaone_module import kaseyaone_json, record_integration
 from sim_common.settings_sync import queue_settings_push
 
-from . import organization, resources
+from . import organization, resources, telemetry
 from .errors import IntegrationAlreadyAdded, IntegrationNotAdded
 from .models import Integration, Outbox, Resource, Tenant, UserException
 
@@ -52,6 +52,7 @@ def add_integration(
         options=offered_options(session, tenant),
     )
     _queue_push(session, integration)
+    telemetry.TELEMETRY.report(session, tenant)  # and Cooper what this instance has
     return integration
 
 
@@ -59,7 +60,9 @@ def _label(text: str) -> str:
     return text if len(text) <= LABEL_LENGTH else text[: LABEL_LENGTH - 1] + "…"
 
 
-def _approvers(session: DbSession, tenant: Tenant, approves) -> list[dict]:
+def approver_options(session: DbSession, tenant: Tenant, approves) -> list[dict]:
+    """The active resources for whom `approves` holds (who approve timesheets, or expense
+    reports), as options: `{"value": id, "label"}`."""
     found = session.scalars(
         select(Resource)
         .where(Resource.tenant_id == tenant.id, approves, Resource.is_active)
@@ -82,9 +85,13 @@ def offered_options(session: DbSession, tenant: Tenant) -> dict:
 
     return {
         "default_security_level": named(organization.list_security_levels(session, tenant)),
-        "default_timesheet_approver": _approvers(session, tenant, Resource.approves_timesheets),
+        "default_timesheet_approver": approver_options(
+            session, tenant, Resource.approves_timesheets
+        ),
         "default_department": named(organization.list_departments(session, tenant)),
-        "default_expense_report_approver": _approvers(session, tenant, Resource.approves_expenses),
+        "default_expense_report_approver": approver_options(
+            session, tenant, Resource.approves_expenses
+        ),
         "default_role": named(organization.list_roles(session, tenant)),
     }
 
@@ -111,6 +118,7 @@ def change_settings(session: DbSession, integration: Integration, changes) -> li
         integration.settings = {**integration.settings, **changed}
         integration.options = options
         _queue_push(session, integration)
+    telemetry.facts_may_have_changed(session, integration.tenant)
     return list(changed)
 
 
@@ -139,6 +147,7 @@ def apply_pushed_settings(session: DbSession, integration: Integration, version,
     if version < integration.version:
         return False
     integration.settings, integration.version = document, version
+    telemetry.facts_may_have_changed(session, integration.tenant)
     return True
 
 

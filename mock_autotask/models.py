@@ -28,6 +28,7 @@ from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.telemetry import TelemetryStateMixin
 from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 from .errors import NameTaken
@@ -65,6 +66,10 @@ class Outbox(OutboxMixin, Base):
 
 class Lease(LeaseMixin, Base):
     pass
+
+
+class TelemetryState(TelemetryStateMixin, Base):
+    """The tenant's reports to KaseyaOne (mock_autotask.telemetry)."""
 
 
 class LoginThrottle(LoginThrottleMixin, Base):

@@ -191,6 +191,7 @@ def create_resource(session: DbSession, tenant: Tenant, spec: dict) -> Resource:
     session.add(resource)
     session.flush()
     organization.options_may_have_changed(session, tenant)
+    _facts_may_have_changed(session, tenant)
     return resource
 
 
@@ -219,7 +220,16 @@ def change_resource(session: DbSession, resource: Resource, changes: dict, allow
             make_inactive(session, resource)
     session.flush()
     organization.options_may_have_changed(session, tenant)
+    _facts_may_have_changed(session, tenant)
     return resource
+
+
+def _facts_may_have_changed(session: DbSession, tenant: Tenant) -> None:
+    """Who is active, and who approves whom, is what some of Cooper's insights read
+    (mock_autotask.telemetry)."""
+    from .telemetry import facts_may_have_changed  # telemetry reads resources through this module
+
+    facts_may_have_changed(session, tenant)
 
 
 def rename_resource(session: DbSession, resource: Resource, user_name) -> None:

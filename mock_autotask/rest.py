@@ -24,6 +24,7 @@ reaches the same place)."""
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from urllib.parse import urlencode
 
@@ -44,6 +45,7 @@ from .models import ApiUser, Resource, Tenant
 from .web import public_base
 
 PREFIX = "/ATServicesRest/V1.0"
+LIVEMOBILE = re.compile(r"/t/[^/]+/livemobile/")
 AUTH_HEADERS = ("ApiIntegrationCode", "UserName", "Secret")
 # What PATCH may change; other fields are read-only through the API.
 PATCHABLE = ("email", "firstName", "lastName", "title", "isActive")
@@ -77,8 +79,9 @@ def http_error(exc: HTTPException):
 
 def install(app) -> None:
     """The REST API on `app`: the blueprint, paths in any case, and Autotask's error body for
-    requests no REST route matched (404, 405), which no blueprint handler sees. A 405 elsewhere
-    keeps the simulator's usual body and gains the `Allow` header it lacked."""
+    requests no REST route matched (404, 405), which no blueprint handler sees. LiveMobile, an
+    app too, gets the simulator's JSON error there, as from its routes. A 405 elsewhere keeps
+    the simulator's usual body and gains the `Allow` header it lacked."""
     app.register_blueprint(bp)
     app.wsgi_app = _canonical_paths(app.wsgi_app)
     default = app.error_handler_spec[None][None][HTTPException]
@@ -86,6 +89,13 @@ def install(app) -> None:
     def routing_error(exc: HTTPException):
         if request.path.startswith(PREFIX + "/"):
             return http_error(exc)
+        if LIVEMOBILE.match(request.path):
+            name = (exc.name or "error").lower().replace(" ", "_")
+            return (
+                {"error": name, "message": exc.description or exc.name},
+                exc.code,
+                allow_header(exc),
+            )
         response = make_response(default(exc))
         response.headers.update(allow_header(exc))
         return response

@@ -69,7 +69,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_settings import bp as settings_bp
     from .routes_settings import push_bp
 
-    DELIVERIES = deliveries(Outbox, Tenant, {telemetry.KIND: telemetry.deliver})
+    DELIVERIES = deliveries(Outbox, Tenant, telemetry.TELEMETRY.handlers)
     app.extensions["sim_deliveries"] = DELIVERIES
     app.extensions["sim_jobs"] = {
         "outbox": Job(DELIVERIES.job, DELIVERIES.due),

@@ -28,6 +28,7 @@ from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
 from sim_common.leases import LeaseMixin
 from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
 from sim_common.outbox import OutboxMixin
+from sim_common.telemetry import TelemetryStateMixin
 from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 from .errors import GroupNameTaken, OrganizationNameTaken, UsernameTaken
@@ -323,12 +324,5 @@ class PsaCompanyMapping(Base):
     company: Mapped[str] = mapped_column(String(200))
 
 
-class TelemetryState(Base):
-    """The tenant's reports to KaseyaOne (mock_uniview.telemetry): the last report's number, and
-    when the daily one is due (None: no integration, no reports)."""
-
-    __tablename__ = "telemetry_state"
-
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), primary_key=True)
-    sequence: Mapped[int] = mapped_column(Integer, default=0)
-    next_report_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+class TelemetryState(TelemetryStateMixin, Base):
+    """The tenant's reports to KaseyaOne (mock_uniview.telemetry)."""

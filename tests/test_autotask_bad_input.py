@@ -195,6 +195,17 @@ def test_livemobile_refuses_bad_input_clearly(app, kwargs):
 
 
 @pytest.mark.parametrize(
+    "method, path, allowed",
+    [("TRACE", "login", "OPTIONS, POST"), ("PUT", "me", "GET, HEAD, OPTIONS")],
+)
+def test_livemobile_answers_a_method_it_does_not_serve_in_json(app, method, path, allowed):
+    """LiveMobile is an app: a method no route serves is a JSON refusal, not a page."""
+    response = app.test_client().open(f"/t/acme/livemobile/{path}", method=method)
+    assert response.status_code == 405 and response.headers["Allow"] == allowed
+    clear_4xx(response, "json")
+
+
+@pytest.mark.parametrize(
     "form",
     [{"username": LONG, "password": LONG}, {"username": "ada\x00", "password": "pw"}, {}],
 )

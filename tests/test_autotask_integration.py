@@ -39,7 +39,9 @@ def defaults(app):
 
 
 def outbox(client) -> list[dict]:
-    return client.get("/_sim/tenants/acme/outbox").get_json()["entries"]
+    """The settings pushes on their way to KaseyaOne (not the telemetry reports)."""
+    entries = client.get("/_sim/tenants/acme/outbox").get_json()["entries"]
+    return [entry for entry in entries if entry["kind"] == "settings.push"]
 
 
 def clear_4xx(response, error: str | None = None) -> dict:

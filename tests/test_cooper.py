@@ -254,8 +254,12 @@ def test_a_report_that_is_not_a_json_object_is_refused(hub, body):
     assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_request"
 
 
-def test_a_module_kind_whose_contract_has_no_insights_reports_nothing(client):
-    autotask = Hub(client, "globex", module="autotask")
+def test_a_module_kind_whose_contract_has_no_insights_reports_nothing():
+    from dataclasses import replace
+
+    without = replace(AUTOTASK, insights=None)
+    config = {"PASSWORD_HASH_METHOD": FAST, "MODULE_CONTRACTS": [without]}
+    autotask = Hub(mock_kaseyaone.create_app(config).test_client(), "globex", module="autotask")
     answer = autotask.report()
     assert answer.status_code == 400 and answer.get_json()["error"] == "no_insights"
 

@@ -1,9 +1,10 @@
-"""schemathesis against both simulators, served on loopback ports as the harness serves them,
+"""schemathesis against the simulators, served on loopback ports as the harness serves them,
 through their OpenAPI documents: the control plane (on each), KaseyaOne's admin and module APIs,
-UniView's JSON API. Each operation gets valid and invalid requests (bodies, parameters, methods
-it does not serve), with credentials, in tenants of its own seeded for it; path parameters name
-what exists there, so that requests get past "not found". Whatever is asked, no answer is a
-5xx, and every 4xx is an error that explains itself (`error` and `message`).
+UniView's and Autotask's JSON APIs. Each operation gets valid and invalid requests (bodies,
+parameters, methods it does not serve), with credentials, in tenants of its own seeded for it;
+path parameters name what exists there, so that requests get past "not found". Whatever is
+asked, no answer is a 5xx, and every 4xx is an error that explains itself (`error` and
+`message`).
 
 A bounded number of examples per operation, derandomized: the same requests every run."""
 
@@ -19,11 +20,13 @@ from hypothesis import HealthCheck, settings
 
 from k1harness.drivers.browser import Browser
 from k1harness.embedded import start_embedded
+from mock_autotask.models import Integration as AutotaskIntegration
 from mock_uniview.models import Integration
 
 CONTROL = schemathesis.openapi.from_path("sim_common/openapi/control.yaml")
 KASEYAONE = schemathesis.openapi.from_path("mock_kaseyaone/openapi.yaml")
 UNIVIEW = schemathesis.openapi.from_path("mock_uniview/openapi.yaml")
+AUTOTASK = schemathesis.openapi.from_path("mock_autotask/openapi.yaml")
 
 fuzz = settings(
     max_examples=8,
@@ -54,6 +57,8 @@ class Setup:
     auth: tuple[str, str] | None = None
     cookies: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    # The headers of each caller that is not the signed-in person (KaseyaOne, an app), by name.
+    callers: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def call(method: str, url: str, **kwargs) -> dict:
@@ -172,7 +177,68 @@ def send(case, base_url: str, setup: Setup, **kwargs):
     explains_itself(case, response)
 
 
-@pytest.fixture(params=["kaseyaone", "uniview"])
+def autotask_tenant(simulators, integrated: bool) -> Setup:
+    """An Autotask instance with its KaseyaOne integration added (by a master user of a
+    KaseyaOne tenant of its own) unless not `integrated` (then LiveMobile signs in: Unified
+    Login is off), ada its administrator signed in, bob approved by her, carl on LiveMobile."""
+    _, hub = kaseyaone_tenant(simulators.kaseyaone.url)
+    url = simulators.autotask.url
+
+    def resource(name: str, level: str, **more) -> dict:
+        return {
+            "userName": name,
+            "email": f"{name}@fuzz.test",
+            "firstName": name.title(),
+            "lastName": "Fuzz",
+            "password": PASSWORD,
+            "securityLevel": level,
+            **more,
+        }
+
+    tenant = call(
+        "POST",
+        f"{url}/_sim/tenants",
+        json={
+            "name": "Fuzz",
+            "departments": ["Support"],
+            "roles": ["Technician"],
+            "resources": [
+                resource("ada", "System Administrator", approvesTimesheets=True),
+                resource("bob", "Team Member", timesheetApprover="ada"),
+                resource("carl", "Team Member"),
+            ],
+        },
+    )["tenant"]["id"]
+    person = Browser()
+    login = person.open(f"{url}/t/{tenant}/login")
+    home = person.submit(login, "login", username="ada", password=PASSWORD)
+    assert home.url == f"{url}/t/{tenant}/", home.text
+    headers = {}
+    if integrated:
+        master_email, master_password = hub["master"]
+        person.http.post(
+            f"{url}/t/{tenant}/api/integrations/kaseyaone",
+            json={"master_email": master_email, "master_password": master_password},
+            timeout=10,
+        ).raise_for_status()
+        store = simulators.autotask.server.app.extensions["sim_store"]
+        with store.transaction() as session:  # the token Autotask handed KaseyaOne
+            headers["kaseyaone"] = session.get(AutotaskIntegration, tenant).scim_token
+    else:
+        signed_in = call(
+            "POST",
+            f"{url}/t/{tenant}/livemobile/login",
+            json={"username": "carl", "password": PASSWORD},
+        )
+        headers["livemobile"] = signed_in["token"]
+    return Setup(
+        path={"tenant": tenant, "ref": "bob"},
+        cookies=person.http.cookies.get_dict(),
+        callers={name: {"Authorization": f"Bearer {token}"} for name, token in headers.items()},
+    )
+
+
+@pytest.fixture(params=["kaseyaone", "uniview", "autotask"])
 def control_plane(request, simulators):
     """The control plane of each simulator, on a tenant of its own."""
     url = getattr(simulators, request.param).url
@@ -216,3 +282,25 @@ def uniview(request, simulators):
 def test_uniview_api(case, simulators, uniview):
     from_kaseyaone = case.path.endswith("/api/kaseyaone/settings")
     send(case, simulators.uniview.url, uniview, headers=uniview.headers if from_kaseyaone else None)
+
+
+@pytest.fixture
+def autotask(request, simulators):
+    # Adding the integration, and LiveMobile, are tried where it has not been added: else every
+    # attempt to add it is 409, and LiveMobile refuses everyone.
+    name = request.node.name
+    adding = "[POST /t/{tenant}/api/integrations/kaseyaone]" in name or "/livemobile/" in name
+    return autotask_tenant(simulators, integrated=not adding)
+
+
+@AUTOTASK.parametrize()
+@fuzz
+def test_autotask_api(case, simulators, autotask):
+    caller = (
+        "kaseyaone"
+        if case.path.endswith("/api/kaseyaone/settings")
+        else "livemobile"
+        if case.path.endswith("/livemobile/me")
+        else None
+    )
+    send(case, simulators.autotask.url, autotask, headers=autotask.callers.get(caller))

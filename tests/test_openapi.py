@@ -1,8 +1,9 @@
 """The OpenAPI documents of the simulators' JSON APIs — the control plane, KaseyaOne's admin and
-module APIs, UniView's JSON API — are served, and say what the code does: every documented
-operation exists, and every JSON route is documented (pages, OpenID Connect and SCIM have
-standards of their own and are not). An operation that needs credentials documents the 401 it
-answers without them."""
+module APIs, UniView's and Autotask's JSON APIs — are served, and say what the code does: every
+documented operation exists, and every JSON route is documented (pages, OpenID Connect and SCIM
+have standards of their own and are not; nor is Autotask's REST API, whose shape is Autotask's
+own: its paths, under /ATServicesRest/, are not JSON routes by `json_routes`). An operation that
+needs credentials documents the 401 it answers without them."""
 
 import re
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+import mock_autotask
 import mock_kaseyaone
 import mock_uniview
 
@@ -17,8 +19,9 @@ DOCUMENTS = {
     "control": ("/_sim/openapi.yaml", "sim_common/openapi/control.yaml"),
     "kaseyaone": ("/api/v1/openapi.yaml", "mock_kaseyaone/openapi.yaml"),
     "uniview": ("/api/openapi.yaml", "mock_uniview/openapi.yaml"),
+    "autotask": ("/api/openapi.yaml", "mock_autotask/openapi.yaml"),
 }
-APPS = {"kaseyaone": mock_kaseyaone, "uniview": mock_uniview}
+APPS = {"kaseyaone": mock_kaseyaone, "uniview": mock_uniview, "autotask": mock_autotask}
 METHODS = {"get", "put", "post", "delete", "patch"}
 
 
@@ -53,11 +56,15 @@ def documented(document: dict, simulator: str) -> dict[tuple[str, str], dict]:
 
 
 def json_routes(app) -> set[tuple[str, str]]:
-    """The control plane (/_sim/), KaseyaOne's /api/ and UniView's /t/<tenant>/api/."""
+    """The control plane (/_sim/), KaseyaOne's /api/, UniView's and Autotask's /t/<tenant>/api/,
+    and the API Autotask's LiveMobile app signs in with (not Autotask's REST API:
+    /ATServicesRest/ has neither in it)."""
     return {
         (method, shape(rule.rule))
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith(("/_sim/", "/api/")) or "/api/" in rule.rule
+        if rule.rule.startswith(("/_sim/", "/api/"))
+        or "/api/" in rule.rule
+        or "/livemobile/" in rule.rule
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 

@@ -82,6 +82,9 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "username", info={"conflict": UsernameTaken}),
         UniqueConstraint("tenant_id", "k1_subject"),
+        # SCIM's order (mock_uniview.scim.search_users): a page is read from the index, not
+        # sorted from the whole tenant each time.
+        Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

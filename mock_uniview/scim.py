@@ -39,7 +39,16 @@ from scim2_models import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from sim_common.scim import emails, list_response, meta, search_resources
+from sim_common.scim import (
+    answered_whole_from_rows,
+    email_value,
+    emails,
+    list_body,
+    list_response,
+    meta,
+    search_resources,
+    timestamp,
+)
 from sim_common.validation import text_problem
 
 from . import users
@@ -102,6 +111,33 @@ def to_scim(user: UniViewUser, base_url: str) -> User:
             user.modified_at,
         ),
     )
+
+
+def to_scim_json(user: UniViewUser, base_url: str) -> dict:
+    """`to_scim(user, base_url)` as a query's answer dumps it, built straight from the row (see
+    sim_common.scim.list_body)."""
+    body: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": user.id}
+    if user.k1_subject is not None:
+        body["externalId"] = user.k1_subject
+    body["meta"] = {
+        "resourceType": USER_RESOURCE_TYPE.name,
+        "created": timestamp(user.created_at),
+        "lastModified": timestamp(user.modified_at or user.created_at),
+        "location": f"{base_url}/Users/{user.id}",
+    }
+    body["userName"] = user.username
+    if has_own_name(user):
+        body["name"] = {"formatted": user.name}
+        body["displayName"] = user.name
+    body["active"] = user.is_active
+    email = email_value(user.username)
+    if email is not None:
+        body["emails"] = [{"value": email, "primary": True}]
+    body["roles"] = [{"value": user.role, "primary": True}]
+    return body
+
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 def _formatted_name(resource: User) -> str | None:
@@ -213,22 +249,29 @@ def _indexed_condition(attribute: str, value: str):
 
 def search_users(
     session: DbSession, tenant: Tenant, search: SearchRequest[User], base_url: str
-) -> ListResponse[User]:
+) -> ListResponse[User] | dict:
     """RFC 7644 §3.4.2: the tenant's users that match the filter, oldest first, one page of at
-    most `count` (and at most MAX_RESULTS) from `startIndex`."""
+    most `count` (and at most MAX_RESULTS) from `startIndex`. Whole users that the database
+    finds by itself (a listing, KaseyaOne's lookups) are answered as the dumped ListResponse,
+    built from the rows; anything else as scim2-models' ListResponse, for it to shape."""
     query = (
         select(UniViewUser)
         .where(UniViewUser.tenant_id == tenant.id)
         .order_by(UniViewUser.created_at, UniViewUser.id)
     )
+    from_rows = answered_whole_from_rows(search, _indexed_condition)
     total, page = search_resources(
         session,
         query,
         search,
-        to_scim=lambda rows: [to_scim(user, base_url) for user in rows],
+        to_scim=lambda rows: [
+            (to_scim_json if from_rows else to_scim)(user, base_url) for user in rows
+        ],
         indexed=_indexed_condition,
         max_results=MAX_RESULTS,
     )
+    if from_rows:
+        return list_body(search, total, page)
     return list_response(User, search, total, page)
 
 

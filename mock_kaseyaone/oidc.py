@@ -237,15 +237,21 @@ class _KaseyaOneIDToken:
 
 class KaseyaOneOpenIDCode(_KaseyaOneIDToken, OpenIDCode):
     def exists_nonce(self, nonce, request):
-        return (
-            db().scalar(
-                select(AuthorizationCode.code).where(
-                    AuthorizationCode.client_id == request.payload.client_id,
-                    AuthorizationCode.nonce == nonce,
+        """Whether the client used this nonce before. authlib asks up to three times in one
+        request (validating it, then creating the answer): the first answer stands for the
+        request, which saves its own code only after the last."""
+        key = (request.payload.client_id, nonce)
+        seen = g.setdefault("k1_nonces_seen", {})
+        if key not in seen:
+            seen[key] = (
+                db().scalar(
+                    select(AuthorizationCode.code).where(
+                        AuthorizationCode.client_id == key[0], AuthorizationCode.nonce == nonce
+                    )
                 )
+                is not None
             )
-            is not None
-        )
+        return seen[key]
 
 
 class RefreshedIDToken(_KaseyaOneIDToken, OpenIDToken):
@@ -332,7 +338,16 @@ class TokenValidator(BearerTokenValidator):
 
 
 def _query_client(client_id):
-    return db().get(OAuthClient, client_id)
+    return find_client(client_id)
+
+
+def find_client(client_id) -> OAuthClient | None:
+    """The client, read once per request (the token endpoint's fault check and authlib both
+    ask; the session keeps only weak references to what it loaded)."""
+    known = g.setdefault("k1_clients", {})
+    if client_id not in known:
+        known[client_id] = db().get(OAuthClient, client_id)
+    return known[client_id]
 
 
 def _save_token(token, request):

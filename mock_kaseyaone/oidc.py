@@ -440,7 +440,6 @@ def init_oidc(app) -> tuple[AuthorizationServer, ResourceProtector]:
     server.register_endpoint(KaseyaOneEndSession)
     protector = BearerProtector()
     protector.register_token_validator(TokenValidator())
-    keys.ensure_signing_key(app.extensions["sim_store"])
     app.extensions["k1_oauth_server"] = server
     app.extensions["k1_resource_protector"] = protector
     return server, protector

@@ -40,8 +40,14 @@ class Base(DeclarativeBase):
 
 
 class Tenant(TenantMixin, Base):
+    # Read with the tenant (joined): nearly every request of a tenant's pages and its SCIM
+    # service provider asks for it.
     integration: Mapped[Integration | None] = relationship(
-        back_populates="tenant", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+        back_populates="tenant",
+        uselist=False,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="joined",
     )
 
 

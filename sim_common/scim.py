@@ -261,9 +261,12 @@ def search_resources(
             found = [r for r in to_scim(list(session.scalars(query))) if search.filter.match(r)]
             return len(found), found[start : start + count]
         query = query.where(condition)
-    counted = query.order_by(None).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
     page = list(session.scalars(query.offset(start).limit(count))) if count else []
+    if page and len(page) < count:
+        total = start + len(page)  # the page holds the last of them: nothing left to count
+    else:
+        counted = query.order_by(None).subquery()
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
     return total, to_scim(page)
 
 

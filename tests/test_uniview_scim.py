@@ -300,6 +300,8 @@ def test_users_are_listed_a_page_at_a_time(client):
     page = read_list(response)
     assert (page.total_results, page.start_index, page.items_per_page) == (7, 3, 2)
     assert [u.user_name for u in page.resources] == ["user0@acme.example", "user1@acme.example"]
+    last = read_list(call(client, "GET", "/Users", query={"startIndex": 6, "count": 5}))
+    assert (last.total_results, last.items_per_page) == (7, 2)  # counted without a COUNT
     beyond = read_list(call(client, "GET", "/Users", query={"startIndex": 50}))
     assert (beyond.total_results, beyond.resources) == (7, [])
 

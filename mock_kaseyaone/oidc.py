@@ -29,7 +29,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from authlib.oidc.rpinitiated import OpenIDProviderMetadata as RPInitiatedMetadata
 from flask import current_app, g, request
 from joserfc.jwk import RSAKey
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from module_contracts import ClaimSource
 from sim_common.clock import epoch_seconds, tenant_now
@@ -243,15 +243,16 @@ class KaseyaOneOpenIDCode(_KaseyaOneIDToken, OpenIDCode):
         key = (request.payload.client_id, nonce)
         seen = g.setdefault("k1_nonces_seen", {})
         if key not in seen:
-            seen[key] = (
-                db().scalar(
-                    select(AuthorizationCode.code).where(
-                        AuthorizationCode.client_id == key[0], AuthorizationCode.nonce == nonce
-                    )
-                )
-                is not None
-            )
+            found = db().scalar(NONCE_USED, {"client_id": key[0], "nonce": nonce})
+            seen[key] = found is not None
         return seen[key]
+
+
+# Built once: building a statement costs more than SQLite's answer to it.
+NONCE_USED = select(AuthorizationCode.code).where(
+    AuthorizationCode.client_id == bindparam("client_id"),
+    AuthorizationCode.nonce == bindparam("nonce"),
+)
 
 
 class RefreshedIDToken(_KaseyaOneIDToken, OpenIDToken):

@@ -113,9 +113,9 @@ def to_scim(user: UniViewUser, base_url: str) -> User:
     )
 
 
-def to_scim_json(user: UniViewUser, base_url: str) -> dict:
-    """`to_scim(user, base_url)` as a query's answer dumps it, built straight from the row (see
-    sim_common.scim.list_body)."""
+def to_scim_json(user, base_url: str) -> dict:
+    """`to_scim(user, base_url)` as a query's answer dumps it, built straight from the row (a
+    user, or a row of JSON_COLUMNS; see sim_common.scim.list_body)."""
     body: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": user.id}
     if user.k1_subject is not None:
         body["externalId"] = user.k1_subject
@@ -138,6 +138,18 @@ def to_scim_json(user: UniViewUser, base_url: str) -> dict:
 
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+# What `to_scim_json` reads of a user, selected as plain rows: a listing has no use for the ORM's
+# objects, which cost more to make than the rows.
+JSON_COLUMNS = (
+    UniViewUser.id,
+    UniViewUser.k1_subject,
+    UniViewUser.created_at,
+    UniViewUser.modified_at,
+    UniViewUser.username,
+    UniViewUser.name,
+    UniViewUser.role,
+    (UniViewUser.status == "active").label("is_active"),
+)
 
 
 def _formatted_name(resource: User) -> str | None:
@@ -254,12 +266,12 @@ def search_users(
     most `count` (and at most MAX_RESULTS) from `startIndex`. Whole users that the database
     finds by itself (a listing, KaseyaOne's lookups) are answered as the dumped ListResponse,
     built from the rows; anything else as scim2-models' ListResponse, for it to shape."""
+    from_rows = answered_whole_from_rows(search, _indexed_condition)
     query = (
-        select(UniViewUser)
+        select(*JSON_COLUMNS if from_rows else [UniViewUser])
         .where(UniViewUser.tenant_id == tenant.id)
         .order_by(UniViewUser.created_at, UniViewUser.id)
     )
-    from_rows = answered_whole_from_rows(search, _indexed_condition)
     total, page = search_resources(
         session,
         query,

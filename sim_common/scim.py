@@ -261,13 +261,19 @@ def search_resources(
             found = [r for r in to_scim(list(session.scalars(query))) if search.filter.match(r)]
             return len(found), found[start : start + count]
         query = query.where(condition)
-    page = list(session.scalars(query.offset(start).limit(count))) if count else []
+    page = _rows(session, query.offset(start).limit(count)) if count else []
     if page and len(page) < count:
         total = start + len(page)  # the page holds the last of them: nothing left to count
     else:
         counted = query.order_by(None).subquery()
         total = session.scalar(select(func.count()).select_from(counted)) or 0
     return total, to_scim(page)
+
+
+def _rows(session: Session, query: Select) -> list:
+    """The objects of a query of one entity; the rows of a query of columns."""
+    result = session.execute(query)
+    return result.scalars().all() if len(query.column_descriptions) == 1 else result.all()
 
 
 def list_response(

@@ -85,6 +85,8 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
         app.config["SECRET_KEY"] = persistent_secret(store, models.Secret, "flask-secret-key")
     init_page_protection(app)
 
+    journal_insert = insert(models.JournalEntry)  # built once: every request runs it
+
     @app.after_request
     def journal_and_commit(response):
         try:
@@ -104,15 +106,16 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
             # One INSERT in the request's transaction, without the ORM's unit of work: nothing
             # reads the entry back before the commit.
             db().execute(
-                insert(models.JournalEntry).values(
-                    tenant_id=g.get("tenant_id"),
-                    at=real_now(),
-                    direction="received",
-                    method=request.method[: models.JournalEntry.method.type.length],
-                    url=path,
-                    status=None if dropped else response.status_code,
-                    detail=g.get("journal_detail"),
-                )
+                journal_insert,
+                {
+                    "tenant_id": g.get("tenant_id"),
+                    "at": real_now(),
+                    "direction": "received",
+                    "method": request.method[: models.JournalEntry.method.type.length],
+                    "url": path,
+                    "status": None if dropped else response.status_code,
+                    "detail": g.get("journal_detail"),
+                },
             )
         finish_request_session(commit=True)
         run_after_commit()

@@ -218,11 +218,15 @@ def measure(peers: list[str], quick: bool, select: str | None) -> tuple[list[dic
     served_uv = found.get("UniView, served (gunicorn)", {})
     peer_scim = found.get("scim2-server", {})
     listing = [embedded.get("listing_s"), served_uv.get("listing_s")]
+    again = [embedded.get("listing_again_s"), served_uv.get("listing_again_s")]
     rows.append(
         {
-            "what": "listing 10,000 users over SCIM (pages of 100), s",
-            "ours": f"{fmt(listing[0], digits=2)} embedded, {fmt(listing[1], digits=2)} served",
-            "peer": f"scim2-server {fmt(peer_scim.get('listing_s'), digits=2)}",
+            "what": "listing 10,000 users over SCIM (pages of 100), s: the first listing "
+            "(and a second)",
+            "ours": f"{fmt(listing[0], digits=2)} ({fmt(again[0], digits=2)}) embedded, "
+            f"{fmt(listing[1], digits=2)} ({fmt(again[1], digits=2)}) served",
+            "peer": f"scim2-server {fmt(peer_scim.get('listing_s'), digits=2)} "
+            f"({fmt(peer_scim.get('listing_again_s'), digits=2)})",
             "ratios": [ratio(v, peer_scim.get("listing_s")) for v in listing],
             "goal": "<= 0.1 (under 0.6 s)",
             "met": _all_at_most([ratio(v, peer_scim.get("listing_s")) for v in listing], 0.1),

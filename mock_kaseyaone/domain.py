@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from module_contracts.settings import (
     ConfirmationRequired,
@@ -421,6 +421,7 @@ def instances_with_access(session: Session, user: User) -> list[ModuleInstance]:
             .join(ModuleAccess, ModuleAccess.instance_id == ModuleInstance.id)
             .where(ModuleAccess.user_id == user.id, ModuleInstance.tenant_id == user.tenant_id)
             .order_by(ModuleInstance.created_at, ModuleInstance.id)
+            .options(joinedload(ModuleInstance.client))  # each tile's launch URL is the client's
         )
     )
 

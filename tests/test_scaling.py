@@ -1,8 +1,9 @@
-"""The work of a sign-in and of KaseyaOne's SCIM lookups does not grow with the tenant: every
-row a sign-in (authorize, the form, token, userinfo) or a SCIM page or lookup reads is found by
-an index, so a tenant of 10,000 users (and a client given 10,000 codes) answers as fast as one
-of 10. Checked without timing anything: SQLite's plan for every statement such a request runs
-(EXPLAIN QUERY PLAN) neither reads a table whole nor sorts a tenant's rows."""
+"""The work of a sign-in and of UniView's SCIM lookups does not grow with the tenant: every
+row a sign-in (authorize, the form, token, userinfo, the app launcher) or a SCIM page or lookup
+reads is found by an index, so a tenant of 10,000 users (and a client given 10,000 codes)
+answers as fast as one of 10. Checked without timing anything: SQLite's plan for every
+statement such a request runs (EXPLAIN QUERY PLAN) neither reads a table whole nor sorts a
+tenant's rows."""
 
 from __future__ import annotations
 
@@ -20,9 +21,14 @@ import mock_kaseyaone
 from sim_common.passwords import FAST
 
 REDIRECT_URI = "http://127.0.0.1:9/cb"
-# Read whole by design: the hub's signing keys (a handful, newest first), and the groups of one
-# user, sorted by name for the ID token and userinfo.
-BOUNDED = {"scan signing_keys", "sort groups.name"}
+# Read whole by design: the hub's signing keys (a handful, newest first); sorted: the groups of
+# one user, by name for the ID token and userinfo, and a tenant's module instances (a handful)
+# for the app launcher.
+BOUNDED = {
+    "scan signing_keys",
+    "sort groups.name",
+    "sort module_instances.created_at, module_instances.id",
+}
 
 
 @contextmanager
@@ -116,6 +122,8 @@ def test_a_sign_in_reads_every_row_by_index(tmp_path):
         assert token.status_code == 200, token.get_json()
         bearer = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
         assert http.get("/oauth/userinfo", headers=bearer).get_json()["sub"] == user_id
+        launcher = http.get("/api/v1/launcher", headers=bearer)  # the module's app launcher
+        assert [m["current"] for m in launcher.get_json()["modules"]] == [True]
     assert read_whole(app, ran) == set()
 
 

@@ -2,7 +2,9 @@
 its SCIM client, provisions and deprovisions UniView users through it. The domain side, without
 Flask: the service's description (RFC 7644 §4), the mapping between UniView users and SCIM
 `User` resources, and the operations (RFC 7644 §3.3 create, §3.4 query and search, §3.5.1
-replace, §3.5.2 patch, §3.6 delete). Every body is read and built with scim2-models.
+replace, §3.5.2 patch, §3.6 delete). Every body is read and built with scim2-models, but
+for the listings and lookups of whole users, dumped from the rows as scim2-models dumps them
+(`to_scim_json`; the tests hold the two to the same answer).
 
 The mapping. SCIM `id` is the UniView user's id; `userName` its username, an email address
 compared without case; `externalId` the KaseyaOne subject the user is linked to; `active` whether

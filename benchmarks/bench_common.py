@@ -73,6 +73,26 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def serve_uniview(database: str, python: str) -> tuple[subprocess.Popen, str]:
+    """`mock-uniview serve` (gunicorn, one worker) in a process of its own, on a database
+    seeded beforehand; returns the process and its URL once it answers."""
+    import os
+
+    port = free_port()
+    command = [os.path.join(os.path.dirname(python), "mock-uniview"), "serve"]
+    command += [f"--bind=127.0.0.1:{port}", f"--control-token={secrets.token_hex(16)}"]
+    command += ["--workers=1", "--password-hash=fast", "--kaseyaone-url=http://127.0.0.1:9"]
+    command += [f"--database-url={database}"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/_sim/health", process)
+    except RuntimeError:
+        stop_process(process)
+        raise
+    return process, url
+
+
 @dataclass
 class Provider:
     """What a client knows of a provider, and what a person types on its login page(s)."""

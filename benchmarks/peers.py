@@ -8,7 +8,8 @@ oidc-provider-mock and pytest-iam (Canaille). Run it with the peers' python, nev
     /tmp/peers-venv/bin/python benchmarks/peers.py serve pytest-iam --port 8123
 
 `signin` prints the JSON result of `bench_common.bench_sign_in` (used by signin_vs_peers.py);
-`serve` serves the peer until killed (used by ready_time.py). A peer that is not installed exits
+`serve` serves the peer until killed, after printing its client and user as one JSON line (used
+by ready_time.py and served_throughput.py). A peer that is not installed exits
 with status 3 and says so. Each peer is served in this process by werkzeug's threaded server on
 127.0.0.1 with request logging off, as `k1harness.embedded.serve` serves our simulators, so that
 the servers are alike and the applications are what differs.
@@ -24,6 +25,7 @@ password comparison); the user is given consent to the client beforehand, as pyt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import importlib.util
 import json
@@ -169,7 +171,7 @@ def main() -> None:
     provider, server = start(args.peer, args.port)
     try:
         if args.command == "serve":
-            print(provider.issuer, flush=True)
+            print(json.dumps(dataclasses.asdict(provider)), flush=True)
             threading.Event().wait()  # until killed
         ready = time.perf_counter() - started
         result = bench_sign_in(provider, args.rounds, args.warmup)

@@ -9,11 +9,13 @@ userinfo. Every provider gets PKCE S256, state and nonce (oidc-provider-mock ign
 also takes no password). The median over --rounds sign-ins after --warmup, per step and in all.
 
 Targets: our KaseyaOne in this process (werkzeug threaded server on 127.0.0.1, as the embedded
-suite runs it), our KaseyaOne served (`mock-kaseyaone serve`, gunicorn, 1 worker x 8 threads),
-the full UniView sign-in through both simulators in this process (UniView login page -> Log In
-with KaseyaOne -> KaseyaOne's form -> callback into UniView -> UniView session, by the harness's
-drivers), the same into Autotask, and each peer in a subprocess of the peers' python (see
-peers.py; a peer that is not installed there is skipped with a message).
+suite runs it), the same with 10,000 more users in the tenant, each with module access and a
+code issued for them (a sign-in must cost the same), our KaseyaOne served (`mock-kaseyaone
+serve`, gunicorn, 1 worker x 8 threads), the full UniView sign-in through both simulators in
+this process (UniView login page -> Log In with KaseyaOne -> KaseyaOne's form -> callback into
+UniView -> UniView session, by the harness's drivers), the same into Autotask, and each peer in a
+subprocess of the peers' python (see peers.py; a peer that is not installed there is skipped
+with a message).
 
 Run with the project's python, from the repository root:
 
@@ -46,6 +48,7 @@ from bench_common import (
     summary,
     wait_for,
 )
+from sqlalchemy import select
 
 HERE = Path(__file__).resolve().parent
 TENANT = {
@@ -56,6 +59,7 @@ TENANT = {
     ],
 }
 MASTER = ("m@bench.test", "pw")
+CROWD = 10_000
 
 
 def seed_kaseyaone(url: str, control_token: str | None = None) -> Provider:
@@ -80,7 +84,9 @@ def seed_kaseyaone(url: str, control_token: str | None = None) -> Provider:
     return Provider("kaseyaone", url, body["client_id"], body["client_secret"], [form], user_id)
 
 
-def ours_in_process(rounds: int, warmup: int) -> dict:
+def ours_in_process(rounds: int, warmup: int, crowd: int = 0) -> dict:
+    """`crowd`: as many more users in the tenant, each with access to the module and a code
+    the client was given for them (history a sign-in must not read through)."""
     import mock_kaseyaone
     from k1harness.embedded import serve
 
@@ -96,9 +102,61 @@ def ours_in_process(rounds: int, warmup: int) -> dict:
             ),
         )
         try:
-            return bench_sign_in(seed_kaseyaone(server.url), rounds, warmup)
+            provider = seed_kaseyaone(server.url)
+            if crowd:
+                add_crowd(server.server.app, provider.client_id, crowd)
+            return bench_sign_in(provider, rounds, warmup)
         finally:
             server.stop()
+
+
+def add_crowd(app, client_id: str, size: int) -> None:
+    """Users inserted straight into the database (seeding is not what is measured)."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from mock_kaseyaone.models import AuthorizationCode, ModuleAccess, OAuthClient, User
+    from sim_common.clock import real_now
+
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        client = session.get(OAuthClient, client_id)
+        now, tenant = real_now(), client.tenant_id
+        password = session.scalars(select(User.password_hash).limit(1)).one()
+        users = [
+            {
+                "id": f"crowd{i:06d}",
+                "tenant_id": tenant,
+                "email": f"crowd{i}@bench.example",
+                "name": f"Crowd {i}",
+                "password_hash": password,
+                "status": "active",
+                "is_master": False,
+                "created_at": now + timedelta(microseconds=i),
+            }
+            for i in range(size)
+        ]
+        session.execute(insert(User), users)
+        access = [{"instance_id": client.instance_id, "user_id": u["id"]} for u in users]
+        session.execute(insert(ModuleAccess), access)
+        codes = [
+            {
+                "code": f"crowd-code-{i}",
+                "tenant_id": tenant,
+                "client_id": client_id,
+                "user_id": f"crowd{i:06d}",
+                "redirect_uri": REDIRECT_URI,
+                "scope": "openid",
+                "nonce": f"crowd-nonce-{i}",
+                "code_challenge": "-",
+                "code_challenge_method": "S256",
+                "auth_time": 0,
+                "expires_at": now,
+                "used_at": now,
+            }
+            for i in range(size)
+        ]
+        session.execute(insert(AuthorizationCode), codes)
 
 
 def ours_served(rounds: int, warmup: int) -> dict:
@@ -217,6 +275,9 @@ def main() -> None:
     args = parser.parse_args()
     runs = {
         "KaseyaOne sim, in-process": ours_in_process,
+        f"KaseyaOne sim, in-process, {CROWD:,} more users in the tenant": lambda r, w: (
+            ours_in_process(r, w, CROWD)
+        ),
         "KaseyaOne sim, served (gunicorn)": ours_served,
         "UniView -> KaseyaOne, full sign-in, in-process": uniview_full,
         "Autotask -> KaseyaOne, full sign-in, in-process": autotask_full,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from module_contracts.settings import (
     ConfirmationRequired,
@@ -90,7 +90,11 @@ def list_users(session: Session, tenant: Tenant) -> list[User]:
 def find_user_by_any_tenant(session: Session, email: str) -> User | None:
     """A KaseyaOne username is unique across the hub: a sign-in finds the user whatever the
     tenant (Admin Settings has none; a module's is checked after the password)."""
-    return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    return session.scalar(USER_BY_EMAIL, {"email": (email or "").strip().lower()})
+
+
+# Built once, as every sign-in asks it (building a statement costs more than running it).
+USER_BY_EMAIL = select(User).where(User.email == bindparam("email"))
 
 
 def authenticate_user(session: Session, email: str, password: str) -> User:
@@ -417,6 +421,7 @@ def instances_with_access(session: Session, user: User) -> list[ModuleInstance]:
             .join(ModuleAccess, ModuleAccess.instance_id == ModuleInstance.id)
             .where(ModuleAccess.user_id == user.id, ModuleInstance.tenant_id == user.tenant_id)
             .order_by(ModuleInstance.created_at, ModuleInstance.id)
+            .options(joinedload(ModuleInstance.client))  # each tile's launch URL is the client's
         )
     )
 

@@ -39,16 +39,16 @@ def _new_key() -> SigningKey:
     )
 
 
-def ensure_signing_key(store) -> None:
-    """At start: a key exists. (Two processes starting at the same moment on one database may
-    each make one: the newer signs, and both verify.)"""
-    with store.transaction() as session:
-        if session.scalar(select(SigningKey.id).limit(1)) is None:
-            session.add(_new_key())
-
-
 def _newest(session: Session) -> SigningKey:
-    return session.scalars(select(SigningKey).order_by(SigningKey.id.desc()).limit(1)).one()
+    """The newest key; the hub's first, made when first needed rather than at start, where
+    generating it cost about a tenth of the start. (Two workers needing it at the same moment
+    may each make one: the newer signs, and both verify.)"""
+    newest = session.scalars(select(SigningKey).order_by(SigningKey.id.desc()).limit(1)).first()
+    if newest is None:
+        newest = _new_key()
+        session.add(newest)
+        session.flush()
+    return newest
 
 
 def current_key(session: Session) -> RSAKey:
@@ -57,6 +57,7 @@ def current_key(session: Session) -> RSAKey:
 
 
 def _published(session: Session) -> list[SigningKey]:
+    _newest(session)  # there is one to publish
     now = real_now()
     return list(
         session.scalars(

@@ -11,14 +11,15 @@ retried until the module's answer proves it took them."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
-import requests
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from module_contracts.base import ACTIONS
 from sim_common.journal import journalled_session
+from sim_common.lazy import LazyModule
 from sim_common.leases import own_transaction
 from sim_common.outbox import (
     IDEMPOTENCY_HEADER,
@@ -37,6 +38,7 @@ from .models import JournalEntry, ModuleInstance, ModuleUser, Outbox, Tenant
 from .models import User as K1User
 from .modules import contract_for
 
+requests = LazyModule("requests")  # loaded by the first push, not at start (about 30 ms)
 SCIM_JSON = "application/scim+json"
 # scim2-models is imported where it is used: it costs about 0.3 s at start-up, which every
 # served start, xdist worker and embedded run would otherwise pay before its first push.
@@ -132,7 +134,7 @@ class _Module:
         value = self.payload["external_id" if attribute == "externalId" else "user_name"]
         search = SearchRequest(filter=f"{attribute} eq {json.dumps(value)}")
         params = search.model_dump(scim_ctx=Context.SEARCH_REQUEST, exclude={"schemas"})
-        response = self.call("GET", "/Users?" + requests.compat.urlencode(params))
+        response = self.call("GET", "/Users?" + urlencode(params))
         listing = _scim_body(response, 200, ListResponse[User], Context.SEARCH_RESPONSE)
         return listing.resources[0].id if listing.resources else None
 

@@ -29,7 +29,7 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from authlib.oidc.rpinitiated import OpenIDProviderMetadata as RPInitiatedMetadata
 from flask import current_app, g, request
 from joserfc.jwk import RSAKey
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from module_contracts import ClaimSource
 from sim_common.clock import epoch_seconds, tenant_now
@@ -237,15 +237,22 @@ class _KaseyaOneIDToken:
 
 class KaseyaOneOpenIDCode(_KaseyaOneIDToken, OpenIDCode):
     def exists_nonce(self, nonce, request):
-        return (
-            db().scalar(
-                select(AuthorizationCode.code).where(
-                    AuthorizationCode.client_id == request.payload.client_id,
-                    AuthorizationCode.nonce == nonce,
-                )
-            )
-            is not None
-        )
+        """Whether the client used this nonce before. authlib asks up to three times in one
+        request (validating it, then creating the answer): the first answer stands for the
+        request, which saves its own code only after the last."""
+        key = (request.payload.client_id, nonce)
+        seen = g.setdefault("k1_nonces_seen", {})
+        if key not in seen:
+            found = db().scalar(NONCE_USED, {"client_id": key[0], "nonce": nonce})
+            seen[key] = found is not None
+        return seen[key]
+
+
+# Built once: building a statement costs more than SQLite's answer to it.
+NONCE_USED = select(AuthorizationCode.code).where(
+    AuthorizationCode.client_id == bindparam("client_id"),
+    AuthorizationCode.nonce == bindparam("nonce"),
+)
 
 
 class RefreshedIDToken(_KaseyaOneIDToken, OpenIDToken):
@@ -332,7 +339,16 @@ class TokenValidator(BearerTokenValidator):
 
 
 def _query_client(client_id):
-    return db().get(OAuthClient, client_id)
+    return find_client(client_id)
+
+
+def find_client(client_id) -> OAuthClient | None:
+    """The client, read once per request (the token endpoint's fault check and authlib both
+    ask; the session keeps only weak references to what it loaded)."""
+    known = g.setdefault("k1_clients", {})
+    if client_id not in known:
+        known[client_id] = db().get(OAuthClient, client_id)
+    return known[client_id]
 
 
 def _save_token(token, request):
@@ -425,7 +441,6 @@ def init_oidc(app) -> tuple[AuthorizationServer, ResourceProtector]:
     server.register_endpoint(KaseyaOneEndSession)
     protector = BearerProtector()
     protector.register_token_validator(TokenValidator())
-    keys.ensure_signing_key(app.extensions["sim_store"])
     app.extensions["k1_oauth_server"] = server
     app.extensions["k1_resource_protector"] = protector
     return server, protector

@@ -18,7 +18,7 @@ from sim_common.throttle import TooManyAttempts
 
 from .domain import find_user_by_any_tenant, has_module_access
 from .models import OAuthClient
-from .oidc import provider_metadata, public_jwks, user_claims
+from .oidc import find_client, provider_metadata, public_jwks, user_claims
 from .routes_portal import (
     clear_hub_cookie,
     current_hub_session,
@@ -189,7 +189,7 @@ def _calling_client_fault():
     form): the client's tenant, for the journal, and a fault due for it."""
     auth = request.authorization
     client_id = auth.username if auth and auth.username else request.form.get("client_id")
-    client = db().get(OAuthClient, client_id) if client_id else None
+    client = find_client(client_id) if client_id else None
     if client is None:
         return None
     g.tenant_id = client.tenant_id

@@ -43,8 +43,14 @@ class Base(DeclarativeBase):
 
 
 class Tenant(TenantMixin, Base):
+    # Read with the tenant (joined): nearly every request of a tenant's pages and its SCIM
+    # service provider asks for it.
     integration: Mapped[Integration | None] = relationship(
-        back_populates="tenant", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+        back_populates="tenant",
+        uselist=False,
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="joined",
     )
 
 
@@ -85,6 +91,9 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "username", info={"conflict": UsernameTaken}),
         UniqueConstraint("tenant_id", "k1_subject"),
+        # SCIM's order (mock_uniview.scim.search_users): a page is read from the index, not
+        # sorted from the whole tenant each time.
+        Index("ix_users_tenant_created", "tenant_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

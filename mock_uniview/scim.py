@@ -2,7 +2,9 @@
 its SCIM client, provisions and deprovisions UniView users through it. The domain side, without
 Flask: the service's description (RFC 7644 §4), the mapping between UniView users and SCIM
 `User` resources, and the operations (RFC 7644 §3.3 create, §3.4 query and search, §3.5.1
-replace, §3.5.2 patch, §3.6 delete). Every body is read and built with scim2-models.
+replace, §3.5.2 patch, §3.6 delete). Every body is read and built with scim2-models, but
+for the listings and lookups of whole users, dumped from the rows as scim2-models dumps them
+(`to_scim_json`; the tests hold the two to the same answer).
 
 The mapping. SCIM `id` is the UniView user's id; `userName` its username, an email address
 compared without case; `externalId` the KaseyaOne subject the user is linked to; `active` whether
@@ -37,12 +39,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.scim import (
+    answered_whole_from_rows,
     authenticate_kaseyaone,
     dumped,
+    email_value,
     emails,
+    list_body,
     list_response,
     meta,
     search_resources,
+    timestamp,
 )
 from sim_common.validation import text_problem
 
@@ -97,6 +103,45 @@ def to_scim(user: UniViewUser, base_url: str) -> User:
             user.modified_at,
         ),
     )
+
+
+def to_scim_json(user, base_url: str) -> dict:
+    """`to_scim(user, base_url)` as a query's answer dumps it, built straight from the row (a
+    user, or a row of JSON_COLUMNS; see sim_common.scim.list_body)."""
+    body: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": user.id}
+    if user.k1_subject is not None:
+        body["externalId"] = user.k1_subject
+    body["meta"] = {
+        "resourceType": USER_RESOURCE_TYPE.name,
+        "created": timestamp(user.created_at),
+        "lastModified": timestamp(user.modified_at or user.created_at),
+        "location": f"{base_url}/Users/{user.id}",
+    }
+    body["userName"] = user.username
+    if has_own_name(user):
+        body["name"] = {"formatted": user.name}
+        body["displayName"] = user.name
+    body["active"] = user.is_active
+    email = email_value(user.username)
+    if email is not None:
+        body["emails"] = [{"value": email, "primary": True}]
+    body["roles"] = [{"value": user.role, "primary": True}]
+    return body
+
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+# What `to_scim_json` reads of a user, selected as plain rows: a listing has no use for the ORM's
+# objects, which cost more to make than the rows.
+JSON_COLUMNS = (
+    UniViewUser.id,
+    UniViewUser.k1_subject,
+    UniViewUser.created_at,
+    UniViewUser.modified_at,
+    UniViewUser.username,
+    UniViewUser.name,
+    UniViewUser.role,
+    (UniViewUser.status == "active").label("is_active"),
+)
 
 
 def _formatted_name(resource: User) -> str | None:
@@ -208,11 +253,14 @@ def _indexed_condition(attribute: str, value: str):
 
 def search_users(
     session: DbSession, tenant: Tenant, search: SearchRequest[User], base_url: str
-) -> ListResponse[User]:
+) -> ListResponse[User] | dict:
     """RFC 7644 §3.4.2: the tenant's users that match the filter, oldest first, one page of at
-    most `count` (and at most MAX_RESULTS) from `startIndex`."""
+    most `count` (and at most MAX_RESULTS) from `startIndex`. Whole users that the database
+    finds by itself (a listing, KaseyaOne's lookups) are answered as the dumped ListResponse,
+    built from the rows; anything else as scim2-models' ListResponse, for it to shape."""
+    from_rows = answered_whole_from_rows(search, _indexed_condition)
     query = (
-        select(UniViewUser)
+        select(*JSON_COLUMNS if from_rows else [UniViewUser])
         .where(UniViewUser.tenant_id == tenant.id)
         .order_by(UniViewUser.created_at, UniViewUser.id)
     )
@@ -220,10 +268,14 @@ def search_users(
         session,
         query,
         search,
-        to_scim=lambda rows: [to_scim(user, base_url) for user in rows],
+        to_scim=lambda rows: [
+            (to_scim_json if from_rows else to_scim)(user, base_url) for user in rows
+        ],
         indexed=_indexed_condition,
         max_results=MAX_RESULTS,
     )
+    if from_rows:
+        return list_body(search, total, page)
     return list_response(User, search, total, page)
 
 

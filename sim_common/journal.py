@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import requests
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .clock import real_now
+from .lazy import LazyModule
 from .redact import redact_query
+
+# About 30 ms to import: on the first call a simulator sends, not at every start.
+requests = LazyModule("requests")
 
 SENT = "sim_sent_journal"
 
@@ -22,9 +25,9 @@ def _committed(session) -> None:
 
 
 def journalled_session(
-    session_of: Callable, model, tenant_id: str | None, cls=requests.Session, **kwargs
+    session_of: Callable, model, tenant_id: str | None, cls=None, **kwargs
 ) -> requests.Session:
-    """A `requests` session (or subclass) whose every answer is journalled as "sent"."""
+    """A `requests` session (or subclass `cls`) whose every answer is journalled as "sent"."""
 
     def record(response, *args, **_kwargs):
         request = response.request
@@ -43,6 +46,6 @@ def journalled_session(
         # must still find what was sent (sim_common.web.rollback_keeping_sent).
         session.info.setdefault(SENT, []).append(entry)
 
-    http = cls(**kwargs)
+    http = (cls or requests.Session)(**kwargs)
     http.hooks["response"].append(record)
     return http

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -218,6 +219,19 @@ def emails(address: str) -> list[Email] | None:
         return None
 
 
+@lru_cache(maxsize=65536)
+def email_value(address: str) -> str | None:
+    """The address as scim2-models' Email keeps it (`emails`), or None where it refuses it.
+    Remembered: the check costs about 40 µs, as much as everything else a listed user costs."""
+    found = emails(address)
+    return found[0].value if found else None
+
+
+def timestamp(moment: datetime) -> str:
+    """A tenant clock's datetime as scim2-models dumps it (RFC 7643 §2.3.5)."""
+    return utc(moment).isoformat().replace("+00:00", "Z")
+
+
 def meta(resource_type: str, location: str, created: datetime, modified: datetime | None) -> Meta:
     return Meta(
         resource_type=resource_type,
@@ -251,6 +265,18 @@ def _equality(search: SearchRequest) -> tuple[str, str] | None:
     return attribute.lower(), ast.value
 
 
+def answered_whole_from_rows(search: SearchRequest, indexed: IndexedCondition) -> bool:
+    """Whether a query's answer can be built straight from the rows the simulator wrote (see
+    `list_body`): it asks for whole resources (no `attributes` or `excludedAttributes`), and
+    the database answers its filter, if any, by itself."""
+    if search.attributes or search.excluded_attributes:
+        return False
+    if search.filter is None:
+        return True
+    equality = _equality(search)
+    return equality is not None and indexed(*equality) is not None
+
+
 def page_bounds(search: SearchRequest, max_results: int) -> tuple[int, int]:
     """Where the page starts (0-based) and how many it holds at most: `count`, and never more
     than max_results (RFC 7644 §3.4.2.4)."""
@@ -282,10 +308,19 @@ def search_resources(
             found = [r for r in to_scim(list(session.scalars(query))) if search.filter.match(r)]
             return len(found), found[start : start + count]
         query = query.where(condition)
-    counted = query.order_by(None).subquery()
-    total = session.scalar(select(func.count()).select_from(counted)) or 0
-    page = list(session.scalars(query.offset(start).limit(count))) if count else []
+    page = _rows(session, query.offset(start).limit(count)) if count else []
+    if page and len(page) < count:
+        total = start + len(page)  # the page holds the last of them: nothing left to count
+    else:
+        counted = query.order_by(None).subquery()
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
     return total, to_scim(page)
+
+
+def _rows(session: Session, query: Select) -> list:
+    """The objects of a query of one entity; the rows of a query of columns."""
+    result = session.execute(query)
+    return result.scalars().all() if len(query.column_descriptions) == 1 else result.all()
 
 
 def list_response(
@@ -297,6 +332,23 @@ def list_response(
         items_per_page=len(page),
         resources=page,
     )
+
+
+def list_body(search: SearchRequest, total: int, page: list[dict]) -> dict:
+    """A ListResponse as `list_response(...).model_dump()` answers it, of resources the
+    simulator dumped from its own rows: what it wrote was validated when it came in, and
+    validating and dumping every resource of a listing again through scim2-models costs about
+    0.3 ms each (tests/test_uniview_scim.py holds the two to the same answer)."""
+    return {
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": total,
+        "startIndex": (search.start_index_0 or 0) + 1,
+        "itemsPerPage": len(page),
+        "Resources": page,
+    }
+
+
+LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 # The service's description (RFC 7644 §4).

@@ -44,7 +44,10 @@ def resource_response(
 
 
 def listing_response(listing, search, scim_ctx=None) -> Response:
-    """A ListResponse, shaped by the search's `attributes`/`excludedAttributes`."""
+    """A ListResponse, shaped by the search's `attributes`/`excludedAttributes`; or one dumped
+    already (`sim_common.scim.list_body`)."""
+    if isinstance(listing, dict):
+        return respond(listing)
     scim_ctx = scim_ctx or models.Context.RESOURCE_QUERY_RESPONSE
     return respond(listing.model_dump(scim_ctx=scim_ctx, response_parameters=search))
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import DateTime, Integer, String, and_, delete, or_, select
+from sqlalchemy import DateTime, Integer, String, and_, delete, or_, select, tuple_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import real_now, tenant_now
@@ -214,14 +214,13 @@ def _rows(session, tenant_id: str, limits: dict, moment: datetime) -> list:
             for scope, key in limits
         ],
     )
-    return [
-        session.scalars(
-            select(model)
-            .where(model.tenant_id == tenant_id, model.scope == scope, model.key == key)
-            .with_for_update()
-        ).one()
-        for scope, key in limits
-    ]
+    found = session.scalars(
+        select(model)
+        .where(model.tenant_id == tenant_id, tuple_(model.scope, model.key).in_(list(limits)))
+        .with_for_update()
+    )
+    rows = {(row.scope, row.key): row for row in found}  # one query for the account and client
+    return [rows[scope_and_key] for scope_and_key in limits]
 
 
 def _count_attempt(session, tenant_id, limits, settings: ThrottleSettings, moment) -> None:

@@ -24,6 +24,7 @@ from scim2_models import (
 )
 from scim2_tester import Status, check_server
 from scim2_tester.checkers import patch_add, patch_replace
+from sqlalchemy import select
 from support import (
     add_uniview_integration,
     post_form,
@@ -34,7 +35,10 @@ from support import (
 
 import mock_uniview
 from k1harness.embedded import serve
+from mock_uniview import scim as uniview_scim
+from mock_uniview.models import User as UniViewUser
 from sim_common.passwords import FAST
+from sim_common.scim import list_response
 
 TOKEN = "T0KEN"
 TENANT = "acme"
@@ -285,8 +289,39 @@ def test_users_are_listed_a_page_at_a_time(client):
     page = read_list(response)
     assert (page.total_results, page.start_index, page.items_per_page) == (7, 3, 2)
     assert [u.user_name for u in page.resources] == ["user0@acme.example", "user1@acme.example"]
+    last = read_list(call(client, "GET", "/Users", query={"startIndex": 6, "count": 5}))
+    assert (last.total_results, last.items_per_page) == (7, 2)  # counted without a COUNT
     beyond = read_list(call(client, "GET", "/Users", query={"startIndex": 50}))
     assert (beyond.total_results, beyond.resources) == (7, [])
+
+
+def test_a_listing_built_from_rows_is_what_scim2_models_answers(app, client):
+    # Listings and KaseyaOne's lookups are dumped straight from the rows (sim_common.scim.
+    # list_body): each answer must be the one scim2-models builds from the same users.
+    create(client, "bob@acme.example", external_id="k1-bob", display_name="Bob")
+    carl = create(client, "carl@acme.example")
+    call(client, "PATCH", f"/Users/{carl.id}", patch(("replace", "active", False)))
+    base = f"http://localhost{SCIM}"
+    with app.app_context(), app.extensions["sim_store"].transaction() as session:
+        rows = session.scalars(select(UniViewUser).order_by(UniViewUser.created_at, UniViewUser.id))
+        resources = [uniview_scim.to_scim(row, base) for row in rows]
+    bob = [r for r in resources if r.user_name == "bob@acme.example"]
+    for query, total, page in (
+        ({}, 4, resources),
+        ({"startIndex": 2, "count": 2}, 4, resources[1:3]),
+        ({"filter": 'userName eq "BOB@acme.example"'}, 1, bob),
+    ):
+        search = SearchRequest[User].model_validate(query, scim_ctx=Context.SEARCH_REQUEST)
+        expected = list_response(User, search, total, page).model_dump(
+            scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=search
+        )
+        assert call(client, "GET", "/Users", query=query).get_json() == expected
+    listed = {u["userName"]: u for u in call(client, "GET", "/Users").get_json()["Resources"]}
+    assert "emails" not in listed["su@acme.test"]  # .test: an address scim2-models refuses
+    assert (listed["carl@acme.example"]["active"], listed["bob@acme.example"]["externalId"]) == (
+        False,
+        "k1-bob",
+    )
 
 
 def test_attributes_and_excluded_attributes_shape_the_answer(client):

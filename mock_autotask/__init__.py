@@ -17,19 +17,9 @@ from sim_common.db import db
 from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
-from sim_common.web import SimModels, init_sim_app, openapi_document
+from sim_common.web import init_sim_app, openapi_document
 
-from .models import (
-    Base,
-    Fault,
-    JournalEntry,
-    Lease,
-    LoginFailure,
-    LoginThrottle,
-    Outbox,
-    Secret,
-    Tenant,
-)
+from .models import TABLES, Base
 from .resources import seed_tenant
 
 DEFAULTS = {
@@ -54,17 +44,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_autotask")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    models = SimModels(
-        Tenant,
-        JournalEntry,
-        Secret,
-        Fault,
-        Outbox,
-        Lease=Lease,
-        LoginThrottle=LoginThrottle,
-        LoginFailure=LoginFailure,
-    )
-    init_sim_app(app, Base.metadata, models)
+    init_sim_app(app, Base.metadata, TABLES)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from sim_common.settings_sync import deliveries
@@ -77,7 +57,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_login import livemobile as livemobile_bp
     from .routes_scim import bp as scim_bp
 
-    outbox = deliveries(Outbox, Tenant, telemetry.TELEMETRY.handlers)
+    outbox = deliveries(TABLES.Outbox, TABLES.Tenant, telemetry.TELEMETRY.handlers)
     app.extensions["sim_deliveries"] = outbox
     app.extensions["sim_jobs"] = {
         "outbox": Job(outbox.job, outbox.due),

@@ -13,20 +13,10 @@ from sim_common.db import db
 from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
-from sim_common.web import SimModels, init_sim_app, openapi_document
+from sim_common.web import init_sim_app, openapi_document
 
 from .domain import seed_tenant
-from .models import (
-    Base,
-    Fault,
-    JournalEntry,
-    Lease,
-    LoginFailure,
-    LoginThrottle,
-    Outbox,
-    Secret,
-    Tenant,
-)
+from .models import TABLES, Base
 
 DEFAULTS = {
     "DATABASE_URL": "sqlite://",
@@ -48,17 +38,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_kaseyaone")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    models = SimModels(
-        Tenant,
-        JournalEntry,
-        Secret,
-        Fault,
-        Outbox,
-        Lease=Lease,
-        LoginThrottle=LoginThrottle,
-        LoginFailure=LoginFailure,
-    )
-    init_sim_app(app, Base.metadata, models)
+    init_sim_app(app, Base.metadata, TABLES)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from . import insights, routes_cooper

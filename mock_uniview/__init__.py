@@ -12,19 +12,9 @@ from sim_common.db import db
 from sim_common.pages import header_authenticated
 from sim_common.passwords import STRONG
 from sim_common.scheduler import Job
-from sim_common.web import SimModels, init_sim_app, openapi_document
+from sim_common.web import init_sim_app, openapi_document
 
-from .models import (
-    Base,
-    Fault,
-    JournalEntry,
-    Lease,
-    LoginFailure,
-    LoginThrottle,
-    Outbox,
-    Secret,
-    Tenant,
-)
+from .models import TABLES, Base
 from .users import seed_tenant
 
 DEFAULTS = {
@@ -46,17 +36,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask("mock_uniview")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    models = SimModels(
-        Tenant,
-        JournalEntry,
-        Secret,
-        Fault,
-        Outbox,
-        Lease=Lease,
-        LoginThrottle=LoginThrottle,
-        LoginFailure=LoginFailure,
-    )
-    init_sim_app(app, Base.metadata, models)
+    init_sim_app(app, Base.metadata, TABLES)
     app.extensions["sim_seed_tenant"] = lambda tenant, body: seed_tenant(db(), tenant, body)
 
     from sim_common.settings_sync import deliveries
@@ -69,7 +49,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .routes_settings import bp as settings_bp
     from .routes_settings import push_bp
 
-    DELIVERIES = deliveries(Outbox, Tenant, telemetry.TELEMETRY.handlers)
+    DELIVERIES = deliveries(TABLES.Outbox, TABLES.Tenant, telemetry.TELEMETRY.handlers)
     app.extensions["sim_deliveries"] = DELIVERIES
     app.extensions["sim_jobs"] = {
         "outbox": Job(DELIVERIES.job, DELIVERIES.due),

@@ -21,15 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
-from sim_common.faults import FaultMixin
-from sim_common.idempotency import IdempotentRequestMixin
 from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
-from sim_common.leases import LeaseMixin
-from sim_common.models import JournalEntryMixin, SecretMixin, TenantMixin
-from sim_common.outbox import OutboxMixin
+from sim_common.models import TenantMixin
+from sim_common.tables import simulator_tables
 from sim_common.telemetry import TelemetryStateMixin
-from sim_common.throttle import LoginFailureMixin, LoginThrottleMixin
 
 from .errors import GroupNameTaken, OrganizationNameTaken, UsernameTaken
 
@@ -54,36 +50,16 @@ class Tenant(TenantMixin, Base):
     )
 
 
-class JournalEntry(JournalEntryMixin, Base):
-    pass
-
-
-class Secret(SecretMixin, Base):
-    pass
-
-
-class Fault(FaultMixin, Base):
-    pass
-
-
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Lease(LeaseMixin, Base):
-    pass
-
-
-class IdempotentRequest(IdempotentRequestMixin, Base):
-    pass
-
-
-class LoginThrottle(LoginThrottleMixin, Base):
-    pass
-
-
-class LoginFailure(LoginFailureMixin, Base):
-    pass
+# The tables every simulator keeps (sim_common.tables), by the names the code imports them by.
+TABLES = simulator_tables(Base, Tenant)
+JournalEntry, Secret, Fault, Outbox = (
+    TABLES.JournalEntry,
+    TABLES.Secret,
+    TABLES.Fault,
+    TABLES.Outbox,
+)
+Lease, IdempotentRequest = TABLES.Lease, TABLES.IdempotentRequest
+LoginThrottle, LoginFailure = TABLES.LoginThrottle, TABLES.LoginFailure
 
 
 class User(Base):

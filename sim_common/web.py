@@ -32,6 +32,7 @@ class SimModels:
     Lease: type | None = None
     LoginThrottle: type | None = None
     LoginFailure: type | None = None
+    IdempotentRequest: type | None = None
 
 
 # Larger request bodies are refused with 413 (Flask's MAX_CONTENT_LENGTH, overridable).

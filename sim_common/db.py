@@ -21,19 +21,30 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from .errors import Conflict, InvalidRequest, SimError
+from .errors import Busy, Conflict, InvalidRequest, SimError
 
 
 class Store:
     """The database of one simulator application."""
 
-    def __init__(self, url: str, metadata) -> None:
+    def __init__(self, url: str, metadata, threads: int | None = None) -> None:
         self.url = url
         kwargs: dict = {}
+        # A request may hold two connections at once: its own session and a short transaction
+        # committed at once (a sign-in's attempt counted before the password is checked). A
+        # pool smaller than twice the requests in flight lets them all wait for each other's
+        # second connection until the pool's timeout: the pool is sized for the server's
+        # threads (`threads`: gunicorn's, 8 unless told), and for an SQLite file (whose
+        # connections cost nothing to open, and whose embedded server has a thread per
+        # request) it is not bounded at all.
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if url in ("sqlite://", "sqlite:///:memory:"):
                 kwargs["poolclass"] = StaticPool
+            else:
+                kwargs["max_overflow"] = -1
+        else:
+            kwargs["pool_size"] = kwargs["max_overflow"] = threads or 8
         self.engine = create_engine(url, hide_parameters=True, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -130,6 +141,8 @@ def refusal_for(error, wrapped, metadata) -> SimError | None:
         )
     state = getattr(error, "sqlstate", None)  # PostgreSQL (psycopg)
     sqlite = getattr(error, "sqlite_errorname", "")
+    if sqlite.startswith("SQLITE_BUSY") or state in ("55P03", "57014"):  # lock or statement timeout
+        return Busy()
     if state == "23503" or sqlite == "SQLITE_CONSTRAINT_FOREIGNKEY":
         return Conflict("What this refers to was removed at the same moment. Reload, try again.")
     if state == "23505":

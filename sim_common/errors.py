@@ -55,3 +55,13 @@ class UpstreamError(SimError):
     status_code = 502
     error = "upstream_error"
     message = "Another system did not answer as expected."
+
+
+class Busy(SimError):
+    """The database kept the request waiting past its timeout (a machine far busier than the
+    simulator is sized for): nothing was changed, and trying again later may succeed."""
+
+    status_code = 503
+    error = "busy"
+    message = "The simulator's database is busy. Nothing was changed; try again in a moment."
+    headers = {"Retry-After": "1"}

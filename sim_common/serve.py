@@ -129,6 +129,7 @@ def app_config(args, name: str) -> dict:
         "SCHEDULER_INTERVAL": args.scheduler_interval,
         "OUTBOX_FIRST_RETRY_SECONDS": args.outbox_first_retry,
         "LOGIN_THROTTLE": args.login_throttle,
+        "THREADS": args.threads,
     }
 
 

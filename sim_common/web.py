@@ -12,11 +12,12 @@ from flask import Flask, Response, current_app, g, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from jinja2 import ChoiceLoader, PackageLoader
 from sqlalchemy import insert
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
-from .errors import SimError
+from .errors import Busy, SimError
 from .faults import injected_failure
 from .pages import init_page_protection
 from .redact import redact_path, redact_query
@@ -79,7 +80,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     # POST carries no session cookie.
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("sim_common")])
-    store = Store(app.config["DATABASE_URL"], metadata)
+    store = Store(app.config["DATABASE_URL"], metadata, threads=app.config.get("THREADS"))
     app.extensions["sim_store"] = store
     app.extensions["sim_models"] = models
     if not app.config.get("SECRET_KEY"):
@@ -151,6 +152,10 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
         # werkzeug's own headers (Allow on a 405, RFC 9110 §15.5.6), not its HTML body's type.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return error_response(exc.code or 500, name, message, headers)
+
+    @app.errorhandler(PoolTimeout)
+    def handle_pool_timeout(_exc):  # waited past the pool's timeout for a connection
+        return handle_sim_error(Busy())
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):  # a bug, still answered clearly

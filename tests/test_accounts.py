@@ -227,6 +227,65 @@ def test_concurrent_wrong_passwords_cost_at_most_the_allowance_in_hashing(tmp_pa
     assert hashed <= 5
 
 
+def test_twenty_sign_ins_checking_their_passwords_at_once_all_get_their_answer(
+    tmp_path, monkeypatch
+):
+    # Each request holds its own connection while its password is checked, and took a second
+    # one just before to count the attempt: twenty of them at the check at once need more than
+    # a default pool of fifteen, which made them wait for each other until its timeout (500).
+    at_once = threading.Barrier(20, timeout=60)
+    check = passwords.check_password_hash
+
+    def check_with_the_others(*args, **kwargs):
+        at_once.wait()
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(passwords, "check_password_hash", check_with_the_others)
+    server = serve(
+        "uniview",
+        lambda url: mock_uniview.create_app(
+            {
+                "PASSWORD_HASH_METHOD": FAST,
+                "PUBLIC_URL": url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'uv.sqlite3'}",
+            }
+        ),
+    )
+    try:
+        requests.post(
+            f"{server.url}/_sim/tenants",
+            json={
+                "id": "acme",
+                "users": [{"username": "su@acme.test", "password": "pw", "role": "superuser"}],
+            },
+            timeout=10,
+        )
+        requests.put(
+            f"{server.url}/_sim/tenants/acme/throttling",
+            json={"max_failures": 50, "max_client_failures": 0},
+            timeout=10,
+        )
+        browser = requests.Session()
+        browser.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=20))
+        page = browser.get(f"{server.url}/t/acme/login", timeout=10).text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        form = {"csrf_token": token, "username": "su@acme.test", "password": "wrong"}
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: (
+                        browser.post(
+                            f"{server.url}/t/acme/login", data=form, timeout=120
+                        ).status_code
+                    ),
+                    range(20),
+                )
+            )
+    finally:
+        server.stop()
+    assert answers == [401] * 20
+
+
 # KaseyaOne: its sign-in for modules, the Admin Settings sign-in and the admin API.
 
 

@@ -159,3 +159,34 @@ def test_a_database_without_a_unique_rule_this_version_needs_is_refused(tmp_path
     store.engine.dispose()
     with pytest.raises(SchemaOutOfDate, match=r"a unique rule on groups \(tenant_id, name\)"):
         Store(url, mock_uniview.models.Base.metadata)
+
+
+def test_a_database_busy_past_its_timeout_answers_503_and_changes_nothing(tmp_path):
+    """Another writer holding an SQLite file past the wait a request allows is a 503 with
+    Retry-After (a machine far busier than the simulator is sized for), never a 500."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    path = tmp_path / "hub.sqlite3"
+    app = mock_kaseyaone.create_app(
+        {"PASSWORD_HASH_METHOD": FAST, "DATABASE_URL": f"sqlite:///{path}"}
+    )
+    store = app.extensions["sim_store"]
+    event.listen(
+        store.engine, "connect", lambda connection, _: connection.execute("PRAGMA busy_timeout=50")
+    )
+    store.engine.dispose()  # the connections made from now on wait 50 ms, not 30 s
+    client = app.test_client()
+    other_writer = sqlite3.connect(path)
+    other_writer.execute("BEGIN EXCLUSIVE")
+    try:
+        answer = client.post("/_sim/tenants", json={"id": "acme", "name": "A", "users": [MASTER]})
+    finally:
+        other_writer.rollback()
+        other_writer.close()
+    assert answer.status_code == 503, answer.get_json()
+    assert answer.get_json()["error"] == "busy" and answer.headers["Retry-After"] == "1"
+    again = client.post("/_sim/tenants", json={"id": "acme", "name": "A", "users": [MASTER]})
+    assert again.status_code == 201, again.get_json()  # the first left no tenant behind
+    store.engine.dispose()

@@ -20,10 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from sim_common.clock import tenant_now
 from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
 from sim_common.models import TenantMixin
+from sim_common.sessions import ModuleSessionMixin
 from sim_common.tables import simulator_tables
 from sim_common.telemetry import TelemetryStateMixin
 
@@ -166,25 +166,15 @@ class ApiUser(Base):
     integration_code: Mapped[str] = mapped_column(String(100))
 
 
-class Session(Base):
-    """A signed-in resource: through the login page (a cookie) or LiveMobile (a bearer token)."""
+class Session(ModuleSessionMixin, Base):
+    """A signed-in resource (sim_common.sessions): through the login page (a cookie) or
+    LiveMobile (a bearer token); `method`: autotask | livemobile | bypass | kaseyaone."""
 
-    __tablename__ = "sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resources.id", ondelete="CASCADE"), index=True
     )
-    method: Mapped[str] = mapped_column(String(16))  # autotask | livemobile | bypass | kaseyaone
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
 
     resource: Mapped[Resource] = relationship()
-    tenant: Mapped[Tenant] = relationship()
-
-    def is_expired(self) -> bool:
-        return tenant_now(self.tenant) >= self.expires_at
 
 
 class KaseyaOneTokens(KaseyaOneTokensMixin, Base):

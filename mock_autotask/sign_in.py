@@ -9,13 +9,9 @@ working beside Log In with KaseyaOne (AT-SSO-3)."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
-from sqlalchemy import delete
 from sqlalchemy.orm import Session as DbSession
 
-from sim_common.clock import tenant_now
+from sim_common import sessions
 from sim_common.passwords import check_user_password
 
 from . import integration
@@ -76,17 +72,9 @@ def start_session(
     if not resource.is_active:
         raise ResourceInactive()
     tenant = session.get(Tenant, resource.tenant_id)
-    now = tenant_now(tenant)
-    row = Session(
-        id=secrets.token_urlsafe(32),
-        tenant_id=tenant.id,
-        resource_id=resource.id,
-        method=method,
-        created_at=now,
-        expires_at=now + timedelta(seconds=lifetime_seconds),
+    return sessions.open_session(
+        session, Session, tenant, method, lifetime_seconds, resource_id=resource.id
     )
-    session.add(row)
-    return row
 
 
 def find_session(
@@ -110,4 +98,4 @@ def find_session(
 
 
 def end_session(session: DbSession, token: str) -> None:
-    session.execute(delete(Session).where(Session.id == token))
+    sessions.end_session(session, Session, token)

@@ -3,13 +3,11 @@ the bypass log-in link), with the Require Login with KaseyaOne rule (UV-REQ-1..4
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from module_contracts.uniview import ROLES
+from sim_common import sessions
 from sim_common.clock import tenant_now
 from sim_common.errors import InvalidRequest
 from sim_common.passwords import MAX_PASSWORD_LENGTH, check_user_password, hash_password
@@ -207,17 +205,9 @@ def start_session(session: DbSession, user: User, method: str, lifetime_seconds:
     if not user.is_active:
         raise AccountDisabled()
     tenant = session.get(Tenant, user.tenant_id)
-    now = tenant_now(tenant)
-    row = Session(
-        id=secrets.token_urlsafe(32),
-        tenant_id=tenant.id,
-        user_id=user.id,
-        method=method,
-        created_at=now,
-        expires_at=now + timedelta(seconds=lifetime_seconds),
+    return sessions.open_session(
+        session, Session, tenant, method, lifetime_seconds, user_id=user.id
     )
-    session.add(row)
-    return row
 
 
 def find_session(session: DbSession, tenant: Tenant, session_id: str | None) -> Session | None:
@@ -232,7 +222,7 @@ def find_session(session: DbSession, tenant: Tenant, session_id: str | None) -> 
 
 
 def end_session(session: DbSession, session_id: str) -> None:
-    session.execute(delete(Session).where(Session.id == session_id))
+    sessions.end_session(session, Session, session_id)
 
 
 def count_superusers(session: DbSession, tenant: Tenant) -> int:

@@ -39,7 +39,7 @@ def livemobile_allowed(tenant: Tenant) -> bool:
 
 
 def sign_in_with_credentials(
-    session: DbSession, tenant: Tenant, user_name, password, *, via_bypass_url: bool = False
+    session: DbSession, tenant: Tenant, user_name, password, *, via_bypass: bool = False
 ) -> Resource:
     """The resource these Autotask credentials are for. The password is checked before anything
     else is told (an inactive account, or one without an exception, is named only to someone who
@@ -53,7 +53,7 @@ def sign_in_with_credentials(
     if not resource.is_active:
         raise ResourceInactive()
     excepted = tenant.integration is not None and integration.has_exception(session, resource)
-    if via_bypass_url and not excepted:
+    if via_bypass and not excepted:
         raise NoUserException()
     if integration.setting(tenant, "require_login") and not excepted:
         raise KaseyaOneLoginRequired()
@@ -95,7 +95,3 @@ def find_session(
     ):
         return None
     return row
-
-
-def end_session(session: DbSession, token: str) -> None:
-    sessions.end_session(session, Session, token)

@@ -180,7 +180,7 @@ def sign_in_with_credentials(
     username: str,
     password: str,
     *,
-    via_bypass_link: bool = False,
+    via_bypass: bool = False,
 ) -> User:
     """UniView credentials. Under Require Login with KaseyaOne only excepted users get through
     the ordinary page; the bypass link lets anyone with valid credentials through, and nothing
@@ -194,7 +194,7 @@ def sign_in_with_credentials(
     if (
         integration is not None
         and integration.require_login
-        and not via_bypass_link
+        and not via_bypass
         and not has_login_exception(session, user)
     ):
         raise KaseyaOneLoginRequired()
@@ -219,10 +219,6 @@ def find_session(session: DbSession, tenant: Tenant, session_id: str | None) -> 
     if row is None or row.tenant_id != tenant.id or row.is_expired() or not row.user.is_active:
         return None
     return row
-
-
-def end_session(session: DbSession, session_id: str) -> None:
-    sessions.end_session(session, Session, session_id)
 
 
 def count_superusers(session: DbSession, tenant: Tenant) -> int:

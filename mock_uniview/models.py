@@ -22,16 +22,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
-from sim_common.models import TenantMixin
+from sim_common.models import TenantMixin, tenant_fk
 from sim_common.sessions import ModuleSessionMixin
 from sim_common.tables import simulator_tables
 from sim_common.telemetry import TelemetryStateMixin
 
 from .errors import GroupNameTaken, OrganizationNameTaken, UsernameTaken
-
-
-def tenant_fk() -> ForeignKey:
-    return ForeignKey("tenants.id", ondelete="CASCADE")
 
 
 class Base(DeclarativeBase):

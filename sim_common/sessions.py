@@ -9,11 +9,12 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, String, delete
+from sqlalchemy import DateTime, String, delete
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.orm import Session as DbSession
 
 from .clock import tenant_now
+from .models import tenant_fk
 
 
 class ModuleSessionMixin:
@@ -23,7 +24,7 @@ class ModuleSessionMixin:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[str]:
-        return mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+        return mapped_column(tenant_fk(), index=True)
 
     method: Mapped[str] = mapped_column(String(16))  # how it was opened: the module's names
     created_at: Mapped[datetime] = mapped_column(DateTime)

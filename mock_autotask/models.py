@@ -18,7 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
@@ -74,28 +74,31 @@ class SecurityLevel(Base):
     system: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Department(Base):
+class _Described:
+    """A department or a role: a name and a description."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # Names are unique ignoring case (checked first, to name the one taken); this catches
+        # the same name added twice at the same moment.
+        return (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[str]:
+        return mapped_column(tenant_fk(), index=True)
+
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class Department(_Described, Base):
     __tablename__ = "departments"
-    # Names are unique ignoring case (checked first, to name the one taken); this catches the
-    # same name added twice at the same moment.
-    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(1000), default="")
 
 
-class Role(Base):
+class Role(_Described, Base):
     __tablename__ = "roles"
-    # Names are unique ignoring case (checked first, to name the one taken); this catches the
-    # same name added twice at the same moment.
-    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(1000), default="")
 
 
 class Resource(Base):

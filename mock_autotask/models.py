@@ -18,20 +18,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
-from sim_common.clock import tenant_now
 from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
-from sim_common.models import TenantMixin
+from sim_common.models import TenantMixin, tenant_fk
+from sim_common.sessions import ModuleSessionMixin
 from sim_common.tables import simulator_tables
 from sim_common.telemetry import TelemetryStateMixin
 
 from .errors import NameTaken
-
-
-def tenant_fk() -> ForeignKey:
-    return ForeignKey("tenants.id", ondelete="CASCADE")
 
 
 class Base(DeclarativeBase):
@@ -78,28 +74,31 @@ class SecurityLevel(Base):
     system: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Department(Base):
+class _Described:
+    """A department or a role: a name and a description."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        # Names are unique ignoring case (checked first, to name the one taken); this catches
+        # the same name added twice at the same moment.
+        return (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[str]:
+        return mapped_column(tenant_fk(), index=True)
+
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class Department(_Described, Base):
     __tablename__ = "departments"
-    # Names are unique ignoring case (checked first, to name the one taken); this catches the
-    # same name added twice at the same moment.
-    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(1000), default="")
 
 
-class Role(Base):
+class Role(_Described, Base):
     __tablename__ = "roles"
-    # Names are unique ignoring case (checked first, to name the one taken); this catches the
-    # same name added twice at the same moment.
-    __table_args__ = (UniqueConstraint("tenant_id", "name", info={"conflict": NameTaken}),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(1000), default="")
 
 
 class Resource(Base):
@@ -166,25 +165,15 @@ class ApiUser(Base):
     integration_code: Mapped[str] = mapped_column(String(100))
 
 
-class Session(Base):
-    """A signed-in resource: through the login page (a cookie) or LiveMobile (a bearer token)."""
+class Session(ModuleSessionMixin, Base):
+    """A signed-in resource (sim_common.sessions): through the login page (a cookie) or
+    LiveMobile (a bearer token); `method`: autotask | livemobile | bypass | kaseyaone."""
 
-    __tablename__ = "sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resources.id", ondelete="CASCADE"), index=True
     )
-    method: Mapped[str] = mapped_column(String(16))  # autotask | livemobile | bypass | kaseyaone
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
 
     resource: Mapped[Resource] = relationship()
-    tenant: Mapped[Tenant] = relationship()
-
-    def is_expired(self) -> bool:
-        return tenant_now(self.tenant) >= self.expires_at
 
 
 class KaseyaOneTokens(KaseyaOneTokensMixin, Base):

@@ -1,9 +1,10 @@
 """Autotask's SCIM 2.0 service provider, per Autotask instance at /t/<tenant>/scim/v2 (RFC 7644
 §3.2's endpoints), for KaseyaOne's pushes: thin routes that parse, call `scim` and serialize
 with the context of each operation. Every request needs the instance's SCIM token, the discovery
-endpoints' included; a push carrying an Idempotency-Key is applied once. What every service
-provider has — discovery (§4), 404 and 405, errors as SCIM Errors (§3.12) — comes from
-`sim_common.scim_routes`."""
+endpoints' included; a push carrying an Idempotency-Key is applied once. What every module's
+service provider has — the SCIM token, pushes applied once, discovery (§4), the Users endpoint,
+404 and 405, errors as SCIM Errors (§3.12) — comes from
+`sim_common.kaseyaone_module.init_scim_service_provider`."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ import re
 from flask import g, request
 
 from sim_common.db import db
-from sim_common.idempotency import apply_once
-from sim_common.kaseyaone_module import scim_base_url
+from sim_common.kaseyaone_module import init_scim_service_provider
 from sim_common.lazy import LazyModule
-from sim_common.scim_routes import init_scim_blueprint, init_user_routes
 
 from .models import IdempotentRequest
 from .web import tenant_blueprint
@@ -24,27 +23,22 @@ from .web import tenant_blueprint
 # sim_common.scim_routes).
 scim = LazyModule("mock_autotask.scim")
 scim_discovery = LazyModule("mock_autotask.scim_discovery")
-shared = LazyModule("sim_common.scim")
 
 bp = tenant_blueprint("at_scim", __name__)
 bp.fault_kind = "scim"
 ROOT = "/scim/v2"
 PUSHES = {f"{bp.name}.{view}" for view in ("create_user", "replace_user", "patch_user")}
 
-
-@bp.before_request
-def authenticate():
-    shared.authenticate_kaseyaone(
-        g.tenant.integration, request.headers.get("Authorization"), "Autotask instance"
-    )
-
-
-def base_url() -> str:
-    """The SCIM base URL Autotask gives KaseyaOne when the integration is added."""
-    return scim_base_url("at_login")
-
-
-apply_once(bp, IdempotentRequest, lambda: g.tenant)
+init_scim_service_provider(
+    bp,
+    ROOT,
+    domain=scim,
+    description=scim_discovery,
+    idempotent_model=IdempotentRequest,
+    module_name="Autotask instance",
+    realm="Autotask SCIM",
+    login_bp="at_login",
+)
 
 
 @bp.before_request
@@ -71,21 +65,6 @@ def carried(body) -> list[str]:
         elif isinstance(value, dict):
             names.update(str(name) for name in value)
     return sorted(names)
-
-
-init_scim_blueprint(
-    bp,
-    ROOT,
-    base_url=base_url,
-    description=lambda: scim_discovery.DESCRIPTION,
-    www_authenticate='Bearer realm="Autotask SCIM"',  # RFC 6750 §3
-    me_detail="/Me is not supported: this service provider's only client is KaseyaOne.",
-)
-
-
-# Users (RFC 7644 §3.3 to §3.6).
-
-init_user_routes(bp, ROOT, scim, base_url)
 
 
 @bp.delete(f"{ROOT}/Users/<user_id>")

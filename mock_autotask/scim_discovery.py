@@ -5,9 +5,9 @@ published User schema is trimmed to what a resource has and KaseyaOne may set (s
 
 from __future__ import annotations
 
-from scim2_models import AuthenticationScheme, Mutability, Required, ResourceType, Schema, User
+from scim2_models import Mutability, Required, ResourceType, Schema, User
 
-from sim_common.scim import ServiceDescription
+from sim_common.scim import module_service_description, published_attribute, read_only_attribute
 
 MAX_RESULTS = 100  # filter.maxResults: the most resources one query or search answers
 
@@ -21,61 +21,59 @@ def _autotask_user_schema() -> Schema:
     whether it is active, and its Security Level (`roles`) may be set; its name and email address
     are Autotask's own, shown read-only."""
     core = User.to_schema()
-
-    def attribute(name: str, parent=core, **changes):
-        return parent[name].model_copy(update=changes)
-
-    def read_only(name: str, parent, description: str):
-        return attribute(name, parent, mutability=Mutability.read_only, description=description)
-
     name, emails, roles = core["name"], core["emails"], core["roles"]
     return core.model_copy(
         update={
             "description": "Autotask resource",
             "attributes": [
-                attribute(
+                published_attribute(
+                    core,
                     "userName",
                     description="The resource's Autotask username, unique in the instance, "
                     "compared without case (kept in lower case). A resource created over SCIM "
                     "takes it as its email address too: it must be one (KaseyaOne's usernames "
                     "are).",
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "name",
                     mutability=Mutability.read_only,
                     description="The resource's first and last name, kept by Autotask. A "
                     "resource created over SCIM is named after its userName.",
                     sub_attributes=[
-                        read_only("givenName", name, "The resource's first name."),
-                        read_only("familyName", name, "The resource's last name."),
+                        read_only_attribute(name, "givenName", "The resource's first name."),
+                        read_only_attribute(name, "familyName", "The resource's last name."),
                     ],
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "active",
                     required=Required.true,
                     description="Whether the resource is active. False makes it inactive, which "
                     "ends its sessions at once; Autotask never deletes a resource, so it cannot "
                     "be removed. A creation without it makes an active resource.",
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "emails",
                     mutability=Mutability.read_only,
                     description="The resource's email address, kept by Autotask.",
                     sub_attributes=[
-                        read_only("value", emails, "The email address."),
-                        read_only("primary", emails, "Always true."),
+                        read_only_attribute(emails, "value", "The email address."),
+                        read_only_attribute(emails, "primary", "Always true."),
                     ],
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "roles",
                     description="The resource's Security Level (the access level KaseyaOne "
                     "gives): one role, whose value is the Security Level's id (or name); of "
                     "several, the last. A resource created without one gets Automatic User "
                     "Provisioning's Default Security Level; it cannot be removed.",
                     sub_attributes=[
-                        attribute(
-                            "value",
+                        published_attribute(
                             roles,
+                            "value",
                             description="The Security Level's id (a request may name it).",
                         )
                     ],
@@ -88,16 +86,6 @@ def _autotask_user_schema() -> Schema:
 USER_SCHEMA = _autotask_user_schema()
 
 
-DESCRIPTION = ServiceDescription(
-    authentication_scheme=AuthenticationScheme(
-        type=AuthenticationScheme.Type.oauthbearertoken,
-        name="OAuth Bearer Token",
-        description="The Autotask instance's SCIM token, which KaseyaOne received when the "
-        "KaseyaOne integration was added, as 'Authorization: Bearer <token>'.",
-        spec_uri="https://www.rfc-editor.org/rfc/rfc6750",
-        primary=True,
-    ),
-    max_results=MAX_RESULTS,
-    patch=True,
-    resources=[(USER_RESOURCE_TYPE, USER_SCHEMA)],
+DESCRIPTION = module_service_description(
+    "The Autotask instance's", USER_RESOURCE_TYPE, USER_SCHEMA, MAX_RESULTS
 )

@@ -9,13 +9,9 @@ working beside Log In with KaseyaOne (AT-SSO-3)."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
-from sqlalchemy import delete
 from sqlalchemy.orm import Session as DbSession
 
-from sim_common.clock import tenant_now
+from sim_common import sessions
 from sim_common.passwords import check_user_password
 
 from . import integration
@@ -43,7 +39,7 @@ def livemobile_allowed(tenant: Tenant) -> bool:
 
 
 def sign_in_with_credentials(
-    session: DbSession, tenant: Tenant, user_name, password, *, via_bypass_url: bool = False
+    session: DbSession, tenant: Tenant, user_name, password, *, via_bypass: bool = False
 ) -> Resource:
     """The resource these Autotask credentials are for. The password is checked before anything
     else is told (an inactive account, or one without an exception, is named only to someone who
@@ -57,7 +53,7 @@ def sign_in_with_credentials(
     if not resource.is_active:
         raise ResourceInactive()
     excepted = tenant.integration is not None and integration.has_exception(session, resource)
-    if via_bypass_url and not excepted:
+    if via_bypass and not excepted:
         raise NoUserException()
     if integration.setting(tenant, "require_login") and not excepted:
         raise KaseyaOneLoginRequired()
@@ -76,17 +72,9 @@ def start_session(
     if not resource.is_active:
         raise ResourceInactive()
     tenant = session.get(Tenant, resource.tenant_id)
-    now = tenant_now(tenant)
-    row = Session(
-        id=secrets.token_urlsafe(32),
-        tenant_id=tenant.id,
-        resource_id=resource.id,
-        method=method,
-        created_at=now,
-        expires_at=now + timedelta(seconds=lifetime_seconds),
+    return sessions.open_session(
+        session, Session, tenant, method, lifetime_seconds, resource_id=resource.id
     )
-    session.add(row)
-    return row
 
 
 def find_session(
@@ -107,7 +95,3 @@ def find_session(
     ):
         return None
     return row
-
-
-def end_session(session: DbSession, token: str) -> None:
-    session.execute(delete(Session).where(Session.id == token))

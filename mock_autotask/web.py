@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, g, request, url_for
 from sim_common import tenant_routes
 from sim_common.db import db
 from sim_common.errors import Unauthorized
-from sim_common.pages import secure_cookie
 
 from . import sign_in
 from .errors import AdminRequired
@@ -47,24 +46,3 @@ def require_admin() -> Resource:
     if not resource.security_level.admin:
         raise AdminRequired()
     return resource
-
-
-def set_session_cookie(response, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        path=f"/t/{g.tenant.id}/",
-        httponly=True,
-        samesite="Lax",
-        secure=secure_cookie(),
-    )
-
-
-def clear_session_cookie(response) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path=f"/t/{g.tenant.id}/",
-        httponly=True,
-        samesite="Lax",
-        secure=secure_cookie(),
-    )

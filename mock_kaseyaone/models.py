@@ -21,14 +21,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
-from sim_common.models import TenantMixin
+from sim_common.models import TenantMixin, tenant_fk
 from sim_common.tables import simulator_tables
 
 from .errors import EmailTaken, GroupNameTaken
-
-
-def tenant_fk() -> ForeignKey:
-    return ForeignKey("tenants.id", ondelete="CASCADE")
 
 
 class Base(DeclarativeBase):

@@ -20,18 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from sim_common.clock import tenant_now
 from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
-from sim_common.models import TenantMixin
+from sim_common.models import TenantMixin, tenant_fk
+from sim_common.sessions import ModuleSessionMixin
 from sim_common.tables import simulator_tables
 from sim_common.telemetry import TelemetryStateMixin
 
 from .errors import GroupNameTaken, OrganizationNameTaken, UsernameTaken
-
-
-def tenant_fk() -> ForeignKey:
-    return ForeignKey("tenants.id", ondelete="CASCADE")
 
 
 class Base(DeclarativeBase):
@@ -92,21 +88,12 @@ class User(Base):
         return self.status == "active"
 
 
-class Session(Base):
-    __tablename__ = "sessions"
+class Session(ModuleSessionMixin, Base):
+    """A signed-in user (sim_common.sessions); `method`: uniview | bypass | kaseyaone."""
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(tenant_fk(), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    method: Mapped[str] = mapped_column(String(16))  # uniview | bypass | kaseyaone
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
-    tenant: Mapped[Tenant] = relationship()
-
-    def is_expired(self) -> bool:
-        return tenant_now(self.tenant) >= self.expires_at
 
 
 class KaseyaOneTokens(KaseyaOneTokensMixin, Base):

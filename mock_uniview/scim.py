@@ -40,7 +40,6 @@ from sqlalchemy.orm import Session as DbSession
 
 from sim_common.scim import (
     answered_whole_from_rows,
-    authenticate_kaseyaone,
     dumped,
     email_value,
     emails,
@@ -53,7 +52,7 @@ from sim_common.scim import (
 from sim_common.validation import text_problem
 
 from . import users
-from .models import Integration, Tenant
+from .models import Tenant
 from .models import User as UniViewUser
 from .scim_discovery import MAX_RESULTS, USER_RESOURCE_TYPE
 
@@ -68,14 +67,6 @@ class DeletionRefused(ConflictException):
         "Deleting this user is not an option: they are the last active superuser of this "
         "UniView Portal. Disable the user instead (PATCH active to false)."
     )
-
-
-# Authentication (RFC 7644 §2).
-
-
-def authenticate(integration: Integration | None, authorization: str | None) -> None:
-    """Every request carries the tenant's SCIM token as a bearer token (RFC 6750 §2.1)."""
-    authenticate_kaseyaone(integration, authorization, "UniView Portal")
 
 
 # The mapping.

@@ -5,9 +5,9 @@ mapping)."""
 
 from __future__ import annotations
 
-from scim2_models import AuthenticationScheme, Mutability, Required, ResourceType, Schema, User
+from scim2_models import Mutability, Required, ResourceType, Schema, User
 
-from sim_common.scim import ServiceDescription
+from sim_common.scim import module_service_description, published_attribute, read_only_attribute
 
 MAX_RESULTS = 100  # filter.maxResults: the most resources one query or search answers
 
@@ -20,40 +20,37 @@ def _uniview_user_schema() -> Schema:
     """The core User schema (RFC 7643 §4.1) as UniView serves it: only the attributes it keeps,
     with what it does to them."""
     core = User.to_schema()
-
-    def attribute(name: str, parent=core, **changes):
-        return parent[name].model_copy(update=changes)
-
-    def read_only(name: str, parent, description: str):
-        return attribute(name, parent, mutability=Mutability.read_only, description=description)
-
     emails, roles = core["emails"], core["roles"]
     return core.model_copy(
         update={
             "description": "UniView Portal user account",
             "attributes": [
-                attribute(
+                published_attribute(
+                    core,
                     "userName",
                     description="The UniView Portal username: an email address, unique in "
                     "the tenant, compared without case (stored in lower case).",
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "name",
                     description="The user's name, as UniView keeps it: 'formatted' only.",
                     sub_attributes=[
-                        attribute(
-                            "formatted",
+                        published_attribute(
                             core["name"],
+                            "formatted",
                             description="The user's UniView name; the same as displayName.",
                         )
                     ],
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "displayName",
                     description="The user's UniView name. Removing it (or 'name') gives the "
                     "user back the default name, their username.",
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "active",
                     required=Required.true,
                     description="Whether the UniView account is active. False disables the "
@@ -61,24 +58,26 @@ def _uniview_user_schema() -> Schema:
                     "always active or disabled, so it cannot be removed. A creation without "
                     "it makes an active account.",
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "emails",
                     mutability=Mutability.read_only,
                     description="The username, when it is a deliverable address. Change "
                     "userName instead.",
                     sub_attributes=[
-                        read_only("value", emails, "The username."),
-                        read_only("primary", emails, "Always true."),
+                        read_only_attribute(emails, "value", "The username."),
+                        read_only_attribute(emails, "primary", "Always true."),
                     ],
                 ),
-                attribute(
+                published_attribute(
+                    core,
                     "roles",
                     mutability=Mutability.read_only,
                     description="The user's UniView role: superuser, administrator or "
                     "monitor. Users created over SCIM get the integration's default role.",
                     sub_attributes=[
-                        read_only("value", roles, "superuser, administrator or monitor."),
-                        read_only("primary", roles, "Always true."),
+                        read_only_attribute(roles, "value", "superuser, administrator or monitor."),
+                        read_only_attribute(roles, "primary", "Always true."),
                     ],
                 ),
             ],
@@ -89,16 +88,6 @@ def _uniview_user_schema() -> Schema:
 USER_SCHEMA = _uniview_user_schema()
 
 
-DESCRIPTION = ServiceDescription(
-    authentication_scheme=AuthenticationScheme(
-        type=AuthenticationScheme.Type.oauthbearertoken,
-        name="OAuth Bearer Token",
-        description="The tenant's SCIM token, which KaseyaOne received when the KaseyaOne "
-        "integration was added, as 'Authorization: Bearer <token>'.",
-        spec_uri="https://www.rfc-editor.org/rfc/rfc6750",
-        primary=True,
-    ),
-    max_results=MAX_RESULTS,
-    patch=True,
-    resources=[(USER_RESOURCE_TYPE, USER_SCHEMA)],
+DESCRIPTION = module_service_description(
+    "The tenant's", USER_RESOURCE_TYPE, USER_SCHEMA, MAX_RESULTS
 )

@@ -3,13 +3,11 @@ the bypass log-in link), with the Require Login with KaseyaOne rule (UV-REQ-1..4
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as DbSession
 
 from module_contracts.uniview import ROLES
+from sim_common import sessions
 from sim_common.clock import tenant_now
 from sim_common.errors import InvalidRequest
 from sim_common.passwords import MAX_PASSWORD_LENGTH, check_user_password, hash_password
@@ -182,7 +180,7 @@ def sign_in_with_credentials(
     username: str,
     password: str,
     *,
-    via_bypass_link: bool = False,
+    via_bypass: bool = False,
 ) -> User:
     """UniView credentials. Under Require Login with KaseyaOne only excepted users get through
     the ordinary page; the bypass link lets anyone with valid credentials through, and nothing
@@ -196,7 +194,7 @@ def sign_in_with_credentials(
     if (
         integration is not None
         and integration.require_login
-        and not via_bypass_link
+        and not via_bypass
         and not has_login_exception(session, user)
     ):
         raise KaseyaOneLoginRequired()
@@ -207,17 +205,9 @@ def start_session(session: DbSession, user: User, method: str, lifetime_seconds:
     if not user.is_active:
         raise AccountDisabled()
     tenant = session.get(Tenant, user.tenant_id)
-    now = tenant_now(tenant)
-    row = Session(
-        id=secrets.token_urlsafe(32),
-        tenant_id=tenant.id,
-        user_id=user.id,
-        method=method,
-        created_at=now,
-        expires_at=now + timedelta(seconds=lifetime_seconds),
+    return sessions.open_session(
+        session, Session, tenant, method, lifetime_seconds, user_id=user.id
     )
-    session.add(row)
-    return row
 
 
 def find_session(session: DbSession, tenant: Tenant, session_id: str | None) -> Session | None:
@@ -229,10 +219,6 @@ def find_session(session: DbSession, tenant: Tenant, session_id: str | None) -> 
     if row is None or row.tenant_id != tenant.id or row.is_expired() or not row.user.is_active:
         return None
     return row
-
-
-def end_session(session: DbSession, session_id: str) -> None:
-    session.execute(delete(Session).where(Session.id == session_id))
 
 
 def count_superusers(session: DbSession, tenant: Tenant) -> int:

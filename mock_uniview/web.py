@@ -8,7 +8,6 @@ from flask import Blueprint, g, request, url_for
 from sim_common import tenant_routes
 from sim_common.db import db
 from sim_common.errors import Unauthorized
-from sim_common.pages import secure_cookie
 from sim_common.tenant_routes import public_url_for as public_url_for
 
 from . import users
@@ -21,10 +20,6 @@ def tenant_blueprint(name: str, import_name: str) -> Blueprint:
     return tenant_routes.tenant_blueprint(
         name, import_name, "There is no such UniView Portal tenant."
     )
-
-
-def tenant_path() -> str:
-    return f"/t/{g.tenant.id}/"
 
 
 def current_session():
@@ -47,20 +42,3 @@ def require_superuser():
     if user.role != "superuser":
         raise SuperuserRequired()
     return user
-
-
-def set_session_cookie(response, session_id: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        path=tenant_path(),
-        httponly=True,
-        samesite="Lax",
-        secure=secure_cookie(),
-    )
-
-
-def clear_session_cookie(response) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE, path=tenant_path(), httponly=True, samesite="Lax", secure=secure_cookie()
-    )

@@ -4,7 +4,8 @@ administrator added it, the SCIM token KaseyaOne calls the module with, the sett
 version, the token of the module's bypass URL), adding it (registered with KaseyaOne first, then
 recorded; a registration that loses a race to a second add at the same moment is taken back),
 and the check of KaseyaOne's own calls to the module (its SCIM token as a bearer token, RFC 6750
-§2.1), and the endpoint KaseyaOne pushes Module Management's settings to. Each module's
+§2.1): the module's SCIM service provider KaseyaOne provisions through, and the endpoint
+KaseyaOne pushes Module Management's settings to. Each module's
 integration table is made from `KaseyaOneIntegrationMixin`, with the module's own settings
 beside these columns."""
 
@@ -30,10 +31,16 @@ from .kaseyaone_rp import (
     register_module_instance,
     remove_module_instance,
 )
+from .lazy import LazyModule
 from .passwords import MAX_PASSWORD_LENGTH
+from .scim_routes import init_scim_blueprint, init_user_routes
 from .tenant_routes import public_url_for
 from .validation import MAX_EMAIL_LENGTH, text
 from .web import rollback_request
+
+# scim2-models costs about 0.3 s to import: loaded on the first SCIM request (see
+# sim_common.scim_routes).
+_scim = LazyModule("sim_common.scim")
 
 
 class KaseyaOneIntegrationMixin:
@@ -141,6 +148,46 @@ def add_integration(
 def scim_base_url(login_bp: str) -> str:
     """The tenant's SCIM base URL, which the module gives KaseyaOne: under its home page."""
     return public_url_for(f"{login_bp}.home") + "scim/v2"
+
+
+def init_scim_service_provider(
+    bp: Blueprint,
+    root: str,
+    *,
+    domain: LazyModule,
+    description: LazyModule,
+    idempotent_model,
+    module_name: str,
+    realm: str,
+    login_bp: str,
+) -> Callable[[], str]:
+    """The module's SCIM service provider on `bp`, at `root` under each tenant's home page
+    (RFC 7644 §3.2), whose only client is KaseyaOne: every request, discovery's included, needs
+    the integration's SCIM token (sim_common.scim.authenticate_kaseyaone; a 401 names `realm`,
+    RFC 6750 §3); a push sent again with its Idempotency-Key is applied once; what every service
+    provider has (`description.DESCRIPTION`, sim_common.scim_routes) and the Users endpoint
+    (`domain`'s operations). DELETE of a user is the module's own to answer. Answers the SCIM
+    base URL the module gives KaseyaOne."""
+
+    @bp.before_request
+    def authenticate():
+        authorization = request.headers.get("Authorization")
+        _scim.authenticate_kaseyaone(g.tenant.integration, authorization, module_name)
+
+    def base_url() -> str:
+        return scim_base_url(login_bp)
+
+    apply_once(bp, idempotent_model, lambda: g.tenant)
+    init_scim_blueprint(
+        bp,
+        root,
+        base_url=base_url,
+        description=lambda: description.DESCRIPTION,
+        www_authenticate=f'Bearer realm="{realm}"',
+        me_detail="/Me is not supported: this service provider's only client is KaseyaOne.",
+    )
+    init_user_routes(bp, root, domain, base_url)
+    return base_url
 
 
 def bypass_url(login_bp: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
@@ -19,6 +19,11 @@ class TenantMixin:
     # Simulated time is real time plus this offset: advancing a tenant's clock never touches
     # another tenant's.
     clock_offset_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+def tenant_fk() -> ForeignKey:
+    """A row's tenant: deleting the tenant deletes the row."""
+    return ForeignKey("tenants.id", ondelete="CASCADE")
 
 
 class JournalEntryMixin:
@@ -53,4 +58,4 @@ class SecretMixin:
     value: Mapped[str] = mapped_column(Text)
 
 
-__all__ = ["TenantMixin", "JournalEntryMixin", "SecretMixin", "declared_attr"]
+__all__ = ["TenantMixin", "tenant_fk", "JournalEntryMixin", "SecretMixin", "declared_attr"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from .errors import Forbidden, SimError
@@ -100,3 +100,23 @@ def _own_origins() -> set[str]:
 def secure_cookie() -> bool:
     """Whether the cookies the simulator sets are `Secure` (its public URL is https)."""
     return bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+
+
+def set_tenant_cookie(response, name: str, value: str) -> None:
+    """A cookie of the tenant's pages (a module's session cookie): sent only under /t/{tenant}/,
+    hidden from scripts, and with other sites' requests only when a person follows a link
+    (SameSite=Lax)."""
+    response.set_cookie(name, value, **_tenant_cookie())
+
+
+def clear_tenant_cookie(response, name: str) -> None:
+    response.delete_cookie(name, **_tenant_cookie())
+
+
+def _tenant_cookie() -> dict:
+    return {
+        "path": f"/t/{g.tenant.id}/",
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": secure_cookie(),
+    }

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from scim2_models import (
+    Attribute,
     AuthenticationScheme,
     BaseModel,
     Bulk,
@@ -30,6 +31,7 @@ from scim2_models import (
     ForbiddenException,
     ListResponse,
     Meta,
+    Mutability,
     NotFoundException,
     NotImplementedException,
     Pagination,
@@ -421,3 +423,35 @@ class ServiceDescription:
                 detail=f"There is no {model.__name__} '{found_id}' here: only {', '.join(listed)}."
             )
         return self._located(endpoint, listed[found_id], base_url)
+
+
+def module_service_description(
+    token_holder: str, resource_type: ResourceType, schema: Schema, max_results: int
+) -> ServiceDescription:
+    """A module's service provider, whose only client is KaseyaOne: `token_holder`'s SCIM token
+    as a bearer token (`authenticate_kaseyaone`), PATCH supported, one resource type."""
+    return ServiceDescription(
+        authentication_scheme=AuthenticationScheme(
+            type=AuthenticationScheme.Type.oauthbearertoken,
+            name="OAuth Bearer Token",
+            description=f"{token_holder} SCIM token, which KaseyaOne received when the "
+            "KaseyaOne integration was added, as 'Authorization: Bearer <token>'.",
+            spec_uri="https://www.rfc-editor.org/rfc/rfc6750",
+            primary=True,
+        ),
+        max_results=max_results,
+        patch=True,
+        resources=[(resource_type, schema)],
+    )
+
+
+def published_attribute(parent: Schema | Attribute, name: str, **changes: Any) -> Attribute:
+    """The attribute `name` of a core schema (or of a complex attribute) as a service provider
+    publishes it: its description, mutability or sub-attributes changed to what it does."""
+    return parent[name].model_copy(update=changes)
+
+
+def read_only_attribute(parent: Schema | Attribute, name: str, description: str) -> Attribute:
+    return published_attribute(
+        parent, name, mutability=Mutability.read_only, description=description
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from k1harness.drivers.uniview import KaseyaOneSignIn
+from k1harness.drivers.module import KaseyaOneSignIn, final_page
 
 from .access_groups import names
 from .tenants import _check, create_kaseyaone_user
@@ -328,10 +328,6 @@ def signed_in_through_bypass(cast, autotask, autotask_scene, alias):
 @then(parsers.parse('"{alias}" is not signed in to Autotask'))
 def not_signed_in(cast, autotask, autotask_scene, alias):
     assert session_of(cast, autotask, autotask_scene, alias) is None
-
-
-def final_page(attempt):
-    return attempt.page if isinstance(attempt, KaseyaOneSignIn) else attempt
 
 
 @then(parsers.parse('Autotask refuses the login with "{error}"'))

@@ -9,8 +9,8 @@ import html
 
 from pytest_bdd import given, parsers, then, when
 
+from k1harness.drivers.module import ModuleDriver
 from k1harness.drivers.oidc import CALLBACK, SuiteClient
-from k1harness.drivers.uniview import UniViewDriver
 from module_contracts.autotask import RULES
 
 from .access_groups import kaseyaone_group_id, names
@@ -427,7 +427,7 @@ def both_tiles(cast, autotask_scene, alias):
 def open_autotask_tile(cast, autotask_scene, alias):
     person = cast.person(alias)
     page = person.browser.open(tiles(cast, alias)[autotask_scene.instance_id])
-    return UniViewDriver.through_kaseyaone(
+    return ModuleDriver.through_kaseyaone(
         person.browser, page, cast.kaseyaone, person.email, person.password
     )
 
@@ -446,7 +446,7 @@ def open_uniview_from_launcher(cast, autotask, autotask_scene, alias):
     person = cast.person(alias)
     launcher = autotask.launcher(autotask.home(person.browser, autotask_scene.tenant))
     page = person.browser.open(launcher["modules"][cast.instance_id])
-    return UniViewDriver.through_kaseyaone(
+    return ModuleDriver.through_kaseyaone(
         person.browser, page, cast.kaseyaone, person.email, person.password
     )
 

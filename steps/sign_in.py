@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from k1harness.drivers.uniview import KaseyaOneSignIn
+from k1harness.drivers.module import KaseyaOneSignIn, final_page
 
 
 def log_in_with_kaseyaone(cast, alias: str, password: str | None = None) -> KaseyaOneSignIn:
@@ -13,10 +13,6 @@ def log_in_with_kaseyaone(cast, alias: str, password: str | None = None) -> Kase
     return cast.uniview.log_in_with_kaseyaone(
         person.browser, cast.uv_tenant, cast.kaseyaone, person.email, password or person.password
     )
-
-
-def final_page(attempt):
-    return attempt.page if isinstance(attempt, KaseyaOneSignIn) else attempt
 
 
 @given(parsers.parse('"{alias}" has logged in with KaseyaOne before'))

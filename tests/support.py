@@ -1,12 +1,16 @@
 """What several test modules need: a UniView tenant's KaseyaOne integration as KaseyaOne would
 have registered it, written straight into the store, so that no KaseyaOne is needed; forms
-submitted as a browser submits them; fresh databases of each kind the simulators are checked on."""
+submitted as a browser submits them; fresh databases of each kind the simulators are checked on;
+SCIM requests, bodies and answers, and scim2-tester's battery, for the SCIM service providers'
+tests."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -103,9 +107,11 @@ def fresh_databases(kind: str, names, folder) -> Iterator[dict[str, str]]:
 SCIM_MEDIA_TYPE = "application/scim+json"
 
 
-def scim_call(client, method, url, body=None, *, authorization=None, query=None, headers=None):
-    """One SCIM request (`body`: bytes, or JSON data); every answer, whatever its status, must
-    be application/scim+json."""
+def scim_call(
+    client, method, url, body=None, *, authorization=None, query=None, headers=None, auth=None
+):
+    """One SCIM request (`body`: bytes, or JSON data; `auth`: HTTP Basic credentials); every
+    answer, whatever its status, must be application/scim+json."""
     import json
 
     headers = dict(headers or {})
@@ -116,6 +122,7 @@ def scim_call(client, method, url, body=None, *, authorization=None, query=None,
         url,
         method=method,
         headers=headers,
+        auth=auth,
         data=data,
         content_type=SCIM_MEDIA_TYPE if data is not None else None,
         query_string=query,
@@ -136,3 +143,102 @@ def read_scim_error(response):
     from scim2_models import Error
 
     return Error.model_validate(response.get_json())
+
+
+def read_scim_users(response, scim_ctx=None):
+    from scim2_models import Context, ListResponse, User
+
+    return ListResponse[User].model_validate(
+        response.get_json(), scim_ctx=scim_ctx or Context.RESOURCE_QUERY_RESPONSE
+    )
+
+
+def scim_user_creation(user_name, **attributes) -> dict:
+    """A POST /Users body, as scim2-models writes one."""
+    from scim2_models import Context, User
+
+    return User(user_name=user_name, **attributes).model_dump(
+        scim_ctx=Context.RESOURCE_CREATION_REQUEST
+    )
+
+
+def scim_user_patch(*operations: tuple) -> dict:
+    """A PATCH body of operations given as (op, path, value); path None for a path-less
+    operation."""
+    from scim2_models import Context, PatchOp, PatchOperation, User
+
+    built = [
+        PatchOperation[User](op=op, path=path, value=value)
+        if op != "remove"
+        else PatchOperation[User](op=op, path=path)
+        for op, path, value in operations
+    ]
+    return PatchOp[User](operations=built).model_dump(scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+
+
+def find_scim_users(call, client, filter_: str):
+    """The users `GET /Users?filter=...` answers, asked with a test module's `call(client,
+    method, path, query=...)`."""
+    from scim2_models import Context, SearchRequest, User
+
+    query = SearchRequest[User](filter=filter_).model_dump(
+        scim_ctx=Context.SEARCH_REQUEST, exclude={"schemas"}
+    )
+    response = call(client, "GET", "/Users", query=query)
+    assert response.status_code == 200, response.get_json()
+    return read_scim_users(response)
+
+
+# scim2-tester (its whole battery of checks, over real HTTP) against a module's service provider.
+
+
+def scim2_tester_results(base_url: str, token: str) -> list:
+    import httpx2
+    from scim2_client.engines.httpx2 import SyncSCIMClient
+    from scim2_tester import check_server
+
+    with httpx2.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+        return check_server(SyncSCIMClient(http))
+
+
+def assert_scim2_tester_passed(results, documented_exceptions: dict) -> tuple[Counter, str]:
+    """Every check succeeded but those `documented_exceptions` excuses, by (check title,
+    status), each of which still occurs. Answers the count of each status, and a summary."""
+    from scim2_tester import Status
+
+    counts = Counter(result.status.name for result in results)
+    summary = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+    unexcused = [
+        f"{r.status.name} {r.title} ({r.resource_type or '-'}): {r.reason}"
+        for r in results
+        if r.status != Status.SUCCESS and (r.title, r.status) not in documented_exceptions
+    ]
+    assert not unexcused, f"{summary}\n" + "\n".join(unexcused)
+    seen = {(r.title, r.status) for r in results}
+    stale = [key for key in documented_exceptions if key not in seen]
+    assert not stale, f"{summary}\ndocumented exceptions that no longer occur: {stale}"
+    return counts, summary
+
+
+def teach_scim2_tester(monkeypatch, rule: Callable) -> None:
+    """scim2-tester fills every writable attribute with random values; `rule(path, value)` says
+    what it sends instead where a module takes only some values (or `value` itself)."""
+    import scim2_tester.filling
+    from scim2_tester.checkers import patch_add, patch_replace
+
+    generate = scim2_tester.filling.generate_random_value
+
+    def generate_taught(context, path, *args, **kwargs):
+        value = generate(context, path, *args, **kwargs)
+        return value if value is None else rule(path, value)
+
+    for module in (scim2_tester.filling, patch_add, patch_replace):
+        monkeypatch.setattr(module, "generate_random_value", generate_taught)
+
+
+def email_user_name(path, value):
+    """A module whose userName is an email address (which no SCIM schema can say) is sent one
+    where scim2-tester would send a random UUID."""
+    if str(path).rsplit(":", 1)[-1] == "userName":
+        return f"{uuid.uuid4().hex}@scim-tester.example"
+    return value

@@ -5,7 +5,6 @@ changes groups. Request bodies are built, and answers read, with scim2-models.""
 
 from __future__ import annotations
 
-import json
 import shutil
 import uuid
 from collections import Counter
@@ -16,7 +15,6 @@ import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import (
     Context,
-    Error,
     Group,
     ListResponse,
     Mutability,
@@ -31,6 +29,7 @@ from scim2_models import (
 from scim2_tester import Status, check_server
 from scim2_tester.utils import get_registered_tags
 from sqlalchemy import event
+from support import read_scim_error, scim_call
 
 import mock_kaseyaone
 from k1harness.embedded import serve
@@ -107,26 +106,15 @@ def instance(client):
 
 
 def call(client, method, path, body=None, *, auth=None, query=None):
-    """One SCIM request; every answer, whatever its status, must be application/scim+json."""
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body)
-    response = client.open(
-        SCIM + path,
-        method=method,
-        auth=auth,
-        data=data,
-        content_type=MEDIA_TYPE if data is not None else None,
-        query_string=query,
-    )
-    assert response.mimetype == MEDIA_TYPE, (method, path, response.status, response.data)
-    return response
+    """One SCIM request to the hub's service provider (support.scim_call)."""
+    return scim_call(client, method, SCIM + path, body, auth=auth, query=query)
+
+
+read_error = read_scim_error
 
 
 def admin(client, method, path, body=None):
     return client.open(f"/api/v1{path}", method=method, auth=MASTER, json=body)
-
-
-def read_error(response) -> Error:
-    return Error.model_validate(response.get_json())
 
 
 def read_list(response, model, scim_ctx=Context.RESOURCE_QUERY_RESPONSE) -> ListResponse:

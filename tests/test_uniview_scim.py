@@ -5,32 +5,24 @@ with scim2-models."""
 
 from __future__ import annotations
 
-import uuid
-from collections import Counter
-
-import httpx2
 import pytest
-import scim2_tester.filling
-from scim2_client.engines.httpx2 import SyncSCIMClient
-from scim2_models import (
-    Context,
-    ListResponse,
-    Name,
-    PatchOp,
-    PatchOperation,
-    SearchRequest,
-    ServiceProviderConfig,
-    User,
-)
-from scim2_tester import Status, check_server
-from scim2_tester.checkers import patch_add, patch_replace
+from scim2_models import Context, ListResponse, Name, SearchRequest, ServiceProviderConfig, User
+from scim2_tester import Status
 from sqlalchemy import select
 from support import (
     add_uniview_integration,
+    assert_scim2_tester_passed,
+    email_user_name,
+    find_scim_users,
     post_form,
     read_scim_error,
     read_scim_user,
+    read_scim_users,
+    scim2_tester_results,
     scim_call,
+    scim_user_creation,
+    scim_user_patch,
+    teach_scim2_tester,
 )
 
 import mock_uniview
@@ -97,41 +89,16 @@ def call(
     )
 
 
-read_user, read_error = read_scim_user, read_scim_error
-
-
-def read_list(response, scim_ctx=Context.RESOURCE_QUERY_RESPONSE) -> ListResponse[User]:
-    return ListResponse[User].model_validate(response.get_json(), scim_ctx=scim_ctx)
-
-
-def creation(user_name, **attributes) -> dict:
-    return User(user_name=user_name, **attributes).model_dump(
-        scim_ctx=Context.RESOURCE_CREATION_REQUEST
-    )
+read_user, read_error, read_list = read_scim_user, read_scim_error, read_scim_users
+creation, patch = scim_user_creation, scim_user_patch
 
 
 def replacement(user: User) -> dict:
     return user.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
 
 
-def patch(*operations: tuple) -> dict:
-    """PATCH operations given as (op, path, value); path None for a path-less operation."""
-    built = [
-        PatchOperation[User](op=op, path=path, value=value)
-        if op != "remove"
-        else PatchOperation[User](op=op, path=path)
-        for op, path, value in operations
-    ]
-    return PatchOp[User](operations=built).model_dump(scim_ctx=Context.RESOURCE_PATCH_REQUEST)
-
-
 def find(client, filter_: str) -> ListResponse[User]:
-    query = SearchRequest[User](filter=filter_).model_dump(
-        scim_ctx=Context.SEARCH_REQUEST, exclude={"schemas"}
-    )
-    response = call(client, "GET", "/Users", query=query)
-    assert response.status_code == 200, response.get_json()
-    return read_list(response)
+    return find_scim_users(call, client, filter_)
 
 
 def user_id(client, user_name: str) -> str:
@@ -185,34 +152,12 @@ def email_user_names(monkeypatch):
     """scim2-tester fills userName with a random UUID; UniView's userName is an email address
     (its username), which no SCIM schema can say. The tester is taught that one rule, for that
     one attribute, and generates every other value itself."""
-    generate = scim2_tester.filling.generate_random_value
-
-    def generate_with_email_user_names(context, path, *args, **kwargs):
-        value = generate(context, path, *args, **kwargs)
-        if value is not None and str(path).rsplit(":", 1)[-1] == "userName":
-            return f"{uuid.uuid4().hex}@scim-tester.example"
-        return value
-
-    for module in (scim2_tester.filling, patch_add, patch_replace):
-        monkeypatch.setattr(module, "generate_random_value", generate_with_email_user_names)
+    teach_scim2_tester(monkeypatch, email_user_name)
 
 
 def test_scim2_tester_finds_no_error(uniview_on_loopback, email_user_names):
-    base_url = f"{uniview_on_loopback.url}{SCIM}"
-    with httpx2.Client(base_url=base_url, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
-        results = check_server(SyncSCIMClient(http))
-
-    counts = Counter(result.status.name for result in results)
-    summary = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
-    unexcused = [
-        f"{r.status.name} {r.title} ({r.resource_type or '-'}): {r.reason}"
-        for r in results
-        if r.status != Status.SUCCESS and (r.title, r.status) not in DOCUMENTED_EXCEPTIONS
-    ]
-    assert not unexcused, f"{summary}\n" + "\n".join(unexcused)
-    seen = {(r.title, r.status) for r in results}
-    stale = [key for key in DOCUMENTED_EXCEPTIONS if key not in seen]
-    assert not stale, f"{summary}\ndocumented exceptions that no longer occur: {stale}"
+    results = scim2_tester_results(f"{uniview_on_loopback.url}{SCIM}", TOKEN)
+    counts, summary = assert_scim2_tester_passed(results, DOCUMENTED_EXCEPTIONS)
     assert counts["SUCCESS"] >= 40, summary  # the whole battery ran: discovery, CRUD, PATCH
 
 

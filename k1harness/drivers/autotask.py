@@ -2,14 +2,14 @@
 that a real Autotask sandbox can be read the same way), its login page, Bypass URL and Log In
 with KaseyaOne as a person, LiveMobile's sign-in as the app, and Admin > Extensions &
 Integrations > Kaseya Integrations > KaseyaOne through the simulator's JSON API as a signed-in
-administrator."""
+administrator (what every module's driver has: k1harness.drivers.module)."""
 
 from __future__ import annotations
 
-from .base import ApiResult, DriverError, SystemDriver, result_of
+from .base import ApiResult, DriverError, result_of
 from .browser import Browser, Page
 from .kaseyaone import KaseyaOneDriver
-from .uniview import KaseyaOneSignIn, UniViewDriver
+from .module import KaseyaOneSignIn, ModuleDriver
 
 REST = "/ATServicesRest/V1.0"
 
@@ -52,32 +52,11 @@ class AutotaskRest:
         return self._call("GET", self.driver.url(f"{REST}/Resources/{resource_id}"))["item"]
 
 
-class AutotaskDriver(SystemDriver):
-    def tenant_url(self, tenant: str, path: str = "") -> str:
-        return self.url(f"/t/{tenant}/{path.lstrip('/')}")
-
+class AutotaskDriver(ModuleDriver):
     def rest(self, api_user: dict) -> AutotaskRest:
         return AutotaskRest(self, api_user)
 
     # --- as a person, in a browser
-
-    def login_page(self, browser: Browser, tenant: str) -> Page:
-        return browser.open(self.tenant_url(tenant, "login"))
-
-    def log_in_with_credentials(
-        self, browser: Browser, tenant: str, username: str, password: str
-    ) -> Page:
-        return browser.submit(
-            self.login_page(browser, tenant), "login", username=username, password=password
-        )
-
-    def log_in_through_bypass_url(
-        self, browser: Browser, url: str, username: str, password: str
-    ) -> Page:
-        page = browser.open(url)
-        if page.status != 200:
-            return page
-        return browser.submit(page, "login", username=username, password=password)
 
     def log_in_with_kaseyaone(
         self, browser: Browser, tenant: str, kaseyaone: KaseyaOneDriver, email: str, password: str
@@ -87,23 +66,10 @@ class AutotaskDriver(SystemDriver):
         page = self.login_page(browser, tenant)
         if not page.has_link("kaseyaone-login"):
             # No button to click: ask for the sign-in as the button would, to be told why.
-            page = browser.open(self.tenant_url(tenant, "login/kaseyaone"), login_hint=email)
+            page = self.open_kaseyaone_login(browser, tenant, login_hint=email)
         else:
             page = browser.open(page.link("kaseyaone-login"), login_hint=email)
-        return UniViewDriver.through_kaseyaone(browser, page, kaseyaone, email, password)
-
-    def home(self, browser: Browser, tenant: str) -> Page:
-        return browser.open(self.tenant_url(tenant))
-
-    def log_out(self, browser: Browser, tenant: str) -> Page:
-        page = self.home(browser, tenant)
-        return browser.submit(page, page.form_posting_to("/logout"))
-
-    launcher = staticmethod(UniViewDriver.launcher)  # KaseyaOne's, the same in every module
-
-    def current_session(self, browser: Browser, tenant: str) -> dict | None:
-        response = browser.http.get(self.tenant_url(tenant, "api/session"), timeout=self.timeout)
-        return response.json() if response.status_code == 200 else None
+        return self.through_kaseyaone(browser, page, kaseyaone, email, password)
 
     def integration_page(self, browser: Browser, tenant: str) -> Page:
         return browser.open(self.tenant_url(tenant, "admin/integrations/kaseyaone"))
@@ -120,32 +86,6 @@ class AutotaskDriver(SystemDriver):
         )
 
     # --- the simulator's JSON API, with the browser's session
-
-    def api(
-        self, browser: Browser, tenant: str, method: str, path: str, json: dict | None = None
-    ) -> ApiResult:
-        return result_of(
-            browser.http.request(
-                method, self.tenant_url(tenant, "api/" + path), json=json, timeout=self.timeout
-            )
-        )
-
-    def add_kaseyaone_integration(
-        self, browser: Browser, tenant: str, master_email: str, master_password: str
-    ) -> ApiResult:
-        return self.api(
-            browser,
-            tenant,
-            "POST",
-            "integrations/kaseyaone",
-            {"master_email": master_email, "master_password": master_password},
-        )
-
-    def integration(self, browser: Browser, tenant: str) -> ApiResult:
-        return self.api(browser, tenant, "GET", "integrations/kaseyaone")
-
-    def change_integration_settings(self, browser: Browser, tenant: str, **changes) -> ApiResult:
-        return self.api(browser, tenant, "PATCH", "integrations/kaseyaone", changes)
 
     def grant_exceptions(self, browser: Browser, tenant: str, users: list) -> ApiResult:
         """User Exceptions: several users picked at once (ids or user names)."""

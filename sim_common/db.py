@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import UniqueConstraint, create_engine, delete, event, select
+from sqlalchemy import Index, UniqueConstraint, create_engine, delete, event, select, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -37,6 +37,8 @@ class Store:
         self.engine = create_engine(url, hide_parameters=True, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        if self.engine.dialect.name == "postgresql":
+            _postgresql_partial_indexes(metadata)
         self.metadata = metadata
         event.listen(self.engine, "handle_error", self._refusal)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
@@ -60,6 +62,25 @@ class Store:
         """A session outside any request (start-up, background jobs, tests)."""
         with self.sessionmaker() as session, session.begin():
             yield session
+
+
+PARTIAL = "partial_where"  # Index.info: the condition of a partial index (partial_unique_index)
+
+
+def partial_unique_index(name: str, *columns: str, where: str, **kwargs) -> Index:
+    """A unique index over the rows `where` holds, in SQLite and PostgreSQL. PostgreSQL's option
+    is set when a store opens a PostgreSQL database: naming it here (`postgresql_where`) would
+    import SQLAlchemy's PostgreSQL dialect into every start, about 30 ms of it."""
+    index = Index(name, *columns, unique=True, sqlite_where=text(where), **kwargs)
+    index.info[PARTIAL] = where
+    return index
+
+
+def _postgresql_partial_indexes(metadata) -> None:
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            if PARTIAL in index.info:
+                index.dialect_options["postgresql"]["where"] = text(index.info[PARTIAL])
 
 
 class SchemaOutOfDate(RuntimeError):

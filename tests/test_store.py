@@ -159,3 +159,25 @@ def test_a_database_without_a_unique_rule_this_version_needs_is_refused(tmp_path
     store.engine.dispose()
     with pytest.raises(SchemaOutOfDate, match=r"a unique rule on groups \(tenant_id, name\)"):
         Store(url, mock_uniview.models.Base.metadata)
+
+
+def test_a_partial_unique_rule_binds_only_the_rows_it_names(database):
+    """UniView's names are unique among groups added by hand; groups imported from KaseyaOne
+    may share one (sim_common.db.partial_unique_index, on SQLite and on PostgreSQL)."""
+    from datetime import datetime
+
+    from mock_uniview.errors import GroupNameTaken
+    from mock_uniview.models import Group, Tenant
+
+    store = Store(database, mock_uniview.models.Base.metadata)
+    now = datetime(2026, 1, 1)
+    with store.transaction() as session:
+        session.add(Tenant(id="t", name="T", created_at=now))
+        session.flush()
+        for number, source in enumerate(["kaseyaone", "kaseyaone", "uniview"]):
+            session.add(
+                Group(id=f"g{number}", tenant_id="t", name="Ops", source=source, created_at=now)
+            )
+    with pytest.raises(GroupNameTaken), store.transaction() as session:
+        session.add(Group(id="g9", tenant_id="t", name="Ops", source="uniview", created_at=now))
+    store.engine.dispose()

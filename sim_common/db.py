@@ -12,6 +12,7 @@ statement's values (SQL parameters, PostgreSQL's DETAIL): they may be password h
 from __future__ import annotations
 
 import secrets
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -42,8 +43,10 @@ class Store:
         self.metadata = metadata
         event.listen(self.engine, "handle_error", self._refusal)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        metadata.create_all(self.engine)
-        check_schema(self.engine, metadata)
+        if not _schema_checked(self.engine, metadata):
+            metadata.create_all(self.engine)
+            check_schema(self.engine, metadata)
+            _remember_schema_checked(self.engine, metadata)
 
     def _refusal(self, context) -> None:
         """What the database refused, as the simulator's error (SQLAlchemy's handle_error)."""
@@ -115,6 +118,43 @@ def check_schema(engine, metadata) -> None:
             f"{' and more' if len(missing) > 5 else ''}. The simulators have no migrations: "
             "move the file away (or point --database-url elsewhere) and start again."
         )
+
+
+def _schema_stamp(connection, metadata) -> int:
+    """What create_all and check_schema make sure of (the tables, their columns and unique
+    rules) together with the schema the SQLite file holds (sqlite_master, which any change to a
+    table or an index changes), as a positive 31-bit number."""
+    described = [
+        (
+            t.name,
+            sorted(c.name for c in t.columns),
+            sorted(sorted(_columns(r)) for r in _unique_rules(t)),
+        )
+        for t in metadata.sorted_tables
+    ]
+    held = connection.exec_driver_sql(
+        "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+    ).all()
+    return zlib.crc32(repr((described, held)).encode()) & 0x7FFFFFFF or 1
+
+
+def _schema_checked(engine, metadata) -> bool:
+    """An SQLite file keeps in its header's user_version the stamp of the schema a start made
+    and checked there: a later start of the same version on the same schema skips both (about
+    10 ms of it). A file made or changed by another version, or by hand, has another stamp (0
+    when new), and is checked."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as connection:
+        stamp = connection.exec_driver_sql("PRAGMA user_version").scalar()
+        return stamp == _schema_stamp(connection, metadata)
+
+
+def _remember_schema_checked(engine, metadata) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            stamp = _schema_stamp(connection, metadata)
+            connection.exec_driver_sql(f"PRAGMA user_version = {stamp}")
 
 
 def _unique_rules(table):

@@ -40,6 +40,23 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}" if seconds < 0.001 else f"{seconds * 1000:.1f}"
 
 
+def compile_project() -> None:
+    """Byte-compile the project's packages, as pip does when it installs a package (the peers'
+    were): an editable install leaves it to the first import, which writes nothing where
+    PYTHONDONTWRITEBYTECODE is set, so that every start of a simulator would compile its
+    sources again (100-150 ms of a served start on this machine)."""
+    import compileall
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for package in PACKAGES:
+        compileall.compile_dir(root / package, quiet=1)
+
+
+PACKAGES = ("sim_common", "module_contracts", "mock_kaseyaone", "mock_uniview", "mock_autotask")
+PACKAGES += ("k1harness",)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,7 +1,9 @@
 """How long each simulator takes to be ready to serve: from starting its process to the first
 successful `GET /_sim/health` (ours) or discovery document (the peers), polled every 5 ms; the
 process is stopped after each start. Each start gets a fresh database (a fresh signing key),
-except the "existing database" row. Targets take turns, so machine noise spreads evenly.
+except the "existing database" row. Targets take turns, so machine noise spreads evenly. The
+project's packages are byte-compiled first, as pip compiles an installed package (the peers'
+are): under PYTHONDONTWRITEBYTECODE an editable install would compile them at every start.
 
 Ours: `mock-kaseyaone serve` and `mock-uniview serve` (gunicorn, 1 worker), and the embedded
 pair (`k1harness.embedded.start_embedded()`, both simulators in one process) in a fresh
@@ -27,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import free_port, ms, stop_process, summary, wait_for
+from bench_common import compile_project, free_port, ms, stop_process, summary, wait_for
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -133,6 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     if importlib.util.find_spec("mock_kaseyaone") is None:
         sys.exit("run this with the project's python (.venv/bin/python)")
+    compile_project()
     with tempfile.TemporaryDirectory() as workdir:
         existing_db = Path(workdir) / "kaseyaone.sqlite3"
         serve_ours("kaseyaone", existing_db)  # creates the database, tables and key once

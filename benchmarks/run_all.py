@@ -337,6 +337,10 @@ def main() -> None:
     peers = ["--peers-python", args.peers_python] if args.peers_python else []
     if not peers:
         print("skipped the peers: no --peers-python given", file=sys.stderr)
+    sys.path.insert(0, str(HERE))
+    from bench_common import compile_project
+
+    compile_project()  # every script starts simulators: each would compile the sources again
     info, started_load = machine(), load()
     rows, log = measure(peers, args.quick, args.suite_select)
     print(report(rows, log, info, started_load))

@@ -16,11 +16,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from sim_common.clock import tenant_now
+from sim_common.db import partial_unique_index
 from sim_common.models import TenantMixin, tenant_fk
 from sim_common.tables import simulator_tables
 
@@ -411,13 +411,8 @@ class Insight(Base):
     __table_args__ = (
         Index("ix_insights_tenant_state", "tenant_id", "state"),
         # One open insight per rule and module instance, whoever evaluates at the same moment.
-        Index(
-            "ux_insights_open",
-            "instance_id",
-            "rule",
-            unique=True,
-            sqlite_where=text("state != 'completed'"),
-            postgresql_where=text("state != 'completed'"),
+        partial_unique_index(
+            "ux_insights_open", "instance_id", "rule", where="state != 'completed'"
         ),
     )
 

@@ -16,10 +16,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from sim_common.db import partial_unique_index
 from sim_common.kaseyaone_launcher import KaseyaOneTokensMixin
 from sim_common.kaseyaone_module import KaseyaOneIntegrationMixin
 from sim_common.models import TenantMixin, tenant_fk
@@ -142,13 +142,11 @@ class Group(Base):
         UniqueConstraint("tenant_id", "kaseyaone_id"),
         # Names added by hand are unique in a tenant; an imported group may share one (KaseyaOne
         # keeps its own names unique).
-        Index(
+        partial_unique_index(
             "uq_groups_manual_name",
             "tenant_id",
             "name",
-            unique=True,
-            sqlite_where=text("source = 'uniview'"),
-            postgresql_where=text("source = 'uniview'"),
+            where="source = 'uniview'",
             info={"conflict": GroupNameTaken},
         ),
     )

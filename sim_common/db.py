@@ -12,11 +12,12 @@ statement's values (SQL parameters, PostgreSQL's DETAIL): they may be password h
 from __future__ import annotations
 
 import secrets
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import UniqueConstraint, create_engine, delete, event, select
+from sqlalchemy import Index, UniqueConstraint, create_engine, delete, event, select, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -48,11 +49,15 @@ class Store:
         self.engine = create_engine(url, hide_parameters=True, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        if self.engine.dialect.name == "postgresql":
+            _postgresql_partial_indexes(metadata)
         self.metadata = metadata
         event.listen(self.engine, "handle_error", self._refusal)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        metadata.create_all(self.engine)
-        check_schema(self.engine, metadata)
+        if not _schema_checked(self.engine, metadata):
+            metadata.create_all(self.engine)
+            check_schema(self.engine, metadata)
+            _remember_schema_checked(self.engine, metadata)
 
     def _refusal(self, context) -> None:
         """What the database refused, as the simulator's error (SQLAlchemy's handle_error)."""
@@ -71,6 +76,25 @@ class Store:
         """A session outside any request (start-up, background jobs, tests)."""
         with self.sessionmaker() as session, session.begin():
             yield session
+
+
+PARTIAL = "partial_where"  # Index.info: the condition of a partial index (partial_unique_index)
+
+
+def partial_unique_index(name: str, *columns: str, where: str, **kwargs) -> Index:
+    """A unique index over the rows `where` holds, in SQLite and PostgreSQL. PostgreSQL's option
+    is set when a store opens a PostgreSQL database: naming it here (`postgresql_where`) would
+    import SQLAlchemy's PostgreSQL dialect into every start, about 30 ms of it."""
+    index = Index(name, *columns, unique=True, sqlite_where=text(where), **kwargs)
+    index.info[PARTIAL] = where
+    return index
+
+
+def _postgresql_partial_indexes(metadata) -> None:
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            if PARTIAL in index.info:
+                index.dialect_options["postgresql"]["where"] = text(index.info[PARTIAL])
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -105,6 +129,43 @@ def check_schema(engine, metadata) -> None:
             f"{' and more' if len(missing) > 5 else ''}. The simulators have no migrations: "
             "move the file away (or point --database-url elsewhere) and start again."
         )
+
+
+def _schema_stamp(connection, metadata) -> int:
+    """What create_all and check_schema make sure of (the tables, their columns and unique
+    rules) together with the schema the SQLite file holds (sqlite_master, which any change to a
+    table or an index changes), as a positive 31-bit number."""
+    described = [
+        (
+            t.name,
+            sorted(c.name for c in t.columns),
+            sorted(sorted(_columns(r)) for r in _unique_rules(t)),
+        )
+        for t in metadata.sorted_tables
+    ]
+    held = connection.exec_driver_sql(
+        "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+    ).all()
+    return zlib.crc32(repr((described, held)).encode()) & 0x7FFFFFFF or 1
+
+
+def _schema_checked(engine, metadata) -> bool:
+    """An SQLite file keeps in its header's user_version the stamp of the schema a start made
+    and checked there: a later start of the same version on the same schema skips both (about
+    10 ms of it). A file made or changed by another version, or by hand, has another stamp (0
+    when new), and is checked."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as connection:
+        stamp = connection.exec_driver_sql("PRAGMA user_version").scalar()
+        return stamp == _schema_stamp(connection, metadata)
+
+
+def _remember_schema_checked(engine, metadata) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            stamp = _schema_stamp(connection, metadata)
+            connection.exec_driver_sql(f"PRAGMA user_version = {stamp}")
 
 
 def _unique_rules(table):

@@ -9,28 +9,30 @@ An integration is any object with `issuer`, `client_id`, `client_secret` and `te
 KaseyaOne's public URL (the issuer, what browsers see) may differ from the URL the module
 reaches it on (`KASEYAONE_URL`): back-channel endpoints are rewritten onto the latter. Every
 call is journalled in the tenant's journal.
+
+requests, authlib's client and joserfc (about 70 ms to import) are loaded by the first call to
+KaseyaOne, not with the module: a module simulator imports this one to start.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import requests
 from authlib.common.urls import add_params_to_uri
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
-from authlib.oidc.core import CodeIDToken
 from flask import current_app, g
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-from joserfc.jws import JWSRegistry
 
 from .db import db
 from .errors import Forbidden, SimError, UpstreamError
 from .journal import journalled_session
+from .lazy import LazyModule
 from .outbox import IDEMPOTENCY_HEADER, json_delivery
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
+    from joserfc.jwk import KeySet
+
+requests = LazyModule("requests")
 
 
 class KaseyaOneRefused(Forbidden):
@@ -60,7 +62,8 @@ def _journal_model():
     return current_app.extensions["sim_models"].JournalEntry
 
 
-def _session(cls=requests.Session, **kwargs):
+def _session(cls=None, **kwargs):
+    cls = cls or requests.Session
     return journalled_session(db, _journal_model(), g.get("tenant_id"), cls, **kwargs)
 
 
@@ -144,6 +147,8 @@ def provider_metadata(issuer: str) -> dict:
 
 
 def _jwks(issuer: str, *, refresh: bool = False) -> KeySet:
+    from joserfc.jwk import KeySet
+
     cache = current_app.extensions.setdefault("k1_rp_jwks", {})
     if refresh or issuer not in cache:
         uri = _backchannel(provider_metadata(issuer)["jwks_uri"], issuer)
@@ -152,6 +157,8 @@ def _jwks(issuer: str, *, refresh: bool = False) -> KeySet:
 
 
 def _oauth_session(integration, redirect_uri: str | None) -> OAuth2Session:
+    from authlib.integrations.requests_client import OAuth2Session
+
     return _session(
         OAuth2Session,
         client_id=integration.client_id,
@@ -190,6 +197,9 @@ def _token_endpoint(integration) -> str:
 def _token_call(what: str):
     """A call to the token endpoint: KaseyaOne's OAuth error (RFC 6749 §5.2) is
     KaseyaOneRefused, no answer KaseyaOneUnavailable."""
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.oauth2.rfc6749.errors import OAuth2Error
+
     try:
         yield
     except (OAuthError, OAuth2Error) as exc:
@@ -252,6 +262,11 @@ def logout_url(
 def validate_id_token(integration, token: dict, *, nonce: str, now: int) -> dict:
     """Signature (by `kid`, RS256 only), iss, aud, azp, exp, iat, nonce and at_hash, against the
     tenant's simulated clock."""
+    from authlib.oidc.core import CodeIDToken
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jws import JWSRegistry
+
     if not isinstance(token, dict) or not isinstance(token.get("id_token"), str):
         raise KaseyaOneRefused("KaseyaOne sent no ID token.")
     registry = JWSRegistry(algorithms=["RS256"])

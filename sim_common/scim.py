@@ -123,13 +123,20 @@ class SearchableUser(User):
     emails: list[_GivenAddress] | None = None
 
 
+@lru_cache
+def parametrized(generic: Any, served: Any) -> Any:
+    """`generic[served]` (SearchRequest[User], say): pydantic looks its parametrizations up in
+    a cache of its own, at about 0.3 ms a lookup, once per request otherwise."""
+    return generic[served]
+
+
 def parse_search_query(served: Any, query: Mapping[str, str]) -> SearchRequest:
     """The query parameters of GET on a resource endpoint (RFC 7644 §3.4.2); `served` is the
     resource model the endpoint serves."""
     if any(key in query for key in SORT_PARAMETERS):
         raise _sorting_not_supported()
     return parse(
-        SearchRequest[served],
+        parametrized(SearchRequest, served),
         {key: query[key] for key in SEARCH_PARAMETERS if key in query},
         Context.SEARCH_REQUEST,
     )
@@ -137,7 +144,7 @@ def parse_search_query(served: Any, query: Mapping[str, str]) -> SearchRequest:
 
 def parse_search_body(served: Any, body: bytes) -> SearchRequest:
     """The body of POST /.search (RFC 7644 §3.4.3)."""
-    search = parse(SearchRequest[served], body, Context.SEARCH_REQUEST)
+    search = parse(parametrized(SearchRequest, served), body, Context.SEARCH_REQUEST)
     if search.sort_by is not None or search.sort_order is not None:
         raise _sorting_not_supported()
     return search
@@ -153,7 +160,7 @@ def parse_response_parameters(served: Any, query: Mapping[str, str]) -> Response
     """`attributes` or `excludedAttributes`, on any request that answers a resource (RFC 7644
     §3.9)."""
     wanted = {key: query[key] for key in RESPONSE_PARAMETERS if key in query}
-    return parse(ResponseParameters[served], wanted, Context.RESOURCE_QUERY_REQUEST)
+    return parse(parametrized(ResponseParameters, served), wanted, Context.RESOURCE_QUERY_REQUEST)
 
 
 def requested(parameters: ResponseParameters | None, field_name: str) -> bool:
@@ -328,7 +335,7 @@ def _rows(session: Session, query: Select) -> list:
 def list_response(
     served: Any, search: SearchRequest, total: int, page: list[Resource]
 ) -> ListResponse:
-    return ListResponse[served](
+    return parametrized(ListResponse, served)(
         total_results=total,
         start_index=(search.start_index_0 or 0) + 1,
         items_per_page=len(page),

@@ -38,11 +38,21 @@ def served_simulators():
     served.stop()
 
 
+@pytest.fixture(scope="session")
+def nested_runs() -> dict:
+    """The runs this process made, by what they ran: a scenario that runs the very selection,
+    target and environment an earlier one ran reads that run's outcomes and reports."""
+    return {}
+
+
 @pytest.fixture
-def run_suite(tmp_path, served_simulators):
+def run_suite(tmp_path, served_simulators, nested_runs):
     counter = iter(range(100))
 
     def run(*args: str, target: str | None = None, env: dict | None = None) -> Run:
+        key = (args, target, tuple(sorted((env or {}).items())))
+        if key in nested_runs:
+            return nested_runs[key]
         reports = tmp_path / f"run{next(counter)}"
         reports.mkdir()
         command = [
@@ -66,9 +76,10 @@ def run_suite(tmp_path, served_simulators):
         done = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, env=environment, timeout=60
         )
-        return Run(
+        nested_runs[key] = Run(
             done.returncode, outcomes_of(reports / "junit.xml"), reports, done.stdout + done.stderr
         )
+        return nested_runs[key]
 
     return run
 

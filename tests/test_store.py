@@ -190,3 +190,25 @@ def test_a_database_busy_past_its_timeout_answers_503_and_changes_nothing(tmp_pa
     again = client.post("/_sim/tenants", json={"id": "acme", "name": "A", "users": [MASTER]})
     assert again.status_code == 201, again.get_json()  # the first left no tenant behind
     store.engine.dispose()
+
+
+def test_a_partial_unique_rule_binds_only_the_rows_it_names(database):
+    """UniView's names are unique among groups added by hand; groups imported from KaseyaOne
+    may share one (sim_common.db.partial_unique_index, on SQLite and on PostgreSQL)."""
+    from datetime import datetime
+
+    from mock_uniview.errors import GroupNameTaken
+    from mock_uniview.models import Group, Tenant
+
+    store = Store(database, mock_uniview.models.Base.metadata)
+    now = datetime(2026, 1, 1)
+    with store.transaction() as session:
+        session.add(Tenant(id="t", name="T", created_at=now))
+        session.flush()
+        for number, source in enumerate(["kaseyaone", "kaseyaone", "uniview"]):
+            session.add(
+                Group(id=f"g{number}", tenant_id="t", name="Ops", source=source, created_at=now)
+            )
+    with pytest.raises(GroupNameTaken), store.transaction() as session:
+        session.add(Group(id="g9", tenant_id="t", name="Ops", source="uniview", created_at=now))
+    store.engine.dispose()

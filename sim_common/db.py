@@ -104,12 +104,18 @@ class SchemaOutOfDate(RuntimeError):
 def check_schema(engine, metadata) -> None:
     """There are no migrations: a database made by an older version of a simulator (a table
     without a column or a unique rule this version needs) stops the start with what to do,
-    rather than answering 500 (or keeping duplicates) later."""
+    rather than answering 500 (or keeping duplicates) later. An index that only speeds reads up
+    is added where it is missing (create_all adds none to a table that exists): that changes no
+    row and cannot fail on the rows there."""
     from sqlalchemy import inspect
 
     inspector = inspect(engine)
     missing = []
     for table in metadata.sorted_tables:
+        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if not index.unique and index.name not in indexes:
+                index.create(engine)
         present = {column["name"] for column in inspector.get_columns(table.name)}
         missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in present]
         unique = [set(u["column_names"]) for u in inspector.get_unique_constraints(table.name)]

@@ -161,6 +161,21 @@ def test_a_database_without_a_unique_rule_this_version_needs_is_refused(tmp_path
         Store(url, mock_uniview.models.Base.metadata)
 
 
+def test_an_index_a_database_lacks_is_added_at_the_next_start(tmp_path):
+    """A file made before an index existed (SCIM's listing order, say) gets it: without it the
+    listings of a large tenant would sort every row again for every page."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    store = Store(url, mock_uniview.models.Base.metadata)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_users_tenant_created")
+    store.engine.dispose()
+    store = Store(url, mock_uniview.models.Base.metadata)
+    assert "ix_users_tenant_created" in {
+        i["name"] for i in inspect(store.engine).get_indexes("users")
+    }
+    store.engine.dispose()
+
+
 def test_a_database_busy_past_its_timeout_answers_503_and_changes_nothing(tmp_path):
     """Another writer holding an SQLite file past the wait a request allows is a 503 with
     Retry-After (a machine far busier than the simulator is sized for), never a 500."""

@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, Integer, String, and_, bindparam, delete, or_, select, tuple_
@@ -197,51 +198,47 @@ def throttled_check(tenant, account: str, check: Callable[[], bool]) -> bool:
     return right
 
 
-_STATEMENTS: dict = {}
-
-
-def _statements(session) -> dict:
+@lru_cache
+def _statements(model, dialect: str) -> dict:
     """The statements every counted attempt runs, built once per table and database kind with
     bound parameters: building one cost SQLAlchemy more than running it (a served sign-in ran
     five of them)."""
-    model = _models().LoginFailure
-    dialect = session.get_bind().dialect.name
-    if (model, dialect) not in _STATEMENTS:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            insert = None  # no portable ON CONFLICT: sim_common.db.insert_new
-        cutoff, window_start = bindparam("cutoff"), bindparam("window_start")
-        _STATEMENTS[model, dialect] = {
-            "insert": insert(model).on_conflict_do_nothing() if insert else None,
-            "rows": select(model)
-            .where(
-                model.tenant_id == bindparam("tenant_id"),
-                tuple_(model.scope, model.key).in_(bindparam("keys", expanding=True)),
-            )
-            .with_for_update(),
-            # What no longer counts, so that names tried once do not pile up.
-            "forget": delete(model)
-            .where(
-                model.tenant_id == bindparam("tenant_id"),
-                or_(
-                    model.locked_until <= cutoff,
-                    and_(
-                        model.locked_until.is_(None),
-                        or_(model.failures == 0, model.window_started_at <= window_start),
-                    ),
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        insert = None  # no portable ON CONFLICT: sim_common.db.insert_new
+    cutoff, window_start = bindparam("cutoff"), bindparam("window_start")
+    return {
+        "insert": insert(model).on_conflict_do_nothing() if insert else None,
+        "rows": select(model)
+        .where(
+            model.tenant_id == bindparam("tenant_id"),
+            tuple_(model.scope, model.key).in_(bindparam("keys", expanding=True)),
+        )
+        .with_for_update(),
+        # What no longer counts, so that names tried once do not pile up.
+        "forget": delete(model)
+        .where(
+            model.tenant_id == bindparam("tenant_id"),
+            or_(
+                model.locked_until <= cutoff,
+                and_(
+                    model.locked_until.is_(None),
+                    or_(model.failures == 0, model.window_started_at <= window_start),
                 ),
-            )
-            .execution_options(synchronize_session=False),
-        }
-    return _STATEMENTS[model, dialect]
+            ),
+        )
+        .execution_options(synchronize_session=False),
+    }
 
 
 def _rows(session, tenant_id: str, limits: dict, moment: datetime) -> list:
+    if not limits:  # neither the account nor the address is counted
+        return []
     model = _models().LoginFailure
-    statements = _statements(session)
+    statements = _statements(model, session.get_bind().dialect.name)
     # The insert first: with SQLite it takes the write lock, so the rows read next are current.
     new = [
         {
@@ -290,7 +287,7 @@ def _settle_attempt(session, tenant_id, limits, settings: ThrottleSettings, mome
             row.locked_until = moment + lockout
     session.flush()
     session.execute(
-        _statements(session)["forget"],
+        _statements(_models().LoginFailure, session.get_bind().dialect.name)["forget"],
         {
             "tenant_id": tenant_id,
             "cutoff": moment,

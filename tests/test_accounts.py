@@ -167,6 +167,14 @@ def test_a_client_address_is_throttled_across_accounts():
     assert log_in(app.test_client(), password="pw", **elsewhere).status_code == 302
 
 
+def test_with_neither_accounts_nor_addresses_counted_no_password_is_refused_for_guessing():
+    app = uniview_app()
+    throttle(app, max_failures=0, max_client_failures=0)
+    guesser = app.test_client()
+    assert {log_in(guesser).status_code for _ in range(8)} == {401}
+    assert log_in(guesser, password="pw").status_code == 302
+
+
 def test_the_log_in_link_is_throttled_too():
     app = uniview_app()
     add_uniview_integration(app, "acme")

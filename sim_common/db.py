@@ -15,6 +15,7 @@ import secrets
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import Index, UniqueConstraint, create_engine, delete, event, select, text
@@ -270,6 +271,19 @@ def add_once(session: Session, model, **key) -> bool:
     return insert_new(session, model, [key]) == 1
 
 
+@lru_cache
+def insert_if_absent(model, dialect: str):
+    """`INSERT ... ON CONFLICT DO NOTHING` into `model`'s table, built once per table and
+    database kind; None where the database has no such statement."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        return None
+    return insert(model).on_conflict_do_nothing()
+
+
 def insert_new(session: Session, model, rows: list[dict]) -> int:
     """Insert rows, leaving out those a unique key says exist already (another request may
     insert the same at the same moment): one statement, whatever the number of rows. Returns
@@ -277,13 +291,10 @@ def insert_new(session: Session, model, rows: list[dict]) -> int:
     for ON CONFLICT DO NOTHING is -1)."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # no portable ON CONFLICT: one savepoint a row (SQLite and PostgreSQL need none:
-        # with pysqlite, a savepoint that is a transaction's first write commits on release)
+    statement = insert_if_absent(model, session.get_bind().dialect.name)
+    if statement is None:  # no portable ON CONFLICT: one savepoint a row (SQLite and
+        # PostgreSQL need none: with pysqlite, a savepoint that is a transaction's first write
+        # commits on release)
         inserted = 0
         for row in rows:
             try:
@@ -297,8 +308,8 @@ def insert_new(session: Session, model, rows: list[dict]) -> int:
     inserted = 0
     for start in range(0, len(rows), 500):  # one multi-row INSERT per 500, within SQLite's
         # limit on bound parameters
-        statement = insert(model).values(rows[start : start + 500]).on_conflict_do_nothing()
-        inserted += len(session.execute(statement.returning(*key)).all())
+        page = statement.values(rows[start : start + 500]).returning(*key)
+        inserted += len(session.execute(page).all())
     return inserted
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import DateTime, Integer, String, and_, bindparam, delete, or_, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import real_now, tenant_now
-from .db import db, insert_new
+from .db import db, insert_if_absent, insert_new
 from .errors import InvalidRequest, SimError
 
 NO_TENANT = ""  # an account no tenant owns (KaseyaOne's admin sign-in with an unknown email)
@@ -203,15 +203,10 @@ def _statements(model, dialect: str) -> dict:
     """The statements every counted attempt runs, built once per table and database kind with
     bound parameters: building one cost SQLAlchemy more than running it (a served sign-in ran
     five of them)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        insert = None  # no portable ON CONFLICT: sim_common.db.insert_new
     cutoff, window_start = bindparam("cutoff"), bindparam("window_start")
     return {
-        "insert": insert(model).on_conflict_do_nothing() if insert else None,
+        # None where the database has no ON CONFLICT: sim_common.db.insert_new
+        "insert": insert_if_absent(model, dialect),
         "rows": select(model)
         .where(
             model.tenant_id == bindparam("tenant_id"),

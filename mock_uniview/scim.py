@@ -20,6 +20,7 @@ provider ignore what it does not store.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from scim2_models import (
@@ -35,14 +36,16 @@ from scim2_models import (
     UniquenessException,
     User,
 )
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DbSession
 
 from sim_common.scim import (
+    RowSearch,
     answered_whole_from_rows,
     dumped,
     email_value,
     emails,
+    equality_filter,
     list_body,
     list_response,
     meta,
@@ -232,14 +235,29 @@ def get_user(session: DbSession, tenant: Tenant, user_id: str) -> UniViewUser:
     return user
 
 
+# The filters KaseyaOne sends (`userName eq`, `externalId eq`), which the database answers by
+# index: the column, and the value as it is kept there (usernames in lower case: userName is
+# compared without case, externalId exactly; RFC 7643 §4.1.1 and §3.1).
+_INDEXED = {
+    "username": (UniViewUser.username, str.lower),
+    "externalid": (UniViewUser.k1_subject, str),
+}
+
+
 def _indexed_condition(attribute: str, value: str):
-    """The filters KaseyaOne sends (`userName eq`, `externalId eq`), which the database answers by
-    index: userName compared without case, externalId exactly (RFC 7643 §4.1.1 and §3.1)."""
-    if attribute == "username":  # usernames are kept in lower case
-        return UniViewUser.username == value.lower()
-    if attribute == "externalid":
-        return UniViewUser.k1_subject == value
-    return None
+    if attribute not in _INDEXED:
+        return None
+    column, kept = _INDEXED[attribute]
+    return column == kept(value)
+
+
+@lru_cache
+def _row_search(attribute: str | None) -> RowSearch:
+    """A listing (`attribute` None), or a lookup by an attribute of _INDEXED, from rows."""
+    query = select(*JSON_COLUMNS).where(UniViewUser.tenant_id == bindparam("tenant_id"))
+    if attribute is not None:
+        query = query.where(_INDEXED[attribute][0] == bindparam("value"))
+    return RowSearch(query.order_by(UniViewUser.created_at, UniViewUser.id))
 
 
 def search_users(
@@ -249,9 +267,16 @@ def search_users(
     most `count` (and at most MAX_RESULTS) from `startIndex`. Whole users that the database
     finds by itself (a listing, KaseyaOne's lookups) are answered as the dumped ListResponse,
     built from the rows; anything else as scim2-models' ListResponse, for it to shape."""
-    from_rows = answered_whole_from_rows(search, _indexed_condition)
+    if answered_whole_from_rows(search, _indexed_condition):
+        params = {"tenant_id": tenant.id}
+        attribute = None
+        if search.filter is not None:
+            attribute, value = equality_filter(search)
+            params["value"] = _INDEXED[attribute][1](value)
+        total, rows = _row_search(attribute).run(session, search, params, MAX_RESULTS)
+        return list_body(search, total, [to_scim_json(row, base_url) for row in rows])
     query = (
-        select(*JSON_COLUMNS if from_rows else [UniViewUser])
+        select(UniViewUser)
         .where(UniViewUser.tenant_id == tenant.id)
         .order_by(UniViewUser.created_at, UniViewUser.id)
     )
@@ -259,14 +284,10 @@ def search_users(
         session,
         query,
         search,
-        to_scim=lambda rows: [
-            (to_scim_json if from_rows else to_scim)(user, base_url) for user in rows
-        ],
+        to_scim=lambda rows: [to_scim(user, base_url) for user in rows],
         indexed=_indexed_condition,
         max_results=MAX_RESULTS,
     )
-    if from_rows:
-        return list_body(search, total, page)
     return list_response(User, search, total, page)
 
 

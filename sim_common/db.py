@@ -56,8 +56,12 @@ class Store:
         event.listen(self.engine, "handle_error", self._refusal)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         if not _schema_checked(self.engine, metadata):
+            from sqlalchemy import inspect
+
+            empty = not inspect(self.engine).get_table_names()
             metadata.create_all(self.engine)
-            check_schema(self.engine, metadata)
+            if not empty:  # tables all made just now from `metadata` need no check (~12 ms)
+                check_schema(self.engine, metadata)
             _remember_schema_checked(self.engine, metadata)
 
     def _refusal(self, context) -> None:

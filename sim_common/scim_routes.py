@@ -9,7 +9,6 @@ start-up, which every served start, xdist worker and embedded run would otherwis
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, g, request
@@ -27,7 +26,7 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def respond(body: dict | None, status: int = 200, headers: dict | None = None) -> Response:
-    text = json.dumps(body) if body is not None else ""
+    text = scim.json_body(body) if body is not None else b""
     return Response(text, status=status, headers=headers, mimetype=scim.MEDIA_TYPE)
 
 

@@ -19,6 +19,7 @@ from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
 from .errors import Busy, SimError
 from .faults import injected_failure
+from .lazy import LazilyBuiltRule
 from .pages import init_page_protection
 from .redact import redact_path, redact_query
 
@@ -70,6 +71,7 @@ def error_response(status: int, error: str, message: str, headers=None):
 
 def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     """Attach the store, the journal and the error handlers to a simulator application."""
+    app.url_rule_class = LazilyBuiltRule  # before any of its routes is added
     app.config.setdefault("DATABASE_URL", "sqlite://")
     app.config.setdefault("SIM_CONTROL_TOKEN", None)
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or MAX_BODY_BYTES

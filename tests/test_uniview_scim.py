@@ -6,7 +6,16 @@ with scim2-models."""
 from __future__ import annotations
 
 import pytest
-from scim2_models import Context, ListResponse, Name, SearchRequest, ServiceProviderConfig, User
+from pydantic import ValidationError
+from scim2_models import (
+    Context,
+    Email,
+    ListResponse,
+    Name,
+    SearchRequest,
+    ServiceProviderConfig,
+    User,
+)
 from scim2_tester import Status
 from sqlalchemy import select
 from support import (
@@ -30,7 +39,7 @@ from k1harness.embedded import serve
 from mock_uniview import scim as uniview_scim
 from mock_uniview.models import User as UniViewUser
 from sim_common.passwords import FAST
-from sim_common.scim import list_response
+from sim_common.scim import email_value, list_response
 
 TOKEN = "T0KEN"
 TENANT = "acme"
@@ -267,6 +276,48 @@ def test_a_listing_built_from_rows_is_what_scim2_models_answers(app, client):
         False,
         "k1-bob",
     )
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "ann@acme.example",
+        "Ann.Lee+sales@acme.example",
+        "a_b-c@sub.acme.example",
+        "ann@ACME.example",  # the check lowers the domain
+        "su@acme.test",  # reserved (RFC 6761): refused
+        "ann@localhost",
+        "ann@acme",  # no period
+        "ann@acme.123",  # no top-level domain ends so
+        "ann@ab--cd.example",
+        "ann@-acme.example",
+        ".ann@acme.example",
+        "an..n@acme.example",
+        "ann.@acme.example",
+        "x" * 64 + "@acme.example",
+        "x" * 65 + "@acme.example",
+        "ann@" + "a" * 63 + ".example",
+        "ann@" + "a" * 64 + ".example",
+        "x" * 63 + "@" + ".".join(["a" * 60] * 3) + ".example",  # 254 characters in all
+        "x" * 64 + "@" + ".".join(["a" * 60] * 3) + ".example",
+        "Ann <ann@acme.example>",
+        '"ann lee"@acme.example',
+        "ann@acme.example ",
+        "ann@[127.0.0.1]",
+        "ännchen@acme.example",
+        "ann@bücher.example",
+        "@acme.example",
+        "ann@",
+    ],
+)
+def test_the_email_a_listing_shows_is_the_one_scim2_models_keeps(address):
+    # sim_common.scim.email_value decides a plain address by its domain: it must agree with
+    # scim2-models' own check of the whole address.
+    try:
+        expected = Email(value=address).value
+    except ValidationError:
+        expected = None
+    assert email_value(address) == expected
 
 
 def test_attributes_and_excluded_attributes_shape_the_answer(client):

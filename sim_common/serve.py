@@ -95,6 +95,14 @@ def base_parser(
         f"max_failures=3,lockout_seconds=60 (env {env_prefix}_LOGIN_THROTTLE; a tenant's own "
         "through the control plane)",
     )
+    serve.add_argument(
+        "--trusted-proxies",
+        type=int,
+        default=int(env("TRUSTED_PROXIES", "0")),
+        help="reverse proxies in front of the simulator whose X-Forwarded-For is believed: the "
+        "client address the throttle counts is the one they forwarded (default 0: the "
+        f"connection's; env {env_prefix}_TRUSTED_PROXIES)",
+    )
     return parser, serve
 
 
@@ -130,6 +138,7 @@ def app_config(args, name: str) -> dict:
         "OUTBOX_FIRST_RETRY_SECONDS": args.outbox_first_retry,
         "LOGIN_THROTTLE": args.login_throttle,
         "THREADS": args.threads,
+        "TRUSTED_PROXIES": args.trusted_proxies,
     }
 
 

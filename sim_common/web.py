@@ -83,6 +83,12 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("sim_common")])
     store = Store(app.config["DATABASE_URL"], metadata, threads=app.config.get("THREADS"))
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy, every request comes from its address: the client's is the one
+        # it forwarded (what the login throttle counts per client).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     app.extensions["sim_store"] = store
     app.extensions["sim_models"] = models
     if not app.config.get("SECRET_KEY"):

@@ -167,6 +167,28 @@ def test_a_client_address_is_throttled_across_accounts():
     assert log_in(app.test_client(), password="pw", **elsewhere).status_code == 302
 
 
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client_throttled(trusted_proxies):
+    app = uniview_app(TRUSTED_PROXIES=trusted_proxies)
+    throttle(app, max_failures=0, max_client_failures=2, lockout_seconds=60)
+
+    def through_the_proxy(client_address):
+        return {
+            "environ_base": {"REMOTE_ADDR": "10.0.0.1"},
+            "headers": {"X-Forwarded-For": client_address},
+        }
+
+    guesser = app.test_client()
+    answers = [
+        log_in(guesser, f"n{i}@acme.test", **through_the_proxy("192.0.2.1")).status_code
+        for i in range(3)
+    ]
+    assert answers == [401, 401, 429]
+    someone_else = log_in(app.test_client(), password="pw", **through_the_proxy("192.0.2.2"))
+    # Without a trusted proxy, everyone behind it is one client, locked out together.
+    assert someone_else.status_code == (302 if trusted_proxies else 429)
+
+
 def test_with_neither_accounts_nor_addresses_counted_no_password_is_refused_for_guessing():
     app = uniview_app()
     throttle(app, max_failures=0, max_client_failures=0)

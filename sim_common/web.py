@@ -113,9 +113,10 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
             dropped = g.get("sim_connection_dropped", False)  # nothing was answered
-            # One INSERT in the request's transaction, without the ORM's unit of work: nothing
-            # reads the entry back before the commit.
-            db().execute(
+            # One INSERT on the request's connection, in its transaction, without the ORM
+            # (its unit of work, or its bulk insert through Session.execute): nothing reads the
+            # entry back before the commit.
+            db().connection().execute(
                 journal_insert,
                 {
                     "tenant_id": g.get("tenant_id"),

@@ -31,6 +31,15 @@ class Run:
     output: str
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The harness's scenarios first: they are the longest, and each waits on processes of its
+    own. Under xdist's work stealing (conftest.py) the first worker takes them all, with one
+    start of the served simulators, while the other worker starts on the rest; last in the
+    queue, one of them would leave a worker idle at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("harness") is None)  # a stable sort
+
+
 @pytest.fixture(scope="session")
 def served_simulators():
     served = start_served(workers=2)

@@ -42,7 +42,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def served_simulators():
-    served = start_served(workers=2)
+    # The target files below name these two; an Autotask served too would go unused.
+    served = start_served(workers=2, simulators=("kaseyaone", "uniview"))
     yield served
     served.stop()
 

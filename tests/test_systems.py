@@ -1,9 +1,14 @@
-"""The plugin's systems under test (k1harness.plugin.Systems): an embedded simulator starts when
-a scenario first asks for its driver, the hub before a module that needs it."""
+"""Starting only the simulators a run uses: the plugin's systems under test
+(k1harness.plugin.Systems) start an embedded simulator when a scenario first asks for its
+driver, the hub before a module that needs it; start_served serves the simulators it is
+asked for."""
 
 from __future__ import annotations
 
+import requests
+
 from k1harness.plugin import Systems
+from k1harness.served import start_served
 
 
 class _Config:
@@ -36,3 +41,14 @@ def test_an_embedded_simulator_starts_when_its_driver_is_first_asked_for():
     finally:
         systems.stop()
     assert systems.embedded == []
+
+
+def test_served_simulators_are_the_ones_asked_for():
+    served = start_served(workers=1, simulators=("uniview",))
+    try:
+        assert set(served.urls) == {"kaseyaone", "uniview"}  # the module's hub is served too
+        assert len(served.processes) == 2
+        for url in served.urls.values():
+            assert requests.get(url + "/_sim/health", timeout=5).ok
+    finally:
+        served.stop()

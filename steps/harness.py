@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("harness") is None)  # a stable sort
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # the harness's feature: stopped once its scenarios have run
 def served_simulators():
     # The target files below name these two; an Autotask served too would go unused.
     served = start_served(workers=2, simulators=("kaseyaone", "uniview"))
@@ -48,9 +48,9 @@ def served_simulators():
     served.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def nested_runs() -> dict:
-    """The runs this process made, by what they ran: a scenario that runs the very selection,
+    """The feature's runs so far, by what they ran: a scenario that runs the very selection,
     target and environment an earlier one ran reads that run's outcomes and reports."""
     return {}
 

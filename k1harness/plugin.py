@@ -9,7 +9,6 @@ import random
 import zlib
 
 import pytest
-from faker import Faker
 
 from . import exchanges
 from .behaviours import BEHAVIOURS, tag_of
@@ -313,8 +312,13 @@ def k1_accounts(pytestconfig):
 
 
 @pytest.fixture
-def k1_faker(request, pytestconfig) -> Faker:
+def k1_faker(request, pytestconfig):
     """Names for this scenario: different in every scenario, the same again with --seed."""
+    # Loaded by the first scenario: pytest rewrites faker's modules on import (its
+    # distribution holds a pytest plugin), about 0.4 s that a process running no scenario (an
+    # xdist controller, a run whose scenarios are all skipped) need not pay.
+    from faker import Faker
+
     fake = Faker()
     fake.seed_instance(pytestconfig.getoption("seed") + zlib.crc32(request.node.nodeid.encode()))
     return fake

@@ -9,7 +9,6 @@ import random
 import zlib
 
 import pytest
-from faker import Faker
 
 from . import exchanges
 from .behaviours import BEHAVIOURS, tag_of
@@ -218,55 +217,68 @@ def pytest_report_header(config):
 
 
 class Systems:
-    """The drivers for one run, and the embedded simulators if the harness started any."""
+    """The drivers for one run, and the embedded simulators if the harness started any. An
+    embedded simulator starts when a scenario first asks for its driver (the hub first, for a
+    module that needs it): a run that never uses one of them (a nested run of the harness's own
+    scenarios, a selection of one feature) does not pay for its start."""
 
     def __init__(self, config) -> None:
         self.target = target_of(config)
-        self.embedded = None
-        urls = {name: system.url for name, system in self.target.systems.items()}
-        if self.target.embedded:
-            from .embedded import start_embedded
-
-            self.embedded = start_embedded(
-                kaseyaone_url=urls["kaseyaone"],
-                uniview=urls["uniview"] is None,
-                autotask=urls["autotask"] is None,
-                ports={n: s.port for n, s in self.target.systems.items()},
-            )
-            for name in urls:
-                urls[name] = urls[name] or getattr(self.embedded, name).url
-        self.drivers = {}
+        self.embedded = []  # the EmbeddedSimulators started so far
+        self.classes = {}
         for name, system in self.target.systems.items():
             try:
-                driver = load_driver(system.driver or SYSTEMS[name].driver, name)
+                self.classes[name] = load_driver(system.driver or SYSTEMS[name].driver, name)
             except DriverLoadError as exc:
-                self.stop()
                 pytest.exit(str(exc), returncode=4)
-            self.drivers[name] = driver(urls[name], system.control_token)
-        for name, driver in self.drivers.items():
-            # One clear stop, rather than every scenario failing on the same cause.
-            control_plane = bool(self.target.systems[name].capabilities)
-            if not driver.ready(control_plane=control_plane):
-                self.stop()
-                pytest.exit(f"{name} does not answer at {driver.base_url}.", returncode=4)
-            if control_plane and not driver.control_authorized():
-                self.stop()
-                pytest.exit(
-                    f"{name}'s control plane at {driver.base_url}/_sim refused the token: set "
-                    f"K1_{name.upper()}_CONTROL_TOKEN (or the variable the target file names "
-                    "in control_token_env) to the token the simulator printed at start.",
-                    returncode=4,
-                )
+        self.drivers = {}
+        for name, system in self.target.systems.items():
+            if not system.embedded:
+                self._open(name, system.url)  # one clear stop now, if it does not answer
+
+    def _open(self, name: str, url: str):
+        system = self.target.systems[name]
+        driver = self.drivers[name] = self.classes[name](url, system.control_token)
+        # One clear stop, rather than every scenario failing on the same cause.
+        control_plane = bool(system.capabilities)
+        if not driver.ready(control_plane=control_plane):
+            self.stop()
+            pytest.exit(f"{name} does not answer at {driver.base_url}.", returncode=4)
+        if control_plane and not driver.control_authorized():
+            self.stop()
+            pytest.exit(
+                f"{name}'s control plane at {driver.base_url}/_sim refused the token: set "
+                f"K1_{name.upper()}_CONTROL_TOKEN (or the variable the target file names in "
+                "control_token_env) to the token the simulator printed at start.",
+                returncode=4,
+            )
+        return driver
+
+    def driver(self, name: str):
+        if name not in self.drivers:
+            from .embedded import start_embedded
+
+            hub = self.driver("kaseyaone").base_url if name != "kaseyaone" else None
+            ports = {n: s.port for n, s in self.target.systems.items()}
+            started = start_embedded(
+                kaseyaone_url=hub,
+                uniview=name == "uniview",
+                autotask=name == "autotask",
+                ports=ports,
+            )
+            self.embedded.append(started)
+            self._open(name, getattr(started, name).url)
+        return self.drivers[name]
 
     def __getattr__(self, name):
-        drivers = self.__dict__.get("drivers", {})
-        if name in drivers:
-            return drivers[name]
+        if name in SYSTEMS and name in self.__dict__.get("classes", {}):
+            return self.driver(name)
         raise AttributeError(name)
 
     def stop(self) -> None:
-        if self.embedded is not None:
-            self.embedded.stop()
+        for started in reversed(self.embedded):
+            started.stop()
+        self.embedded.clear()
 
 
 @pytest.fixture(scope="session")
@@ -300,8 +312,13 @@ def k1_accounts(pytestconfig):
 
 
 @pytest.fixture
-def k1_faker(request, pytestconfig) -> Faker:
+def k1_faker(request, pytestconfig):
     """Names for this scenario: different in every scenario, the same again with --seed."""
+    # Loaded by the first scenario: pytest rewrites faker's modules on import (its
+    # distribution holds a pytest plugin), about 0.4 s that a process running no scenario (an
+    # xdist controller, a run whose scenarios are all skipped) need not pay.
+    from faker import Faker
+
     fake = Faker()
     fake.seed_instance(pytestconfig.getoption("seed") + zlib.crc32(request.node.nodeid.encode()))
     return fake

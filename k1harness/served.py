@@ -115,11 +115,14 @@ def start_served(
     timeout: float = 30.0,
     database_url: str | None = None,
     seed_files: dict[str, str] | None = None,
+    simulators: tuple[str, ...] = SIMULATORS,
 ) -> ServedSimulators:
     """`database_url`: a PostgreSQL server to keep the state on (a database each), rather than
-    SQLite files. `seed_files`: a seed file for a simulator, by name."""
+    SQLite files. `seed_files`: a seed file for a simulator, by name. `simulators`: which to
+    serve (KaseyaOne always: the modules are pointed at it)."""
     workdir = tempfile.TemporaryDirectory(prefix="k1-served-")
-    ports = ports or {name: free_port() for name in SIMULATORS}
+    wanted = {"kaseyaone", *simulators}
+    ports = ports or {name: free_port() for name in SIMULATORS if name in wanted}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     tokens = {name: secrets.token_urlsafe(16) for name in ports}
     served = ServedSimulators(urls, tokens, workdir=workdir, database_server=database_url)
@@ -135,7 +138,7 @@ def _start(served, workers, ports, timeout, database_url, seed_files) -> None:
     workdir, urls, tokens = served.workdir, served.urls, served.tokens
     if database_url:
         served.databases = create_databases(database_url, ports)
-    for name in SIMULATORS:
+    for name in (name for name in SIMULATORS if name in ports):
         database = served.databases.get(name) or (
             f"sqlite:///{Path(workdir.name) / (name + '.sqlite3')}"
         )

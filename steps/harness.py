@@ -31,16 +31,26 @@ class Run:
     output: str
 
 
-@pytest.fixture(scope="session")
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The harness's scenarios first: they are the longest, and each waits on processes of its
+    own. Under xdist's work stealing (conftest.py) the first worker takes them all, with one
+    start of the served simulators, while the other worker starts on the rest; last in the
+    queue, one of them would leave a worker idle at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("harness") is None)  # a stable sort
+
+
+@pytest.fixture(scope="module")  # the harness's feature: stopped once its scenarios have run
 def served_simulators():
-    served = start_served(workers=2)
+    # The target files below name these two; an Autotask served too would go unused.
+    served = start_served(workers=2, simulators=("kaseyaone", "uniview"))
     yield served
     served.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def nested_runs() -> dict:
-    """The runs this process made, by what they ran: a scenario that runs the very selection,
+    """The feature's runs so far, by what they ran: a scenario that runs the very selection,
     target and environment an earlier one ran reads that run's outcomes and reports."""
     return {}
 
@@ -61,6 +71,12 @@ def run_suite(tmp_path, served_simulators, nested_runs):
             "pytest",
             "-p",
             "no:cacheprovider",
+            # What these runs are checked on is their outcomes and reports, not the wording of
+            # a failed assertion: without pytest's assertion rewriting, a run no longer parses
+            # and rewrites every module of the project (pytest marks the whole installed
+            # distribution for rewriting, since it holds a pytest plugin), about a third of a
+            # nested run's CPU. A failure still shows its assertion's message in the output.
+            "--assert=plain",
             f"--junitxml={reports / 'junit.xml'}",
             f"--cucumber-json={reports / 'cucumber.json'}",
             f"--coverage-dir={reports}",

@@ -252,7 +252,7 @@ def measure(peers: list[str], quick: bool, select: str | None) -> tuple[list[dic
     speed = scenarios / one_s if one_s else None
     rows.append(
         {
-            "what": "the feature suite (not changed here: issue 15)",
+            "what": "the feature suite",
             "ours": f"{scenarios} scenarios in {fmt(one_s)} s in one process "
             f"({fmt(speed)} per second), {fmt(two_s)} s with -n 2",
             "peer": "",

@@ -22,3 +22,11 @@ def test_form_and_json_bodies_lose_passwords_and_tokens():
         "application/json",
     )
     assert "S3CR3T" not in body and '"at"' not in body and '"cs"' not in body and "Ann" in body
+
+
+def test_json_bodies_keep_what_is_not_a_secret_an_outbox_rows_state():
+    body = redact_body(
+        '{"kind": "scim.patch", "state": "failing", "last_error": "503", "token": "t0k"}',
+        "application/json",
+    )
+    assert '"state": "failing"' in body and "t0k" not in body

@@ -5,6 +5,7 @@ within two seconds of SIGINT, SIGTERM or Ctrl-C; its pages are to be opened on 1
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -123,6 +124,10 @@ def serving():
     try:
         yield process, "".join(printed), children
     finally:
+        if process.poll() is None:  # asked to stop, as a user would, so that it removes its state
+            process.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=30)
         for pid in children | {process.pid}:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)

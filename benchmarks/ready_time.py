@@ -33,8 +33,10 @@ from bench_common import compile_project, free_port, ms, stop_process, summary, 
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+# Stopped by SIGTERM (bench_common.stop_process): the pair stops and removes its state folder.
 EMBEDDED = (
-    "from k1harness.embedded import start_embedded; import threading; s = start_embedded(); "
+    "from k1harness.embedded import start_embedded; import signal, sys, threading; "
+    "s = start_embedded(); signal.signal(signal.SIGTERM, lambda *_: (s.stop(), sys.exit(0))); "
     "print(s.kaseyaone.url, s.uniview.url, flush=True); threading.Event().wait()"
 )
 

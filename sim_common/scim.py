@@ -364,8 +364,13 @@ def _total(start: int, count: int, page: list, counted: Callable[[], int]) -> in
     return counted()
 
 
+def _counting(query: Select) -> Select:
+    """How many rows `query` selects."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
 def _count(session: Session, query: Select) -> int:
-    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return session.scalar(_counting(query)) or 0
 
 
 class RowSearch:
@@ -377,7 +382,7 @@ class RowSearch:
 
     def __init__(self, query: Select) -> None:
         self.page = query.offset(bindparam("start")).limit(bindparam("count"))
-        self.count = select(func.count()).select_from(query.order_by(None).subquery())
+        self.count = _counting(query)
 
     def run(self, session: Session, search: SearchRequest, params: dict, max_results: int):
         """As `search_resources`: the number of matching rows, and one page of them."""

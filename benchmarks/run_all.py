@@ -5,7 +5,8 @@
 It runs, one after the other and each in a process of its own, the scripts beside it that
 measure a row (`signin_vs_peers.py`, `ready_time.py`, `served_throughput.py`,
 `scim_tester_vs_peer.py`, `scim_scale.py`, `suite.py`; then `floors.py`, what the stack costs
-under the goals), reads their raw results, and prints
+under the goals, and `memory.py`, the servers' memory beside the peers'), reads their raw
+results, and prints
 one Markdown table: each row's figure for ours and for the peer measured in the same run, the
 ratio (ours / peer), the issue's goal and whether this run meets it; then the machine, the
 commit and the 1-minute load average before and after each script, and each script's own
@@ -50,6 +51,7 @@ SAMPLES = {
     "suite_runs": (3, 1),
     "floor_starts": (10, 3),
     "floor_requests": (500, 100),
+    "memory_signins": (500, 100),
 }
 
 
@@ -267,6 +269,7 @@ def measure(peers: list[str], quick: bool, select: str | None) -> tuple[list[dic
     # Not a row: what the stack itself costs under the goals, printed with the scripts' tables.
     floor_args = ["--starts", str(n["floor_starts"]), "--requests", str(n["floor_requests"])]
     run_script("floors.py", [*floor_args, *peers], log)
+    run_script("memory.py", ["--signins", str(n["memory_signins"]), *peers], log)
     return rows, log
 
 

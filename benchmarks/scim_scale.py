@@ -126,20 +126,25 @@ def embedded_figures(size: int, lookups: int, directory: Path) -> dict:
         server.stop()
 
 
-def served_figures(size: int, lookups: int, directory: Path) -> dict:
-    """The database seeded as for the embedded target, then served by `mock-uniview serve`."""
+def served_figures(size: int, lookups: int, directory: Path, on_done=None) -> dict:
+    """The database seeded as for the embedded target, then served by `mock-uniview serve`.
+    `on_done(process)`: called after the listing and lookups, while it still runs."""
     server, tenant_id = seed_uniview(size, directory, name="served")
     server.stop()
     database = f"sqlite:///{directory}/served-{size}.sqlite3"
     process, url = serve_uniview(database, sys.executable)
     try:
-        return listing_and_lookups(f"{url}/t/{tenant_id}/scim/v2/Users", size, lookups)
+        figures = listing_and_lookups(f"{url}/t/{tenant_id}/scim/v2/Users", size, lookups)
+        if on_done is not None:
+            on_done(process)
+        return figures
     finally:
         stop_process(process)
 
 
-def peer_figures(python: str, size: int, lookups: int) -> dict | None:
-    """scim2-server's own command, the same users created by bulk requests."""
+def peer_figures(python: str, size: int, lookups: int, on_done=None) -> dict | None:
+    """scim2-server's own command, the same users created by bulk requests. `on_done` as for
+    served_figures."""
     scim2_server = Path(python).with_name("scim2-server")
     if not scim2_server.exists():
         print(f"skipped scim2-server: not installed beside {python}", file=sys.stderr)
@@ -178,7 +183,10 @@ def peer_figures(python: str, size: int, lookups: int) -> dict | None:
             answer = http.post(base + "/Bulk", json={**bulk, "Operations": operations})
             answer.raise_for_status()
         http.close()
-        return listing_and_lookups(base + "/Users", size, lookups)
+        figures = listing_and_lookups(base + "/Users", size, lookups)
+        if on_done is not None:
+            on_done(process)
+        return figures
     finally:
         stop_process(process)
 

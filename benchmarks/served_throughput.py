@@ -16,6 +16,7 @@ own by `peers.py serve` (werkzeug's threaded server, as the sign-in benchmark se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -94,7 +95,10 @@ def under_load(one, signins: int, threads: int) -> dict:
     }
 
 
-def peer_under_load(python: str, peer: str, signins: int, threads: int) -> dict | None:
+@contextlib.contextmanager
+def served_peer(python: str, peer: str):
+    """The peer served by `peers.py serve` in a process of its own, warmed up by 10 sign-ins:
+    (its process, the provider as a client knows it); None where it is not installed."""
     port = free_port()
     command = [python, str(HERE / "peers.py"), "serve", peer, "--port", str(port)]
     process = subprocess.Popen(
@@ -104,17 +108,27 @@ def peer_under_load(python: str, peer: str, signins: int, threads: int) -> dict 
         line = process.stdout.readline()
         if not line:
             print(f"skipped {peer}: not installed for {python}", file=sys.stderr)
-            return None
+            yield None
+            return
         provider = Provider(**json.loads(line)).discover()
         wait_for(provider.issuer + "/.well-known/openid-configuration", process)
         for _ in range(10):
             provider_sign_in(provider)
-        return under_load(lambda i: provider_sign_in(provider), signins, threads)
+        yield process, provider
+    finally:
+        stop_process(process)
+
+
+def peer_under_load(python: str, peer: str, signins: int, threads: int) -> dict | None:
+    try:
+        with served_peer(python, peer) as started:
+            if started is None:
+                return None
+            _, provider = started
+            return under_load(lambda i: provider_sign_in(provider), signins, threads)
     except Exception as error:  # a peer that fails under the load is reported, not counted
         print(f"{peer} failed under {threads} client threads: {error}", file=sys.stderr)
         return {"threads": threads, "error": str(error)}
-    finally:
-        stop_process(process)
 
 
 def row(name: str, result: dict) -> str:

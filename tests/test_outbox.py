@@ -448,7 +448,7 @@ def test_the_claim_of_a_process_that_stopped_beating_is_taken_over(tmp_path):
     with responses.RequestsMock() as mock:
         mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
         module_applies_patches(mock)
-        claimed_by("alive", heartbeat_left=5)
+        claimed_by("alive", heartbeat_left=60)  # in real time: past any pause of the test's
         hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
         assert patches(mock) == [], "a live process's claim holds"
         claimed_by("dead", heartbeat_left=-1)

@@ -87,7 +87,8 @@ def _drop_connection() -> Response:
     connection end before any status line. The WSGI servers the simulators run on hand the
     socket over (werkzeug as `werkzeug.socket`, gunicorn as `gunicorn.socket`); shut down, it
     makes the server's own write of the response fail, which both take for a client that went
-    away."""
+    away. It is shut once the request's journal entry is committed (close_dropped_connection):
+    a client that sees the drop finds it in the journal, before whatever it sends next."""
     sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     if sock is None:
         return Response(
@@ -96,10 +97,16 @@ def _drop_connection() -> Response:
             503,
             mimetype="application/json",
         )
-    with contextlib.suppress(OSError):  # the client may have gone already
-        sock.shutdown(socket.SHUT_RDWR)
-    g.sim_connection_dropped = True
+    g.sim_connection_dropped = sock
     return Response(status=502)
+
+
+def close_dropped_connection() -> None:
+    """Shut the connection of a request a fault drops (after its journal entry is committed)."""
+    sock = g.pop("sim_connection_dropped", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):  # the client may have gone already
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 @lru_cache

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from .clock import real_now
 from .db import Store, db, finish_request_session, persistent_secret
 from .errors import Busy, SimError
-from .faults import injected_failure
+from .faults import close_dropped_connection, injected_failure
 from .lazy import LazilyBuiltRule
 from .pages import init_page_protection
 from .redact import redact_path, redact_query
@@ -112,7 +112,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
             path = redact_path(request.path).replace("\0", "%00")
             if request.query_string:
                 path += "?" + redact_query(request.query_string.decode("latin-1"))
-            dropped = g.get("sim_connection_dropped", False)  # nothing was answered
+            dropped = "sim_connection_dropped" in g  # nothing was answered
             # One INSERT on the request's connection, in its transaction, without the ORM
             # (its unit of work, or its bulk insert through Session.execute): nothing reads the
             # entry back before the commit.
@@ -131,6 +131,12 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
         finish_request_session(commit=True)
         run_after_commit()
         return response
+
+    @app.teardown_request
+    def drop_the_connection(_exc):
+        # After journal_and_commit, and before the server writes any answer: a client that sees
+        # the connection close finds the request in the journal, whatever failed on the way.
+        close_dropped_connection()
 
     @app.before_request
     def inject_faults():

@@ -191,13 +191,22 @@ def find_scim_users(call, client, filter_: str):
 
 # scim2-tester (its whole battery of checks, over real HTTP) against a module's service provider.
 
+# Seconds its client waits for an answer (httpx waits 5 unless told): the service provider runs
+# in the test's own process, whose full garbage collection, late in a run on a loaded machine,
+# stops every thread for seconds (up to 3 s seen with -n 2 on a busy 2-core machine).
+SCIM_TESTER_TIMEOUT = 30
+
 
 def scim2_tester_results(base_url: str, token: str) -> list:
     import httpx2
     from scim2_client.engines.httpx2 import SyncSCIMClient
     from scim2_tester import check_server
 
-    with httpx2.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+    with httpx2.Client(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=SCIM_TESTER_TIMEOUT,
+    ) as http:
         return check_server(SyncSCIMClient(http))
 
 

@@ -101,7 +101,7 @@ def test_the_throttle_is_off_embedded_and_set_per_tenant_through_the_control_pla
     assert embedder.get("/_sim/tenants/acme/throttling").get_json()["max_failures"] == 2
 
 
-def test_wrong_passwords_lock_the_account_until_the_tenants_clock_moves_on(hashes):
+def test_wrong_passwords_lock_the_account_until_the_tenants_clock_moves_on(hashes, real_time_held):
     app = uniview_app()
     throttle(app, **STRICT)
     person = app.test_client()
@@ -303,7 +303,7 @@ def hub():
     return app
 
 
-def test_a_locked_out_user_is_sent_back_to_the_module_with_access_denied(hub):
+def test_a_locked_out_user_is_sent_back_to_the_module_with_access_denied(hub, real_time_held):
     instance = (
         hub.test_client()
         .post(
@@ -335,7 +335,7 @@ def test_a_locked_out_user_is_sent_back_to_the_module_with_access_denied(hub):
     assert "state=s1" in refusal
 
 
-def test_admin_settings_and_the_admin_api_are_throttled(hub):
+def test_admin_settings_and_the_admin_api_are_throttled(hub, real_time_held):
     browser = hub.test_client()
     wrong = {"email": "m@acme.test", "password": "wrong"}
     assert [post_form(browser, "/admin/login", wrong).status_code for _ in range(3)] == [401] * 3

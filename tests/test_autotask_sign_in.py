@@ -60,7 +60,7 @@ def test_the_inactive_message_needs_the_right_password(client):
     assert page.status_code == 401 and "account is inactive" not in page.get_data(as_text=True)
 
 
-def test_failed_passwords_are_throttled_on_the_login_page_and_in_livemobile():
+def test_failed_passwords_are_throttled_on_the_login_page_and_in_livemobile(real_time_held):
     app = make_app(LOGIN_THROTTLE={"max_failures": 2, "lockout_seconds": 60})
     client = app.test_client()
     seed(client)

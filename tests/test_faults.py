@@ -5,6 +5,9 @@ module that answers too late or drops the connection gets the change on a retry,
 
 from __future__ import annotations
 
+import socket
+import threading
+
 import pytest
 import requests
 from support import add_uniview_integration
@@ -76,13 +79,28 @@ def test_a_fault_that_cannot_be_is_refused_clearly(fault, field):
     assert answer.get_json()["field"] == field
 
 
-def test_a_dropped_connection_gets_no_answer_and_is_journalled_as_dropped(uniview):
+def test_a_dropped_connection_gets_no_answer_and_is_journalled_as_dropped(uniview, monkeypatch):
+    """The dropped request is in the journal before its caller sees the connection close, ahead
+    of what the caller sends next, however long the server takes to finish with it (here it is
+    held once the socket is shut, as a loaded machine may hold it)."""
+    looked = threading.Event()
+    shutdown = socket.socket.shutdown
+
+    def shutdown_then_wait(sock, how):
+        shutdown(sock, how)
+        if how == socket.SHUT_RDWR:  # the drop (a request's ordinary end shuts its writes only)
+            looked.wait(10)
+
+    monkeypatch.setattr(socket.socket, "shutdown", shutdown_then_wait)
     assert add_fault(uniview.url, "acme", kind="login", mode="drop").status_code == 201
-    with requests.Session() as browser:
-        with pytest.raises(requests.ConnectionError):
-            browser.get(f"{uniview.url}/t/acme/login", timeout=10)
-        assert browser.get(f"{uniview.url}/t/acme/login", timeout=10).status_code == 200
-    journal = requests.get(f"{uniview.url}/_sim/tenants/acme/journal", timeout=10).json()
+    try:
+        with requests.Session() as browser:
+            with pytest.raises(requests.ConnectionError):
+                browser.get(f"{uniview.url}/t/acme/login", timeout=10)
+            assert browser.get(f"{uniview.url}/t/acme/login", timeout=10).status_code == 200
+        journal = requests.get(f"{uniview.url}/_sim/tenants/acme/journal", timeout=10).json()
+    finally:
+        looked.set()
     assert [(e["status"], e["detail"]) for e in journal["entries"]] == [
         (None, {"injected_fault": "drop"}),
         (200, None),
@@ -111,10 +129,12 @@ def test_faults_of_one_tenant_leave_another_alone(uniview):
     ids=["delay", "drop"],
 )
 def test_the_outbox_retries_a_push_the_module_answered_late_or_not_at_all(uniview, fault, seen):
-    """KaseyaOne waits 0.2 s for a module; UniView takes longer, or drops the connection, on
-    the first SCIM call (a read). The deactivation lands on the retry, once. The retry waits
-    KaseyaOne's usual time: 0.2 s is too short a wait for a loaded machine's first PATCH."""
-    hub = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST, "PUSH_TIMEOUT": 0.2})
+    """UniView answers the first SCIM call (a read) 1 s late, after KaseyaOne has given up
+    waiting (0.2 s), or drops the connection. The deactivation lands on the retry, once. Only
+    the late answer's wait is short: a loaded machine may take longer than 0.2 s to drop a
+    connection (a ReadTimeout, not the drop) or for a first PATCH (the retry)."""
+    late = {"PUSH_TIMEOUT": 0.2} if fault["mode"] == "delay" else {}
+    hub = mock_kaseyaone.create_app({"PASSWORD_HASH_METHOD": FAST, **late})
     client = hub.test_client()
     seeded = client.post(
         "/_sim/tenants",

@@ -29,7 +29,7 @@ from scim2_models import (
 from scim2_tester import Status, check_server
 from scim2_tester.utils import get_registered_tags
 from sqlalchemy import event
-from support import read_scim_error, scim_call
+from support import SCIM_TESTER_TIMEOUT, read_scim_error, scim_call
 
 import mock_kaseyaone
 from k1harness.embedded import serve
@@ -227,8 +227,12 @@ def hub_on_loopback(database):
 def test_scim2_tester_finds_no_error(hub_on_loopback):
     base_url = f"{hub_on_loopback.url}{SCIM}"
     with (
-        httpx2.Client(base_url=base_url, auth=hub_on_loopback.instance) as http,
-        httpx2.Client(base_url=hub_on_loopback.url, auth=MASTER) as admin_api,
+        httpx2.Client(
+            base_url=base_url, auth=hub_on_loopback.instance, timeout=SCIM_TESTER_TIMEOUT
+        ) as http,
+        httpx2.Client(
+            base_url=hub_on_loopback.url, auth=MASTER, timeout=SCIM_TESTER_TIMEOUT
+        ) as admin_api,
     ):
         results = check_server(
             AdminSeededSCIMClient(http, admin_api),

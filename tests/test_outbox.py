@@ -227,7 +227,7 @@ def test_a_row_another_deliverer_has_just_tried_is_not_tried_again_at_once(tmp_p
     assert states == {hub.instance: ("delivered", 1), instance["id"]: ("pending", 1)}
 
 
-def test_a_module_that_is_down_gets_the_change_when_it_is_back_with_backoff(hub):
+def test_a_module_that_is_down_gets_the_change_when_it_is_back_with_backoff(hub, real_time_held):
     with responses.RequestsMock() as mock:
         mock.get(SEARCH, status=503)
         hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
@@ -448,7 +448,7 @@ def test_the_claim_of_a_process_that_stopped_beating_is_taken_over(tmp_path):
     with responses.RequestsMock() as mock:
         mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
         module_applies_patches(mock)
-        claimed_by("alive", heartbeat_left=5)
+        claimed_by("alive", heartbeat_left=60)  # in real time: past any pause of the test's
         hub.client.post(f"/_sim/tenants/{hub.tenant}/jobs/run")
         assert patches(mock) == [], "a live process's claim holds"
         claimed_by("dead", heartbeat_left=-1)

@@ -245,7 +245,9 @@ def test_a_report_is_delivered_only_when_kaseyaone_says_it_took_it(uv):
     ] * 2
 
 
-def test_a_report_goes_daily_on_the_tenants_clock_also_from_the_served_scheduler(tmp_path):
+def test_a_report_goes_daily_on_the_tenants_clock_also_from_the_served_scheduler(
+    tmp_path, real_time_held
+):
     client = make_uniview(tmp_path)
     add_uniview_integration(client.application, "acme")
     app = client.application

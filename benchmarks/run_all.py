@@ -21,7 +21,7 @@ The peers live in their own virtualenv, never the project's:
 Without --peers-python the peers are skipped and their columns stay empty. Run from anywhere
 with any python3: it re-runs itself with the project's `.venv/bin/python` (made by
 `python3 run.py test`). `--quick` takes fewer samples (for trying the command out; its figures
-are not the ones to record). A full run takes 10 to 15 minutes on two busy cores.
+are not the ones to record). A full run takes 10 minutes on two quiet cores, up to 18 on busy ones.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ statement's values (SQL parameters, PostgreSQL's DETAIL): they may be password h
 
 from __future__ import annotations
 
+import functools
 import secrets
 import zlib
 from collections.abc import Iterator
@@ -53,7 +54,10 @@ class Store:
         if self.engine.dialect.name == "postgresql":
             _postgresql_partial_indexes(metadata)
         self.metadata = metadata
-        event.listen(self.engine, "handle_error", self._refusal)
+        # Not a method of the store: the listener lives on the engine's dialect, which
+        # SQLAlchemy's mappers (as long-lived as the models) keep in their statement caches, so
+        # a bound method would keep every store a process ever made, its pool and connections.
+        event.listen(self.engine, "handle_error", functools.partial(_refusal, metadata))
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         if not _schema_checked(self.engine, metadata):
             from sqlalchemy import inspect
@@ -64,23 +68,24 @@ class Store:
                 check_schema(self.engine, metadata)
             _remember_schema_checked(self.engine, metadata)
 
-    def _refusal(self, context) -> None:
-        """What the database refused, as the simulator's error (SQLAlchemy's handle_error)."""
-        original, wrapped = context.original_exception, context.sqlalchemy_exception
-        for error in (original, wrapped):
-            # PostgreSQL's DETAIL, on the lines after its message, quotes the values ("Failing
-            # row contains (..., <password hash>, ...)").
-            if error is not None and error.args and "\n" in str(error.args[0]):
-                error.args = (str(error.args[0]).partition("\n")[0],)
-        refusal = refusal_for(original, wrapped, self.metadata)
-        if refusal is not None:
-            raise refusal
-
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session outside any request (start-up, background jobs, tests)."""
         with self.sessionmaker() as session, session.begin():
             yield session
+
+
+def _refusal(metadata, context) -> None:
+    """What the database refused, as the simulator's error (SQLAlchemy's handle_error)."""
+    original, wrapped = context.original_exception, context.sqlalchemy_exception
+    for error in (original, wrapped):
+        # PostgreSQL's DETAIL, on the lines after its message, quotes the values ("Failing
+        # row contains (..., <password hash>, ...)").
+        if error is not None and error.args and "\n" in str(error.args[0]):
+            error.args = (str(error.args[0]).partition("\n")[0],)
+    refusal = refusal_for(original, wrapped, metadata)
+    if refusal is not None:
+        raise refusal
 
 
 PARTIAL = "partial_where"  # Index.info: the condition of a partial index (partial_unique_index)

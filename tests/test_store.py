@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import requests
 from sqlalchemy import inspect, select
 from support import DATABASES, add_uniview_integration, fresh_databases, post_form
 
@@ -227,3 +228,28 @@ def test_a_partial_unique_rule_binds_only_the_rows_it_names(database):
     with pytest.raises(GroupNameTaken), store.transaction() as session:
         session.add(Group(id="g9", tenant_id="t", name="Ops", source="uniview", created_at=now))
     store.engine.dispose()
+
+
+def test_the_simulators_embedded_and_stopped_leave_no_database_connection_behind():
+    """A process that starts and stops the embedded simulators again and again (a test suite
+    embedding them, as this one does) keeps none of their databases: once the simulators are
+    stopped and collected, their engines, pools and SQLite connections (open files) are gone.
+    The engine's error listener used to be a method of its store, kept by SQLAlchemy's mappers'
+    statement caches through the dialect: every store a process made stayed, with its pool."""
+    import gc
+    import weakref
+
+    from k1harness.embedded import start_embedded
+
+    def started_and_stopped():
+        sims = start_embedded()
+        stores = []
+        for server in (sims.kaseyaone, sims.uniview, sims.autotask):
+            assert requests.get(server.url + "/_sim/health", timeout=10).ok
+            stores.append(weakref.ref(server.server.app.extensions["sim_store"]))
+        sims.stop()
+        return stores
+
+    stores = started_and_stopped() + started_and_stopped()
+    gc.collect()
+    assert [store() for store in stores] == [None] * 6

@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 import requests
-from bench_common import compile_project, free_port, ms, summary
-from ready_time import serve_ours, timed_start
+from bench_common import compile_project, ms, summary
+from ready_time import _peer_cli, serve_ours, timed_start
 
 STACK = "import flask, sqlalchemy.orm, authlib.integrations.flask_oauth2, joserfc.jwk"
 IMPORTS = {
@@ -42,8 +42,11 @@ IMPORTS = {
 
 
 def fresh_import(statement: str, python: str = sys.executable) -> float:
+    """From starting the interpreter to the end of `statement`: it exits there at once
+    (os._exit), so that the interpreter's shutdown is not counted, as a server's is not."""
     started = time.perf_counter()
-    subprocess.run([python, "-W", "ignore", "-c", statement], check=True)
+    command = [python, "-W", "ignore", "-c", f"{statement}; import os; os._exit(0)"]
+    subprocess.run(command, check=True)
     return time.perf_counter() - started
 
 
@@ -56,14 +59,9 @@ def start_floors(runs: int, peers_python: str | None) -> dict:
         targets["oidc-provider-mock, import"] = lambda: fresh_import(
             "import oidc_provider_mock", peers_python
         )
-
-        def peer_cli() -> float:
-            port = free_port()
-            command = [peers_python, "-m", "oidc_provider_mock", "--host", "127.0.0.1"]
-            command += ["--port", str(port)]
-            return timed_start(command, port, ["/.well-known/openid-configuration"])
-
-        targets["oidc-provider-mock CLI, to its discovery document"] = peer_cli
+        targets["oidc-provider-mock CLI, to its discovery document"] = lambda: timed_start(
+            *_peer_cli(peers_python), ["/.well-known/openid-configuration"]
+        )
     samples: dict[str, list[float]] = {name: [] for name in targets}
     for _ in range(runs):
         for name, measure in targets.items():

@@ -2,8 +2,9 @@
 whether it keeps growing), and holding 10,000 SCIM users.
 
 Memory is each server's proportional set size (PSS, from /proc/<pid>/smaps_rollup) summed over
-its process group: gunicorn's master and its workers share the pages they had when forked, and
-PSS counts a shared page once across them (RSS would count it in every worker).
+its process and every process descending from it: gunicorn's master and its workers share the
+pages they had when forked, and PSS counts a shared page once across them (RSS would count it in
+every worker).
 
 - Sign-ins: `mock-kaseyaone serve` and `mock-uniview serve` (gunicorn, 2 workers each), at
   rest, after seeding (one tenant each, 50 people with access), after N full sign-ins (UniView
@@ -12,8 +13,8 @@ PSS counts a shared page once across them (RSS would count it in every worker).
   oidc-provider-mock (werkzeug, one process) through the same N + N provider-only sign-ins
   (its "at rest" is after the 10 sign-ins that warm it up).
 - SCIM: `mock-uniview serve` (one worker) on a database of 10,000 users, after listing them all
-  (pages of 100) and 50 lookups; beside it scim2-server holding the same 10,000 users (in
-  memory, as it keeps them), after the same listing.
+  (pages of 100) and 50 lookups of each kind; beside it scim2-server holding the same 10,000
+  users (in memory, as it keeps them), after the same listing and lookups.
 
 Run with the project's python, from the repository root:
 
@@ -24,8 +25,8 @@ Run with the project's python, from the repository root:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -38,25 +39,25 @@ from k1harness.served import start_served
 THREADS = 4
 
 
-def pss_mib(leader: int) -> float:
-    """PSS of every process in the process group `leader` leads (a served simulator: gunicorn's
-    master and workers), or of `leader` alone where it leads none, in MiB."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if os.getpgid(int(entry.name)) == leader:
-                    members.append(int(entry.name))
-            except ProcessLookupError:
-                pass
+def _tree(pid: int) -> list[int]:
+    """`pid` and every process descending from it (gunicorn's master and its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # gone meanwhile
+                todo += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def pss_mib(pid: int) -> float:
+    """PSS of `pid` and every process descending from it, in MiB."""
     kib = 0
-    for pid in members or [leader]:
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    kib += int(line.split()[1])
-        except (FileNotFoundError, ProcessLookupError):
-            pass
+    for member in _tree(pid):
+        for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                kib += int(line.split()[1])
     return kib / 1024
 
 

@@ -6,12 +6,11 @@ It runs, one after the other and each in a process of its own, the scripts besid
 measure a row (`signin_vs_peers.py`, `ready_time.py`, `served_throughput.py`,
 `scim_tester_vs_peer.py`, `scim_scale.py`, `suite.py`; then `floors.py`, what the stack costs
 under the goals, and `memory.py`, the servers' memory beside the peers'), reads their raw
-results, and prints
-one Markdown table: each row's figure for ours and for the peer measured in the same run, the
-ratio (ours / peer), the issue's goal and whether this run meets it; then the machine, the
-commit and the 1-minute load average before and after each script, and each script's own
-table. Figures are medians (of sign-ins, starts, runs or lookups, as each script says). Speed
-is never asserted: a goal missed is printed, not failed.
+results, and prints one Markdown table: each row's figure for ours and for the peer measured
+in the same run, the ratio (ours / peer), the issue's goal and whether this run meets it; then
+the machine, the commit and the 1-minute load average before and after each script, and each
+script's own table. Figures are medians (of sign-ins, starts, runs or lookups, as each script
+says). Speed is never asserted: a goal missed is printed, not failed.
 
 The peers live in their own virtualenv, never the project's:
 

@@ -134,6 +134,12 @@ class OrderedMapping(Setting):
                 raise InvalidRequest(
                     f"Each {self.key_label} of '{self.name}' must be named once.", field=self.name
                 )
+            if not isinstance(mapped, str | int | float) or isinstance(mapped, bool):
+                raise InvalidRequest(
+                    f"Each {self.value_label} of '{self.name}' must be one value, not a list, an "
+                    "object, true or false.",
+                    field=self.name,
+                )
             if allowed_values is not None and mapped not in allowed_values:
                 raise InvalidRequest(
                     f"'{mapped}' is not a {self.value_label} of this module.", field=self.name

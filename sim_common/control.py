@@ -4,9 +4,12 @@ request journal. Open on the embedded run; behind a bearer token when served."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import secrets
+import time
+from contextlib import contextmanager
 
 from flask import Blueprint, current_app, g, request
 from sqlalchemy import delete, select
@@ -15,6 +18,7 @@ from . import throttle
 from .clock import advance_clock, epoch_seconds, real_now, tenant_now
 from .db import db, finish_request_session
 from .errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from .leases import own_transaction, take
 from .validation import query_integer, text
 
 MAX_ADVANCE_SECONDS = 10 * 365 * 86400
@@ -182,20 +186,66 @@ def run_each_job(tenant, force: bool) -> dict:
     waits on another system never holds the database's write lock while it waits (with SQLite,
     that would stall every tenant's requests). A job that fails is undone alone and reported in
     the answer; the clock has moved and the other jobs' work stands, so the call still answers
-    200 (a client retrying a 500 would move the clock twice)."""
-    session = db()
-    ran = {}
-    for name, job in current_app.extensions.get("sim_jobs", {}).items():
-        session.commit()
-        try:
-            ran[name] = job.run(tenant, force=force)
-        except Exception as exc:
-            from .web import rollback_keeping_sent
+    200 (a client retrying a 500 would move the clock twice). One run of a tenant's jobs at a
+    time (tenant_jobs_turn)."""
+    from .web import rollback_keeping_sent
 
-            rollback_keeping_sent(session)
-            current_app.logger.exception("job %s failed for tenant %s", name, tenant.id)
-            ran[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    session = db()
+    session.commit()  # the clock's move: the turn is taken in a transaction of its own
+    ran = {}
+    with tenant_jobs_turn(session, tenant.id):
+        for name, job in current_app.extensions.get("sim_jobs", {}).items():
+            session.commit()
+            try:
+                ran[name] = job.run(tenant, force=force)
+            except Exception as exc:
+                rollback_keeping_sent(session)
+                current_app.logger.exception("job %s failed for tenant %s", name, tenant.id)
+                ran[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        session.commit()  # the last job's work, before the turn is given back
     return ran
+
+
+# Seconds a run of a tenant's jobs holds its turn (longer than any run: their calls to other
+# systems time out sooner), and how long another run waits for it before going ahead anyway.
+JOBS_TURN_SECONDS = 60
+JOBS_WAIT_SECONDS = 30
+
+
+@contextmanager
+def tenant_jobs_turn(session, tenant_id: str):
+    """One run of a tenant's jobs at a time, across a served simulator's processes: the
+    scheduler, a clock's advance and `jobs/run` would otherwise run the same due job together
+    (two group syncs, one failing and one not, each recording its outcome). A run that finds
+    another under way waits for it, then runs what is still due: a clock's advance answers
+    once what fell due has run, whoever ran it."""
+    lease = _models().Lease
+    if lease is None:
+        yield
+        return
+    name = "jobs:" + hashlib.sha1(tenant_id.encode()).hexdigest()
+    holder = secrets.token_hex(8)
+    deadline = time.monotonic() + JOBS_WAIT_SECONDS
+    while not take(session, lease, name, holder, JOBS_TURN_SECONDS):
+        if time.monotonic() > deadline:  # a run stuck past any call's timeout: go ahead
+            current_app.logger.warning("jobs of tenant %s ran beside another run", tenant_id)
+            break
+        wait_for_turn()
+    try:
+        yield
+    except BaseException:
+        from .web import rollback_keeping_sent
+
+        rollback_keeping_sent(session)  # nothing of it left holding the database's write lock
+        raise
+    finally:
+        with own_transaction(session) as own:
+            own.execute(delete(lease).where(lease.name == name, lease.holder == holder))
+
+
+def wait_for_turn() -> None:
+    """A moment's wait for another run of a tenant's jobs to end (real time: it runs now)."""
+    time.sleep(0.02)
 
 
 def run_jobs_of(app, tenant_id: str) -> dict:

@@ -11,12 +11,11 @@ statement's values (SQL parameters, PostgreSQL's DETAIL): they may be password h
 
 from __future__ import annotations
 
-import functools
 import secrets
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import Index, UniqueConstraint, create_engine, delete, event, select, text
@@ -57,7 +56,7 @@ class Store:
         # Not a method of the store: the listener lives on the engine's dialect, which
         # SQLAlchemy's mappers (as long-lived as the models) keep in their statement caches, so
         # a bound method would keep every store a process ever made, its pool and connections.
-        event.listen(self.engine, "handle_error", functools.partial(_refusal, metadata))
+        event.listen(self.engine, "handle_error", partial(_refusal, metadata))
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         if not _schema_checked(self.engine, metadata):
             from sqlalchemy import inspect

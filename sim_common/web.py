@@ -135,7 +135,7 @@ def init_sim_app(app: Flask, metadata, models: SimModels) -> Store:
     @app.teardown_request
     def drop_the_connection(_exc):
         # After journal_and_commit, and before the server writes any answer: a client that sees
-        # the connection close finds the request in the journal, whatever failed on the way.
+        # the connection close finds the request in the journal, whatever the request did.
         close_dropped_connection()
 
     @app.before_request

@@ -152,7 +152,8 @@ def test_serve_stops_every_process_and_removes_its_state(serving, how):
         os.killpg(process.pid, signal.SIGINT)
     else:
         process.send_signal(getattr(signal, how))
-    assert process.wait(timeout=15) == 0  # promptly; the bound only keeps a hang from lasting
+    # That it stops, cleanly: 15 s only bounds a hang (how fast it stops is not what is checked).
+    assert process.wait(timeout=15) == 0
     assert [pid for pid in children if _alive(pid)] == []
     assert not next(iter(state)).exists()
 

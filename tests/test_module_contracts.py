@@ -91,6 +91,15 @@ def test_the_access_groups_mapping_keeps_its_order_and_names_each_group_once():
         )
 
 
+@pytest.mark.parametrize("value", [[], {}, True, None], ids=["list", "object", "true", "null"])
+def test_a_mapped_value_that_is_not_one_value_is_refused_not_a_500(value):
+    """Found by schemathesis: a list as a mapping's value made the check of it a TypeError."""
+    mapping = [{"key": "g", "value": value}]
+    with pytest.raises(InvalidRequest) as refused:
+        RULES.changed(RULES.defaults, {"access_group_mappings": mapping}, OPTIONS)
+    assert refused.value.details["field"] == "access_group_mappings"
+
+
 def test_the_first_mapped_group_in_order_gives_the_access_level():
     settings = {
         "access_groups": True,

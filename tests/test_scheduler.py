@@ -12,7 +12,7 @@ from test_outbox import ALICE_SCIM_ID, SEARCH, listing, make_hub, module_applies
 from mock_kaseyaone.models import Lease, Tenant
 from sim_common.clock import real_now
 from sim_common.leases import beat, take
-from sim_common.scheduler import LEADER, Scheduler
+from sim_common.scheduler import LEADER, Job, Scheduler
 
 # Seconds a lease taken here lasts: leases run out in real time, and a loaded machine may stop
 # a test for seconds between two lines (a garbage collection); until a test ends it.
@@ -78,3 +78,58 @@ def test_a_process_beats_twice_in_one_session_without_autoflush_on_an_in_memory_
         assert beat(session, Lease) == beat(session, Lease)
     with app.extensions["sim_store"].transaction() as session:
         assert len(session.query(Lease).all()) == 1
+
+
+def test_a_tenants_jobs_run_one_run_at_a_time_and_a_second_run_waits_for_the_first(
+    tmp_path, monkeypatch
+):
+    """The served scheduler and a clock's advance (in two processes, or two threads of one)
+    may both find a tenant's job due: they take turns, never run it together (two group syncs
+    at once, one failing and one not, each recorded its outcome), and the second runs once the
+    first has ended, so that the advance answers after what fell due has run."""
+    import threading
+
+    from sim_common import control
+    from sim_common.control import run_jobs_of
+
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    app = hub.client.application
+    inside, entered, leave = [], threading.Event(), threading.Event()
+    changed = threading.Condition()
+    waiting = []
+
+    def slow_job(tenant, force):
+        with changed:
+            inside.append(threading.get_ident())
+            changed.notify_all()
+        entered.set()
+        assert leave.wait(60)
+        with changed:
+            inside.remove(threading.get_ident())
+        return "ran"
+
+    def wait_for_turn():
+        with changed:
+            waiting.append(threading.get_ident())
+            changed.notify_all()
+        assert leave.wait(60)
+
+    monkeypatch.setattr(control, "wait_for_turn", wait_for_turn)
+    app.extensions["sim_jobs"] = {"slow": Job(run=slow_job, due=lambda session: [])}
+    outcomes = []
+    runners = [
+        threading.Thread(target=lambda: outcomes.append(run_jobs_of(app, hub.tenant)))
+        for _ in range(2)
+    ]
+    runners[0].start()
+    try:
+        assert entered.wait(60)
+        runners[1].start()
+        with changed:  # the second either waits for its turn or, wrongly, runs the job beside
+            assert changed.wait_for(lambda: waiting or len(inside) > 1, timeout=60)
+            assert (len(inside), len(waiting)) == (1, 1)
+    finally:
+        leave.set()
+        for runner in runners:
+            runner.join(60)
+    assert outcomes == [{"slow": "ran"}, {"slow": "ran"}]

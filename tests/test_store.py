@@ -243,13 +243,14 @@ def test_the_simulators_embedded_and_stopped_leave_no_database_connection_behind
 
     def started_and_stopped():
         sims = start_embedded()
-        stores = []
+        kept = []
         for server in (sims.kaseyaone, sims.uniview, sims.autotask):
             assert requests.get(server.url + "/_sim/health", timeout=10).ok
-            stores.append(weakref.ref(server.server.app.extensions["sim_store"]))
+            store = server.server.app.extensions["sim_store"]
+            kept += [weakref.ref(o) for o in (store, store.engine, store.engine.pool)]
         sims.stop()
-        return stores
+        return kept
 
-    stores = started_and_stopped() + started_and_stopped()
+    kept = started_and_stopped() + started_and_stopped()
     gc.collect()
-    assert [store() for store in stores] == [None] * 6
+    assert [ref() for ref in kept] == [None] * 18

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import JSON, DateTime, Integer, String, Text, event, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -32,6 +32,10 @@ MAX_RETRY_SECONDS = 3600
 # The longest a claim lasts, even for a live deliverer (one stuck in an attempt this long has
 # lost it); a deliverer that dies loses its claims sooner, when its heartbeat runs out.
 CLAIM_SECONDS = 120
+# A row not attempted yet belongs this long (on its tenant's clock) to the request that wrote
+# it, whose first attempt follows its commit: the served scheduler leaves it alone meanwhile, so
+# that the request answers once its change has been pushed, not while another process pushes it.
+FIRST_ATTEMPT_SECONDS = 2
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -172,6 +176,7 @@ def deliver_due(
     *,
     force: bool = False,
     backoff: Backoff = Backoff(),
+    leave_fresh: bool = False,
 ) -> int:
     """Attempt every due row of the tenant (every pending one, with `force`), oldest first, one
     at a time: the oldest pending row of each destination only, so that its changes arrive in
@@ -182,13 +187,14 @@ def deliver_due(
     SQLite, a slow module would otherwise stall every write of every tenant). Deliverers running
     at the same moment — the one after a commit, the one the clock runs, another worker's — so
     never send one change twice, never out of order, and never leave a change behind: each reads
-    the outbox afresh after every attempt."""
+    the outbox afresh after every attempt. With `leave_fresh`, rows not attempted yet and
+    written less than FIRST_ATTEMPT_SECONDS ago are left to their request's first attempt."""
     blocked: set[str] = set()
     attempted = 0
     with session.no_autoflush:
         while True:
             now = tenant_now(tenant)  # afresh: a change made meanwhile is due now too
-            row = _next_row(session, model, tenant, blocked, now, force)
+            row = _next_row(session, model, tenant, blocked, now, force, leave_fresh)
             if row is None:
                 break
             token = _claim(session, model, lease_model, row)
@@ -220,7 +226,9 @@ def deliver_due(
     return attempted
 
 
-def _next_row(session: Session, model, tenant, blocked: set, now: datetime, force: bool):
+def _next_row(
+    session: Session, model, tenant, blocked: set, now: datetime, force: bool, leave_fresh: bool
+):
     """The oldest pending row of the first destination not blocked, as the database has it now
     (one row read at a time, not the whole backlog after every attempt); a destination whose
     oldest pending row is not due yet is blocked."""
@@ -236,7 +244,13 @@ def _next_row(session: Session, model, tenant, blocked: set, now: datetime, forc
             .limit(1)
             .execution_options(populate_existing=True)
         )
-        if row is None or force or row.next_attempt_at <= now:
+        fresh = (
+            leave_fresh
+            and row is not None
+            and row.attempts == 0
+            and now - row.created_at < timedelta(seconds=FIRST_ATTEMPT_SECONDS)
+        )
+        if row is None or force or (row.next_attempt_at <= now and not fresh):
             return row
         blocked.add(row.destination)
 
@@ -349,7 +363,7 @@ class Deliveries:
     def __init__(self, model, handlers: dict[str, Callable]) -> None:
         self.model, self.handlers = model, handlers
 
-    def _deliver(self, session: Session, tenant, force: bool) -> int:
+    def _deliver(self, session: Session, tenant, force: bool, leave_fresh: bool = False) -> int:
         return deliver_due(
             session,
             self.model,
@@ -361,6 +375,7 @@ class Deliveries:
                 current_app.config.get("OUTBOX_FIRST_RETRY_SECONDS", FIRST_RETRY_SECONDS),
                 current_app.config.get("OUTBOX_MAX_RETRY_SECONDS", MAX_RETRY_SECONDS),
             ),
+            leave_fresh=leave_fresh,
         )
 
     def now(self, tenant_id: str) -> None:
@@ -373,9 +388,11 @@ class Deliveries:
                 self._deliver(session, tenant, force=False)
 
     def job(self, tenant, force: bool) -> int:
+        """The `outbox` job. Outside any request (the served scheduler), a row its request has
+        not attempted yet is left to it for FIRST_ATTEMPT_SECONDS."""
         from .db import db
 
-        return self._deliver(db(), tenant, force)
+        return self._deliver(db(), tenant, force, leave_fresh=not has_request_context())
 
     def due(self, session: Session) -> list[str]:
         return due_tenants(session, self.model, current_app.extensions["sim_models"].Tenant)

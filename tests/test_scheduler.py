@@ -133,3 +133,32 @@ def test_a_tenants_jobs_run_one_run_at_a_time_and_a_second_run_waits_for_the_fir
         for runner in runners:
             runner.join(60)
     assert outcomes == [{"slow": "ran"}, {"slow": "ran"}]
+
+
+def test_the_scheduler_leaves_a_row_to_the_first_attempt_of_the_request_that_wrote_it(
+    tmp_path, monkeypatch
+):
+    """Served, the scheduler could take a push between the commit that wrote it and that
+    request's own first attempt: the request then answered before the change had reached the
+    module (a deactivation not yet in Autotask when the next step looked). A row not attempted
+    yet is the request's for FIRST_ATTEMPT_SECONDS on its tenant's clock; after that (its
+    request gone, say), the scheduler delivers it."""
+    from sim_common.outbox import FIRST_ATTEMPT_SECONDS, Deliveries
+
+    hub = make_hub({"DATABASE_URL": f"sqlite:///{tmp_path / 'k1.sqlite3'}"})
+    app = hub.client.application
+    scheduler = Scheduler(app, interval=1)
+    assert scheduler.beat_once()
+    with responses.RequestsMock() as mock:
+        mock.get(SEARCH, json=listing(ALICE_SCIM_ID))
+        module_applies_patches(mock)
+        with monkeypatch.context() as held_back:  # the request's attempt not made yet
+            held_back.setattr(Deliveries, "now", lambda self, tenant_id: None)
+            hub.client.post(f"/api/v1/users/{hub.alice}/deactivate", auth=hub.master)
+            assert scheduler.run_due()[hub.tenant]["outbox"] == 0
+            assert patches(mock) == []
+        with app.extensions["sim_store"].transaction() as session:
+            session.get(Tenant, hub.tenant).clock_offset_seconds += FIRST_ATTEMPT_SECONDS
+        assert scheduler.run_due()[hub.tenant]["outbox"] == 1
+        assert len(patches(mock)) == 1
+    assert hub.outbox()[0]["state"] == "delivered"

@@ -244,13 +244,10 @@ def _next_row(
             .limit(1)
             .execution_options(populate_existing=True)
         )
-        fresh = (
-            leave_fresh
-            and row is not None
-            and row.attempts == 0
-            and now - row.created_at < timedelta(seconds=FIRST_ATTEMPT_SECONDS)
-        )
-        if row is None or force or (row.next_attempt_at <= now and not fresh):
+        if row is None or force:
+            return row
+        young = now - row.created_at < timedelta(seconds=FIRST_ATTEMPT_SECONDS)
+        if row.next_attempt_at <= now and not (leave_fresh and row.attempts == 0 and young):
             return row
         blocked.add(row.destination)
 

@@ -31,12 +31,16 @@ from bench_common import compile_project, ms, summary
 from ready_time import _peer_cli, serve_ours, timed_start
 
 STACK = "import flask, sqlalchemy.orm, authlib.integrations.flask_oauth2, joserfc.jwk"
+# The rows the goals' budgets are set against (report).
+STACK_ROW = "the stack (flask, sqlalchemy.orm, authlib's Flask integration, joserfc)"
+PEER_CLI_ROW = "oidc-provider-mock CLI, to its discovery document"
+JOURNALED_ROW = "a Flask route reading a row, journaling, committing (ORM, SQLite file)"
 IMPORTS = {
     "the interpreter alone": "pass",
     "flask": "import flask",
     "sqlalchemy.orm": "import sqlalchemy.orm",
     "flask, sqlalchemy.orm": "import flask, sqlalchemy.orm",
-    "the stack (flask, sqlalchemy.orm, authlib's Flask integration, joserfc)": STACK,
+    STACK_ROW: STACK,
     "mock_kaseyaone (the stack and the simulator's code)": "import mock_kaseyaone",
 }
 
@@ -59,7 +63,7 @@ def start_floors(runs: int, peers_python: str | None) -> dict:
         targets["oidc-provider-mock, import"] = lambda: fresh_import(
             "import oidc_provider_mock", peers_python
         )
-        targets["oidc-provider-mock CLI, to its discovery document"] = lambda: timed_start(
+        targets[PEER_CLI_ROW] = lambda: timed_start(
             *_peer_cli(peers_python), ["/.well-known/openid-configuration"]
         )
     samples: dict[str, list[float]] = {name: [] for name in targets}
@@ -141,7 +145,7 @@ def request_floors(rounds: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-floors-") as directory:
         servers = {
             "a bare Flask route": (serve("bare", lambda url: _bare_app()), "/ok"),
-            "a Flask route reading a row, journaling, committing (ORM, SQLite file)": (
+            JOURNALED_ROW: (
                 serve("journaled", lambda url: _journaled_app(directory)),
                 "/t/t/ok",
             ),
@@ -192,10 +196,9 @@ def _timings(title: str, figures: dict) -> list[str]:
 
 def report(figures: dict) -> str:
     start, request = figures["start"], figures["request"]
-    stack = start[next(k for k in start if k.startswith("the stack"))]["median"]
-    journaled = request[next(k for k in request if "journaling" in k)]["median"]
+    stack, journaled = start[STACK_ROW]["median"], request[JOURNALED_ROW]["median"]
     budgets = [("`userName eq` lookup <= 2 ms", 0.002, "1 journaled request", journaled)]
-    cli = start.get("oidc-provider-mock CLI, to its discovery document")
+    cli = start.get(PEER_CLI_ROW)
     if cli:
         budgets.append(
             (
